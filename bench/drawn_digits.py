@@ -1,0 +1,119 @@
+"""Drawn-digit benchmark: MNIST *test* digits redrawn as mouse drawings, read by the app's path.
+
+Each test digit is thinned and redrawn with a round anti-aliased brush on a canvas of random
+size, at a random size, position, slant and brush width, in either polarity
+(digitnet.drawn). Every canvas then goes through exactly what the app does with its canvas
+(Recognizer.classify_canvas: the canvas transform, then the model). For contrast, the same
+canvases are also squashed whole to 28x28, as the usual demos do.
+
+    python bench/drawn_digits.py                  # 2,000 drawings, shipped default model
+    python bench/drawn_digits.py --n 10000 --weights weights/simple.pt --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digitnet import DigitnetError  # noqa: E402
+from digitnet.data import load_mnist  # noqa: E402
+from digitnet.drawn import draw_like_a_person  # noqa: E402
+from digitnet.preprocess import is_dark_on_light, to_gray  # noqa: E402
+from digitnet.recognizer import Recognizer  # noqa: E402
+
+
+def naive_resize(canvas: np.ndarray) -> np.ndarray:
+    """What the usual demos do: squash the whole canvas to 28x28."""
+    gray = to_gray(canvas)
+    if is_dark_on_light(gray):
+        gray = 1.0 - gray
+    return cv2.resize(gray, (28, 28), interpolation=cv2.INTER_AREA)
+
+
+def pick_indices(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n test digits, as evenly spread over the ten classes as the set allows."""
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(np.flatnonzero(labels == d)) for d in range(10)]
+    picked = [idx[: -(-n // 10)] for idx in per_class]
+    return np.sort(np.concatenate(picked))[:n] if n < len(labels) else np.arange(len(labels))
+
+
+def confusions(truth: np.ndarray, guess: np.ndarray, top: int = 8) -> list[tuple[int, int, int]]:
+    pairs = Counter((int(t), int(g)) for t, g in zip(truth, guess) if t != g)
+    return [(t, g, c) for (t, g), c in pairs.most_common(top)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
+    parser.add_argument("--n", type=int, default=2000, help="number of drawings (the test set has 10,000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--save-errors", metavar="DIR", help="write the misread drawings here as PNGs")
+    args = parser.parse_args(argv)
+    try:
+        recognizer = Recognizer.load(args.weights)
+        images, labels = load_mnist("test", args.data_dir)
+    except DigitnetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    rng = np.random.default_rng(args.seed)
+    indices = pick_indices(labels, args.n, args.seed)
+    truth = labels[indices]
+    app_guess, naive_images, latencies = [], [], []
+    for count, i in enumerate(indices, 1):
+        canvas = draw_like_a_person(images[i], rng)
+        start = time.perf_counter()
+        prediction = recognizer.classify_canvas(canvas)
+        latencies.append(time.perf_counter() - start)
+        app_guess.append(-1 if prediction.digit is None else prediction.digit)
+        naive_images.append(naive_resize(canvas))
+        if args.save_errors and app_guess[-1] != labels[i]:
+            out = Path(args.save_errors) / f"{i:05d}_true{labels[i]}_read{app_guess[-1]}.png"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(out), canvas)
+        if count % 500 == 0:
+            print(f"  {count}/{len(indices)} drawings", file=sys.stderr)
+    app_guess = np.array(app_guess)
+    naive_guess = recognizer.probabilities(np.stack(naive_images)).argmax(1)
+
+    result = {
+        "weights": recognizer.meta["path"],
+        "model": recognizer.name,
+        "n": int(len(indices)),
+        "seed": args.seed,
+        "accuracy": float((app_guess == truth).mean()),
+        "naive_resize_accuracy": float((naive_guess == truth).mean()),
+        "per_class": {str(d): float((app_guess[truth == d] == d).mean()) for d in range(10)},
+        "top_confusions": [{"true": t, "read": g, "count": c} for t, g, c in confusions(truth, app_guess)],
+        "canvas_to_prediction_ms_p50": 1000 * float(np.percentile(latencies, 50)),
+        "canvas_to_prediction_ms_p95": 1000 * float(np.percentile(latencies, 95)),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"drawn-digit benchmark: {result['n']} drawings of MNIST test digits, seed {args.seed}, "
+          f"model {result['model']} ({result['weights']})")
+    print(f"  app path (canvas transform + model): {100 * result['accuracy']:.2f} %")
+    print(f"  naive whole-canvas resize:           {100 * result['naive_resize_accuracy']:.2f} %")
+    print("  per class: " + "  ".join(f"{d}: {100 * a:.1f}" for d, a in result["per_class"].items()))
+    print("  top confusions (true -> read: count): "
+          + ", ".join(f"{c['true']}->{c['read']}: {c['count']}" for c in result["top_confusions"]))
+    print(f"  canvas -> prediction: p50 {result['canvas_to_prediction_ms_p50']:.2f} ms, "
+          f"p95 {result['canvas_to_prediction_ms_p95']:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The two CNNs, created by name from one registry.
+
+Both take [N, 1, 28, 28] images in [0, 1] (light digit on black, MNIST's convention) and
+return logits [N, 10]. Input normalisation lives inside the model so that a weights file
+is all a caller needs.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def conv_bn(c_in: int, c_out: int, kernel: int = 3, stride: int = 1, padding: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class _Normalized(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features((x - MNIST_MEAN) / MNIST_STD))
+
+
+class SimpleCNN(_Normalized):
+    """Three conv stages and one hidden layer: fast on a CPU (< 1 ms a digit), ~99.5 % on MNIST."""
+
+    def __init__(self, width: int = 32, hidden: int = 128, dropout: float = 0.25):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            conv_bn(1, w), nn.MaxPool2d(2),  # 14x14
+            conv_bn(w, 2 * w), nn.MaxPool2d(2),  # 7x7
+            conv_bn(2 * w, 4 * w), nn.MaxPool2d(2),  # 3x3
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(4 * w * 9, hidden),
+            nn.ReLU(inplace=True),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, 10),
+        )
+
+
+class ImprovedCNN(_Normalized):
+    """Deeper: pairs of 3x3 convs and strided 5x5 convs in place of pooling (after Deotte's
+    Kaggle MNIST study), BatchNorm and dropout throughout; ~99.7 % on MNIST."""
+
+    def __init__(self, width: int = 32, dropout: float = 0.4):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            conv_bn(1, w), conv_bn(w, w),
+            conv_bn(w, w, kernel=5, stride=2, padding=2), nn.Dropout(dropout),  # 14x14
+            conv_bn(w, 2 * w), conv_bn(2 * w, 2 * w),
+            conv_bn(2 * w, 2 * w, kernel=5, stride=2, padding=2), nn.Dropout(dropout),  # 7x7
+            conv_bn(2 * w, 4 * w, kernel=7, padding=0),  # 1x1
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(4 * w, 10))
+
+
+MODELS: dict[str, Callable[..., nn.Module]] = {"simple": SimpleCNN, "improved": ImprovedCNN}
+
+
+def create_model(name: str, **config) -> nn.Module:
+    """Build a registered model; `config` holds its constructor arguments."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r} (choose from {', '.join(MODELS)})")
+    return MODELS[name](**config)
