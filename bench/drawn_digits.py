@@ -27,16 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digitnet import DigitnetError  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 from digitnet.drawn import draw_like_a_person  # noqa: E402
-from digitnet.preprocess import is_dark_on_light, to_gray  # noqa: E402
+from digitnet.preprocess import ink_image  # noqa: E402
 from digitnet.recognizer import Recognizer  # noqa: E402
 
 
 def naive_resize(canvas: np.ndarray) -> np.ndarray:
     """What the usual demos do: squash the whole canvas to 28x28."""
-    gray = to_gray(canvas)
-    if is_dark_on_light(gray):
-        gray = 1.0 - gray
-    return cv2.resize(gray, (28, 28), interpolation=cv2.INTER_AREA)
+    ink = ink_image(canvas).astype(np.float32)
+    return cv2.resize(ink / max(float(ink.max()), 1e-6), (28, 28), interpolation=cv2.INTER_AREA)
 
 
 def pick_indices(labels: np.ndarray, n: int, seed: int) -> np.ndarray:

@@ -46,8 +46,28 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from digitnet import evaluate
+
+    evaluate.run(args)
+    return 0
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from digitnet.finetune import describe, finetune
+
+    summary = finetune(args.samples, args.weights, args.out, epochs=args.epochs, lr=args.lr, holdout=args.holdout,
+                       data_dir=args.data_dir, seed=args.seed, mnist_limit=args.mnist_limit,
+                       progress=lambda message: print(message, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{describe(summary)}\nnew weights: {summary['weights']} (load them with --weights)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from digitnet import train
+    from digitnet import evaluate, train
 
     parser = argparse.ArgumentParser(prog="python -m digitnet", description=__doc__)
     parser.add_argument("--version", action="version", version=f"digitnet {__version__}")
@@ -66,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("evaluate", help="test accuracy, calibration and PNG reports",
+                            description=evaluate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_arguments(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    from digitnet import finetune
+
+    p = commands.add_parser("finetune", help="teach a model your handwriting from your saved samples",
+                            description=finetune.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    finetune.add_arguments(p)
+    p.set_defaults(func=cmd_finetune)
     return parser
 
 

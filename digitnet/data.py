@@ -156,7 +156,3 @@ def load_mnist(
     if labels.shape != (count,) or labels.max(initial=0) > 9:
         raise DataError(f"{labels_path}: expected {count} labels 0-9, found shape {labels.shape}")
     return images, labels.astype(np.int64)
-
-
-def mnist_checksums() -> dict[str, str]:
-    return dict(MNIST_FILES)

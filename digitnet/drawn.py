@@ -90,10 +90,11 @@ def draw_like_a_person(image: np.ndarray, rng: np.random.Generator, style: DrawS
     width = int(rng.integers(*style.canvas_px, endpoint=True))
     height = int(np.clip(width * rng.uniform(0.75, 1.33), *style.canvas_px))
     digit_px = rng.uniform(*style.digit_height) * height
-    scale = digit_px / max(high[1] - low[1], 1e-6)
-    extent = (high - low) * scale
     brush_px = rng.uniform(*style.brush) * digit_px
     margin = brush_px / 2 + 1
+    # the digit's height is as drawn, unless a wide digit would not fit the canvas's width
+    scale = min(digit_px / max(high[1] - low[1], 1e-6), (width - 2 * margin) / max(high[0] - low[0], 1e-6))
+    extent = (high - low) * scale
     room = np.maximum(np.array([width, height]) - extent - 2 * margin, 0)
     offset = margin + rng.uniform(0, 1, 2) * room
     to_canvas = [((s - low) * scale + offset) / np.array([width, height]) for s in strokes]

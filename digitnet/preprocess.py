@@ -19,12 +19,16 @@ INK_THRESHOLD = 0.15  # fraction of the ink's contrast above which a pixel count
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """Grayscale float32 in [0, 1] from an integer or float image: gray, BGR, or BGRA (composited on white)."""
+    """One channel: uint8 stays uint8 (the fast path for canvases), anything else becomes float32 in [0, 1].
+
+    BGR is converted to gray; BGRA is composited on white first.
+    """
     image = np.asarray(image)
-    if image.dtype.kind in "ui":
-        image = image.astype(np.float32) / np.iinfo(image.dtype).max
-    else:
-        image = np.clip(image.astype(np.float32), 0.0, 1.0)
+    if image.dtype != np.uint8 or (image.ndim == 3 and image.shape[2] == 4):
+        if image.dtype.kind in "ui":
+            image = image.astype(np.float32) / np.iinfo(image.dtype).max
+        else:
+            image = np.clip(image.astype(np.float32), 0.0, 1.0)
     if image.ndim == 3 and image.shape[2] == 4:
         alpha = image[..., 3:]
         image = image[..., :3] * alpha + (1.0 - alpha)
@@ -37,9 +41,22 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def is_dark_on_light(gray: np.ndarray) -> bool:
-    """Ink is the minority: a light background means dark ink."""
-    return float(np.median(gray)) > 0.5
+def ink_image(image: np.ndarray, invert: bool | None = None) -> np.ndarray:
+    """Ink above a zero background, in the input's own scale (0-255 for uint8, else 0-1).
+
+    The background is what the canvas's border mostly shows; a light border means dark ink
+    (invert=None detects it, True/False force it).
+    """
+    gray = to_gray(image)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    full = 255.0 if gray.dtype == np.uint8 else 1.0
+    if invert is None:
+        invert = background > full / 2
+    if gray.dtype == np.uint8:
+        level = np.uint8(round(background))  # saturating subtraction, in uint8
+        return level - np.minimum(gray, level) if invert else np.maximum(gray, level) - level
+    return np.clip(background - gray if invert else gray - background, 0.0, None)
 
 
 def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None:
@@ -47,21 +64,17 @@ def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None
 
     invert: True for dark ink on a light background, False for light on dark, None to detect.
     """
-    gray = to_gray(image)
-    if invert is None:
-        invert = is_dark_on_light(gray)
-    ink = 1.0 - gray if invert else gray
-    ink = ink - float(np.median(ink))  # background to zero, whatever its level
+    ink = ink_image(image, invert)
+    full = 255.0 if ink.dtype == np.uint8 else 1.0
     peak = float(ink.max())
-    if peak < 0.1:
+    if peak < 0.1 * full:
         return None
-    rows, cols = np.nonzero(ink > INK_THRESHOLD * peak)
-    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    crop = np.clip(ink[top:bottom, left:right] / peak, 0.0, 1.0)
+    _, mask = cv2.threshold(ink, INK_THRESHOLD * peak, 255, cv2.THRESH_BINARY)
+    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8, copy=False))
+    crop = ink[top : top + height, left : left + width].astype(np.float32) / peak
 
-    h, w = crop.shape
-    scale = BOX / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))  # cv2 wants (width, height)
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # cv2 wants (width, height)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     digit = cv2.resize(crop, size, interpolation=interpolation)
     digit /= max(float(digit.max()), 1e-6)  # thin strokes keep full contrast after shrinking

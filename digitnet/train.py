@@ -160,7 +160,7 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     )
     generator = torch.Generator().manual_seed(args.seed)
     augment = Augment() if args.augment else (lambda x, g: x)
-    state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "best_state": None, "elapsed_s": 0.0}
+    state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "best_state": None, "elapsed_s": 0.0, "history": []}
 
     if args.resume:
         if not checkpoint_path.exists():
@@ -194,6 +194,7 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
                   "lr": scheduler.get_last_lr()[0], "images_per_s": rate, "elapsed_s": state["elapsed_s"]}
         print(f"epoch {epoch}: loss {loss:.4f} train {train_acc:.4f} val {val_acc:.4f} ({rate:,.0f} img/s)",
               file=sys.stderr)
+        state["history"].append(record)
         with open(metrics_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         if writer:
@@ -216,11 +217,12 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         "val_acc": state["best_val_acc"],
         "test_acc": test_acc,
         "train_time_s": round(state["elapsed_s"], 1),
+        "history": state["history"],  # per-epoch metrics, for the training-curve report
         "train_args": {k: v for k, v in vars(args).items() if k not in ("func", "resume")},
         "augment": asdict(Augment()) if args.augment else None,
         "transform_version": TRANSFORM_VERSION,
         "mnist_md5": dict(MNIST_FILES),
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     weights_path = run_dir / f"{args.model}.pt"

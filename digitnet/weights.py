@@ -7,6 +7,7 @@ A file is a plain dict (loadable with torch.load(weights_only=True)):
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") ->
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for foreign or damaged files
-        first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()  # torch colours some messages
+        first_line = text.splitlines()[0] if text else type(e).__name__
         raise WeightsError(f"{path}: not a readable weights file ({first_line[:200]})") from None
     if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path}: not a digitnet weights file (no '{WEIGHTS_FORMAT}' header)")

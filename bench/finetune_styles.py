@@ -1,0 +1,111 @@
+"""Fine-tuning benchmark: does "teach it your handwriting" work for an unusual hand?
+
+A simulated person with a consistent, unusual style draws MNIST digits: each digit's skeleton
+(digitnet.drawn) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
+then goes through the app's canvas transform. They save PER_DIGIT drawings of every digit to
+learn from plus HELD per digit that fine-tuning holds aside, all through the app's sample
+store; then `finetune` runs exactly as the CLI runs it. The digits come from MNIST's
+*training* set, so the MNIST test figure is untouched by them.
+
+    python bench/finetune_styles.py --weights weights/simple.pt
+    python bench/finetune_styles.py --weights weights/improved.pt --slant 1.2 --brush 0.03 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digitnet import DigitnetError  # noqa: E402
+from digitnet.data import load_mnist  # noqa: E402
+from digitnet.drawing import Stroke, render_strokes  # noqa: E402
+from digitnet.drawn import draw_like_a_person, skeleton_strokes  # noqa: E402
+from digitnet.finetune import EPOCHS, LR, describe, finetune  # noqa: E402
+from digitnet.preprocess import to_mnist  # noqa: E402
+from digitnet.recognizer import Recognizer  # noqa: E402
+from digitnet.samples import SampleStore  # noqa: E402
+
+CANVAS = (400, 400)  # the app's canvas, light ink on black
+
+
+def draw_in_style(digit: np.ndarray, rng: np.random.Generator, slant: float, brush: float) -> list[Stroke]:
+    """One drawing by a person with a steady hand: slanted backwards by about `slant`, in canvas units."""
+    shear = slant + rng.normal(0.0, 0.05)
+    matrix = np.array([[1.0, shear], [0.0, 1.0]])  # y grows downwards, so the top leans left
+    fit = 0.8 / (1.0 + abs(shear))  # keep the slanted digit and the pen inside the canvas
+    return [(s - 0.5) @ matrix.T * fit + 0.5 for s in skeleton_strokes(digit)]
+
+
+def save_style_samples(store: SampleStore, digits: np.ndarray, labels: np.ndarray, rng, slant: float,
+                       brush: float) -> None:
+    for digit, label in zip(digits, labels):
+        strokes = draw_in_style(digit, rng, slant, brush)
+        image = to_mnist(render_strokes(strokes, CANVAS, brush), invert=False)
+        store.save(strokes, image, int(label), canvas_size=CANVAS, brush=brush)
+
+
+def pick_per_digit(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    return np.concatenate([rng.choice(np.flatnonzero(labels == d), n, replace=False) for d in range(10)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", help="weights to fine-tune (default: the best shipped model)")
+    parser.add_argument("--per-digit", type=int, default=10, help="samples of each digit to learn from")
+    parser.add_argument("--held", type=int, default=20, help="samples of each digit held aside for before/after")
+    parser.add_argument("--slant", type=float, default=1.4, help="backward shear of the style")
+    parser.add_argument("--brush", type=float, default=0.012, help="pen width as a fraction of the canvas")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--lr", type=float, default=LR)
+    parser.add_argument("--mnist-limit", type=int, default=0, help="measure on the first N MNIST test images only")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
+    parser.add_argument("--keep", metavar="DIR", help="keep the samples and the new weights in DIR")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    args = parser.parse_args(argv)
+
+    with nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="digitnet-bench-") as work:
+        return run(args, Path(work))
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
+    rng = np.random.default_rng(args.seed)
+    try:
+        base = Recognizer.load(args.weights, threads=None)
+        images, labels = load_mnist("train", args.data_dir)
+        picked = pick_per_digit(labels, args.per_digit + args.held, rng)
+        store = SampleStore(work / "samples")
+        save_style_samples(store, images[picked], labels[picked], rng, args.slant, args.brush)
+        # the same digits drawn the usual way, for contrast: the style should be clearly harder
+        normal = np.stack([to_mnist(draw_like_a_person(d, rng)) for d in images[picked]])
+        normal_acc = float((base.probabilities(normal).argmax(1) == labels[picked]).mean())
+        summary = finetune(
+            store.folder, base.meta["path"], work / "finetuned.pt", epochs=args.epochs, lr=args.lr,
+            holdout=args.held / (args.per_digit + args.held), data_dir=args.data_dir, seed=args.seed,
+            mnist_limit=args.mnist_limit, progress=lambda message: print(f"  {message}", file=sys.stderr),
+        )
+    except DigitnetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    result = {"style": {"slant": args.slant, "brush": args.brush}, "normal_drawings_acc": normal_acc, **summary}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, "
+          f"{summary['trained_per_digit'][0]} samples per digit learnt, {summary['held_aside_per_digit'][0]} held aside")
+    print(f"  base {summary['base_weights']}: usual drawings of the same digits {100 * normal_acc:.1f} %")
+    print(f"  {describe(summary)}")
+    print(f"  fine-tuning took {summary['time_s']} s" + (f"; weights {summary['weights']}" if args.keep else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

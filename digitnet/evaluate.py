@@ -1,0 +1,235 @@
+"""Evaluate a weights file on the MNIST test set: metrics, a summary, and PNG reports.
+
+Reports: confusion-matrix heat map, per-class accuracy, the misclassified digits, a
+reliability diagram (calibration) and, when the run's per-epoch log can be found, its
+training curves: from --metrics if given, else from the weights file's own history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitnet import DigitnetError, reports
+from digitnet.data import load_mnist
+from digitnet.recognizer import Recognizer
+
+N_CLASSES = 10
+ECE_BINS = 15  # equal-width confidence bins, the usual choice since Guo et al. 2017
+TOP_CONFUSIONS = 10
+BATCH_SIZE = 500  # bounds memory: the first conv layer of 10,000 digits at once is ~1 GB
+CURVE_KEYS = ("epoch", "train_loss", "train_acc", "val_acc")
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    """[true, predicted] -> count, int64 [n_classes, n_classes]."""
+    flat = np.asarray(labels, np.int64) * n_classes + np.asarray(predictions, np.int64)
+    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
+    """Recall of each true class; NaN for a class with no images."""
+    counts = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, np.diag(confusion) / counts, np.nan)
+
+
+def top_confusions(confusion: np.ndarray, k: int = TOP_CONFUSIONS) -> list[tuple[int, int, int]]:
+    """The k most frequent (true, predicted, count) mistakes, most frequent first; ties by true label."""
+    errors = confusion.copy()
+    np.fill_diagonal(errors, 0)
+    order = np.argsort(-errors, axis=None, kind="stable")[:k]
+    pairs = [(*divmod(int(i), confusion.shape[1]), int(errors.flat[i])) for i in order]
+    return [(true, predicted, count) for true, predicted, count in pairs if count > 0]
+
+
+@dataclass(frozen=True)
+class ReliabilityBins:
+    """Equal-width confidence bins over (0, 1]: images, mean confidence and accuracy in each."""
+
+    counts: np.ndarray  # int [n_bins]
+    confidence: np.ndarray  # float [n_bins], NaN where empty
+    accuracy: np.ndarray  # float [n_bins], NaN where empty
+
+
+def reliability_bins(confidences: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> ReliabilityBins:
+    confidences = np.asarray(confidences, np.float64)
+    bins = np.clip(np.ceil(confidences * n_bins).astype(np.int64) - 1, 0, n_bins - 1)  # bin i: (i/n, (i+1)/n]
+    counts = np.bincount(bins, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        confidence = np.bincount(bins, confidences, n_bins) / counts
+        accuracy = np.bincount(bins, np.asarray(correct, np.float64), n_bins) / counts
+    return ReliabilityBins(counts, confidence, accuracy)
+
+
+def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Mean |accuracy - confidence| over the bins, weighted by the share of images in each."""
+    bins = reliability_bins(confidences, correct, n_bins)
+    filled = bins.counts > 0
+    gaps = np.abs(bins.accuracy[filled] - bins.confidence[filled])
+    return float(np.sum(bins.counts[filled] * gaps) / bins.counts.sum())
+
+
+def misclassified(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Indices of the wrong predictions, the most confident mistakes first."""
+    predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
+    wrong = np.flatnonzero(predictions != labels)
+    return wrong[np.argsort(-confidences[wrong], kind="stable")]
+
+
+def summarize(labels: np.ndarray, probs: np.ndarray) -> dict:
+    """Every metric of the JSON output, computed from labels [N] and probabilities [N, 10]."""
+    predictions = probs.argmax(axis=1)
+    confusion = confusion_matrix(labels, predictions)
+    accuracy = per_class_accuracy(confusion)
+    counts = confusion.sum(axis=1)
+    errors = int(len(labels) - np.trace(confusion))
+    return {
+        "accuracy": (len(labels) - errors) / len(labels),
+        "n": len(labels),
+        "errors": errors,
+        "ece": round(expected_calibration_error(probs.max(axis=1), predictions == labels), 6),
+        "per_class": [
+            {"digit": d, "n": int(counts[d]), "errors": int(counts[d] - confusion[d, d]),
+             "accuracy": None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6)}
+            for d in range(N_CLASSES)
+        ],
+        "confusion_matrix": confusion.tolist(),  # rows: true digit, columns: predicted
+        "top_confusions": [{"true": t, "predicted": p, "count": c} for t, p, c in top_confusions(confusion)],
+    }
+
+
+def predict_probabilities(recognizer: Recognizer, images: np.ndarray) -> np.ndarray:
+    """uint8 MNIST images [N, 28, 28] -> probabilities [N, 10], a batch at a time."""
+    batches = [images[i : i + BATCH_SIZE].astype(np.float32) / 255 for i in range(0, len(images), BATCH_SIZE)]
+    return np.concatenate([recognizer.probabilities(batch) for batch in batches])
+
+
+def read_metrics(path: str | Path) -> list[dict]:
+    """A run's metrics.jsonl: one record per epoch, each with at least CURVE_KEYS."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as e:
+        raise DigitnetError(f"--metrics {path}: cannot read ({e.strerror})") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise DigitnetError(f"{path}:{number}: not a JSON record") from None
+        missing = [key for key in CURVE_KEYS if not isinstance(record, dict) or key not in record]
+        if missing:
+            raise DigitnetError(f"{path}:{number}: missing {', '.join(missing)}")
+        records.append(record)
+    if not records:
+        raise DigitnetError(f"--metrics {path}: no records")
+    return records
+
+
+def training_history(metadata: dict, metrics_path: str | None) -> tuple[list[dict], str]:
+    """(per-epoch records, where they came from); an explicit --metrics wins over the weights file."""
+    if metrics_path:
+        return read_metrics(metrics_path), str(metrics_path)
+    history = metadata.get("history") or []
+    return history, "the weights file" if history else ""
+
+
+def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray, history: list[dict],
+                 history_source: str) -> dict[str, np.ndarray]:
+    """Report name -> BGR image, drawn from the summary's numbers so the figures match the text;
+    training curves only when there is a history."""
+    model = summary["model"]
+    subject = f"{model}, {summary['n']:,} MNIST test images"
+    predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
+    rows = summary["per_class"]
+    accuracy = np.array([row["accuracy"] for row in rows], float)  # None (no images) -> NaN
+    errors, counts = (np.array([row[key] for row in rows]) for key in ("errors", "n"))
+    bins = reliability_bins(confidences, predictions == labels)
+    wrong = misclassified(labels, probs)
+    drawn = {
+        "confusion_matrix": reports.confusion_heatmap(np.array(summary["confusion_matrix"]), subject),
+        "per_class_accuracy": reports.per_class_bars(accuracy, errors, counts, subject),
+        "misclassified": reports.misclassified_grid(
+            images[wrong], labels[wrong], predictions[wrong], confidences[wrong], wrong, subject),
+        "reliability": reports.reliability_diagram(bins.confidence, bins.accuracy, bins.counts, summary["ece"],
+                                                   subject),
+    }
+    if history:
+        drawn["training_curves"] = reports.training_curves(history, f"{model}, from {history_source}")
+    return drawn
+
+
+def write_reports(out: Path, drawn: dict[str, np.ndarray]) -> list[str]:
+    try:
+        return [str(reports.save_png(out / f"{name}.png", image)) for name, image in drawn.items()]
+    except OSError as e:
+        raise DigitnetError(f"--out {out}: cannot write the reports ({e.strerror or e})") from None
+
+
+def make_folder(out: Path) -> None:
+    """Create --out before the slow part, so a bad path fails at once."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DigitnetError(f"--out {out}: cannot create the folder ({e.strerror or e})") from None
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Evaluate as `args` says, write the reports, print the summary; return the JSON result."""
+    if args.limit < 0:
+        raise DigitnetError("--limit must be 0 (all) or a positive number of test images")
+    recognizer = Recognizer.load(args.weights, threads=None)  # all cores: a batch job, not the UI
+    history, history_source = training_history(recognizer.meta.get("metadata", {}), args.metrics)
+    images, labels = load_mnist("test", args.data_dir)
+    if args.limit:
+        images, labels = images[: args.limit], labels[: args.limit]
+    out = Path(args.out or Path("reports") / recognizer.name)
+    make_folder(out)
+
+    probs = predict_probabilities(recognizer, images)
+    result = {"model": recognizer.name, "weights": recognizer.meta["path"], **summarize(labels, probs)}
+    drawn = draw_reports(result, images, labels, probs, history, history_source)
+    result["reports"] = write_reports(out, drawn)
+    result["training_curves"] = history_source or None
+    print(json.dumps(result) if args.json else format_summary(result))
+    return result
+
+
+def format_summary(result: dict) -> str:
+    lines = [
+        f"{result['model']} ({result['weights']}) on {result['n']:,} MNIST test images",
+        f"accuracy  {100 * result['accuracy']:.2f} %  ({result['errors']:,} errors)",
+        f"ECE       {100 * result['ece']:.2f} %  ({ECE_BINS} equal-width confidence bins)",
+        "",
+        "digit  images  errors  accuracy",
+    ]
+    for row in result["per_class"]:
+        accuracy = "-" if row["accuracy"] is None else f"{100 * row['accuracy']:.2f} %"
+        lines.append(f"{row['digit']:>5}  {row['n']:>6}  {row['errors']:>6}  {accuracy:>8}")
+    lines += ["", "most frequent confusions (true -> predicted: count)"]
+    lines += [f"  {c['true']} -> {c['predicted']}: {c['count']}" for c in result["top_confusions"]] or ["  none"]
+    lines += ["", "reports:"] + [f"  {path}" for path in result["reports"]]
+    if result["training_curves"]:
+        lines.append(f"training curves from {result['training_curves']}")
+    else:
+        lines.append("training curves skipped: the weights file has no training history; pass --metrics "
+                     "RUN/metrics.jsonl")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", metavar="FILE", help="weights file (default: the best model in weights/)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
+    parser.add_argument("--out", metavar="DIR", help="folder for the PNG reports (default: reports/MODEL)")
+    parser.add_argument("--metrics", metavar="FILE",
+                        help="a run's metrics.jsonl for the training curves (default: the weights file's own history)")
+    parser.add_argument("--limit", type=int, default=0, metavar="N",
+                        help="use only the first N test images (smoke tests)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the text summary")

@@ -1,0 +1,108 @@
+"""Where each element of the app's window goes, as a pure function of the frame size.
+
+The window is re-laid out on every resize, so the layout must work at any size and shape:
+the canvas stays square (strokes are stored in canvas units, so a square canvas shows them
+undistorted at every size) and the panel beside or below it arranges itself to its own shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
+SUMMARY_SHARE = 0.4  # at most this fraction of a tall panel goes to the preview and readout row
+TALL_PANEL = 0.6  # a panel at least this tall for its width stacks its parts
+
+
+class Rect(NamedTuple):
+    """An axis-aligned rectangle in frame pixels; never negative in size."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.w, self.h
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.right and self.y <= py < self.bottom
+
+    def to_units(self, px: float, py: float) -> tuple[float, float]:
+        """A frame pixel as (x, y) in units of this rectangle, clipped to it: 0..1 each."""
+        u = (px - self.x) / max(self.w, 1)
+        v = (py - self.y) / max(self.h, 1)
+        return min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
+
+    def view(self, image: np.ndarray) -> np.ndarray:
+        """The part of `image` this rectangle covers (a view: writing to it draws on the image)."""
+        return image[self.y : self.bottom, self.x : self.right]
+
+    def __str__(self) -> str:
+        return f"{self.x},{self.y},{self.w},{self.h}"
+
+
+def rect(x: float, y: float, w: float, h: float) -> Rect:
+    """A Rect with rounded coordinates; a negative size (a frame too small) becomes zero."""
+    return Rect(round(x), round(y), max(round(w), 0), max(round(h), 0))
+
+
+@dataclass(frozen=True)
+class Layout:
+    frame: tuple[int, int]  # (width, height)
+    canvas: Rect  # square drawing area
+    preview: Rect  # square: the 28x28 network input, scaled up
+    readout: Rect  # the predicted digit and its confidence
+    bars: Rect  # ten confidence bars, 0 to 9, top to bottom
+    footer: Rect  # one line: the key help
+
+
+def compute_layout(width: int, height: int) -> Layout:
+    """Landscape frames put the panel right of the canvas, portrait frames put it below."""
+    short = min(width, height)
+    gap = max(2, round(0.025 * short))
+    footer_h = min(max(10, round(0.04 * short)), height // 4)
+    footer = rect(gap, height - gap - footer_h, width - 2 * gap, footer_h)
+    content = rect(gap, gap, width - 2 * gap, footer.y - 2 * gap)
+    if content.w >= content.h:
+        side = min(content.h, round(CANVAS_SHARE * content.w))
+        canvas = rect(content.x, content.y + (content.h - side) // 2, side, side)
+        panel = rect(canvas.right + gap, content.y, content.right - canvas.right - gap, content.h)
+    else:
+        side = min(content.w, round(CANVAS_SHARE * content.h))
+        canvas = rect(content.x + (content.w - side) // 2, content.y, side, side)
+        panel = rect(content.x, canvas.bottom + gap, content.w, content.bottom - canvas.bottom - gap)
+    parts = (canvas, *_split_panel(panel, gap), footer)
+    return Layout((width, height), *(_clip(part, width, height) for part in parts))
+
+
+def _clip(part: Rect, width: int, height: int) -> Rect:
+    """The part of `part` inside the frame: in frames too small for the gaps, parts shrink to nothing."""
+    x, y = min(max(part.x, 0), width), min(max(part.y, 0), height)
+    return Rect(x, y, max(min(part.right, width) - x, 0), max(min(part.bottom, height) - y, 0))
+
+
+def _split_panel(panel: Rect, gap: int) -> tuple[Rect, Rect, Rect]:
+    """Preview and readout side by side (the summary); the bars below it in a tall panel, beside it in a wide one."""
+    if panel.h >= TALL_PANEL * panel.w:
+        summary = rect(panel.x, panel.y, panel.w, min(panel.w / 2, SUMMARY_SHARE * panel.h))
+        bars = rect(panel.x, summary.bottom + gap, panel.w, panel.bottom - summary.bottom - gap)
+    else:
+        summary = rect(panel.x, panel.y, min(2 * panel.h, panel.w / 2), panel.h)
+        bars = rect(summary.right + gap, panel.y, panel.right - summary.right - gap, panel.h)
+    side = min(summary.h, (summary.w - gap) // 2)
+    preview = rect(summary.x, summary.y + (summary.h - side) // 2, side, side)
+    readout = rect(preview.right + gap, summary.y, summary.right - preview.right - gap, summary.h)
+    return preview, readout, bars

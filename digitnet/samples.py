@@ -1,0 +1,214 @@
+"""The user-sample store: digits a person drew and labelled, to fine-tune on their handwriting.
+
+One folder, one `.npz` file per sample, holding the strokes (so a sample can be re-rendered
+if the canvas transform ever changes), the canvas size and brush they were drawn with, the
+28x28 image the recognizer saw, and the label. The label is also the first character of the
+file name, so the app can count samples without opening a file.
+
+A sample is never overwritten: each gets a fresh name, and the finished file is hard-linked
+to that name, which fails rather than replacing anything. Files are loaded without pickle,
+and a damaged or foreign one is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from digitnet import DigitnetError
+from digitnet.drawing import DEFAULT_BRUSH, Stroke, render_strokes
+from digitnet.paths import default_samples_dir
+from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
+
+SAMPLE_FORMAT = "digitnet-sample"
+SAMPLE_FORMAT_VERSION = 1
+SAMPLE_NAME = re.compile(r"(?P<label>[0-9])_\d{8}T\d{12}Z_[0-9a-f]{8}\.npz")
+
+
+class SampleError(DigitnetError):
+    pass
+
+
+@dataclass(frozen=True)
+class Sample:
+    label: int
+    image: np.ndarray  # [28, 28] float32 in [0, 1], as preprocess.to_mnist made it
+    strokes: list[Stroke]  # canvas units, as in digitnet.drawing
+    canvas_size: tuple[int, int]  # (width, height) in pixels when drawn
+    brush: float
+    transform_version: int  # of the canvas transform that made `image`
+    created: str  # UTC, ISO 8601
+    path: Path
+
+    def render(self) -> np.ndarray:
+        """The drawing again, as the canvas it was made on."""
+        return render_strokes(self.strokes, self.canvas_size, self.brush)
+
+    def current_image(self) -> np.ndarray:
+        """The 28x28 image as this version's canvas transform makes it: redrawn if another version made it."""
+        if self.transform_version == TRANSFORM_VERSION:
+            return self.image
+        return to_mnist(self.render(), invert=False)
+
+
+class SampleStore:
+    """A folder of labelled drawings (default: the per-user samples folder)."""
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        self.folder = default_samples_dir(folder)
+
+    def save(
+        self,
+        strokes: Sequence[Stroke],
+        image28: np.ndarray,
+        label: int,
+        *,
+        canvas_size: tuple[int, int],
+        brush: float = DEFAULT_BRUSH,
+    ) -> Path:
+        """Store one drawing under a new file name; returns its path."""
+        record = _validated_record(strokes, image28, label, canvas_size, brush)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **record)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return _write_new_sample(self.folder, int(label), buffer.getvalue())
+        except OSError as e:
+            raise SampleError(f"cannot save the sample in {self.folder}: {e.strerror or e}") from None
+
+    def counts(self) -> list[int]:
+        """Samples per digit, from one directory listing (no file is opened): cheap enough for a UI."""
+        counts = [0] * 10
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    match = SAMPLE_NAME.fullmatch(entry.name)
+                    if match:
+                        counts[int(match["label"])] += 1
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        return counts
+
+    def load_all(self) -> tuple[list[Sample], list[str]]:
+        """Every valid sample, in name order, and one warning for each file that was skipped."""
+        if not self.folder.is_dir():
+            return [], []
+        samples, warnings = [], []
+        for path in sorted(self.folder.iterdir()):
+            if path.name.startswith("."):
+                continue  # unfinished writes and the OS's own files
+            if not SAMPLE_NAME.fullmatch(path.name):
+                warnings.append(f"{path}: skipped, not a sample file")
+                continue
+            try:
+                samples.append(_read_sample(path))
+            except SampleError as e:
+                warnings.append(f"{path}: skipped, {e}")
+        return samples, warnings
+
+
+def _validated_record(strokes, image28, label, canvas_size, brush) -> dict[str, np.ndarray]:
+    if not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+        raise SampleError(f"label must be a digit 0-9, got {label!r}")
+    if image28 is None:
+        raise SampleError("nothing is drawn")
+    points = [np.asarray(s, np.float32).reshape(-1, 2) for s in strokes]
+    if not points or any(len(p) == 0 for p in points):
+        raise SampleError("a sample needs at least one stroke, and no stroke may be empty")
+    record = {
+        "format": np.array(SAMPLE_FORMAT),
+        "format_version": np.array(SAMPLE_FORMAT_VERSION),
+        "label": np.array(int(label)),
+        "image": np.asarray(image28, np.float32),
+        "stroke_points": np.concatenate(points),
+        "stroke_lengths": np.array([len(p) for p in points], np.int64),
+        "canvas_size": np.array(canvas_size, np.int64).reshape(2),
+        "brush": np.array(float(brush)),
+        "transform_version": np.array(TRANSFORM_VERSION),
+        "created": np.array(datetime.now(timezone.utc).isoformat(timespec="microseconds")),
+    }
+    _check_record(record)
+    return record
+
+
+def _check_record(record) -> None:
+    """Raise SampleError unless `record` is a sample this version can use."""
+    if str(record["format"]) != SAMPLE_FORMAT:
+        raise SampleError("not a digitnet sample")
+    if int(record["format_version"]) != SAMPLE_FORMAT_VERSION:
+        raise SampleError(f"sample format version {int(record['format_version'])} is not supported")
+    label, image = int(record["label"]), record["image"]
+    points, lengths = record["stroke_points"], record["stroke_lengths"]
+    width, height = record["canvas_size"]
+    if not 0 <= label <= 9:
+        raise SampleError(f"label {label} is not a digit")
+    if image.shape != (28, 28) or not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
+        raise SampleError("image is not 28x28 values in [0, 1]")
+    if points.ndim != 2 or points.shape[1] != 2 or not np.isfinite(points).all():
+        raise SampleError("stroke points are not finite (x, y) pairs")
+    if lengths.ndim != 1 or len(lengths) == 0 or (lengths < 1).any() or lengths.sum() != len(points):
+        raise SampleError("stroke lengths do not match the stroke points")
+    if width < 1 or height < 1 or not np.isfinite(record["brush"]) or record["brush"] <= 0:
+        raise SampleError("canvas size or brush is not positive")
+
+
+def _read_sample(path: Path) -> Sample:
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise SampleError("not an .npz archive") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise SampleError("not an .npz archive")
+    try:
+        with npz:
+            record = {key: npz[key] for key in npz.files}
+        _check_record(record)
+    except KeyError as e:
+        raise SampleError(f"field {e} is missing") from None
+    except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as e:
+        raise SampleError(f"damaged ({type(e).__name__}: {str(e)[:100]})") from None
+    label = int(record["label"])
+    if SAMPLE_NAME.fullmatch(path.name)["label"] != str(label):
+        raise SampleError(f"its name says digit {path.name[0]} but it holds a {label}")
+    ends = np.cumsum(record["stroke_lengths"])[:-1]
+    width, height = (int(v) for v in record["canvas_size"])
+    return Sample(
+        label=label,
+        image=record["image"].astype(np.float32),
+        strokes=np.split(record["stroke_points"].astype(np.float32), ends),
+        canvas_size=(width, height),
+        brush=float(record["brush"]),
+        transform_version=int(record["transform_version"]),
+        created=str(record["created"]),
+        path=path,
+    )
+
+
+def _write_new_sample(folder: Path, label: int, data: bytes) -> Path:
+    """Write `data` atomically under a new SAMPLE_NAME: label, UTC time, random suffix; never over a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{label}_", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        while True:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            path = folder / f"{label}_{stamp}_{secrets.token_hex(4)}.npz"
+            try:
+                os.link(tmp, path)  # atomic, and fails rather than replace an existing file
+                return path
+            except FileExistsError:
+                continue
+    finally:
+        os.unlink(tmp)

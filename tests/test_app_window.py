@@ -1,0 +1,202 @@
+"""The real window, under a private Xvfb, driven with xdotool the way a person drives it.
+
+CI installs xvfb and xdotool; without them the tests that need them skip locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, require
+
+APP = REPO_ROOT / "realtime_opencv.py"
+TIMEOUT_S = 60  # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
+SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]  # in canvas units
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A private X server on a free display number (Xvfb picks it and tells us when it is ready)."""
+    require(shutil.which("Xvfb") is not None and shutil.which("xdotool") is not None,
+            "Xvfb and xdotool are needed: apt-get install xvfb xdotool")
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                              pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as announced:  # the display number, once Xvfb accepts connections
+            number = announced.readline().strip()
+        assert number.isdigit(), "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+class App:
+    """realtime_opencv.py -v in a subprocess, its log read line by line with a timeout."""
+
+    def __init__(self, display: str, *args: object):
+        env = {**os.environ, "DISPLAY": display}
+        self.display = display
+        self.process = subprocess.Popen([sys.executable, str(APP), "-v", *map(str, args)], env=env, cwd=REPO_ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)  # the app closed its output: it has ended
+
+    def expect(self, pattern: str) -> re.Match:
+        """The next log line matching `pattern` (skipping others); fails after TIMEOUT_S."""
+        deadline = time.monotonic() + TIMEOUT_S
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                self.process.wait(TIMEOUT_S)
+                pytest.fail(f"the app ended before {pattern!r}; it said {self.seen}, then {self.process.stderr.read()}")
+            self.seen.append(line)
+            if match := re.fullmatch(pattern, line):
+                return match
+        pytest.fail(f"no line matching {pattern!r}; the app said: {self.seen}")
+
+    def xdotool(self, *args: object) -> str:
+        result = subprocess.run(["xdotool", *map(str, args)], env={**os.environ, "DISPLAY": self.display},
+                                capture_output=True, text=True, timeout=TIMEOUT_S)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def window(self) -> str:
+        return self.xdotool("search", "--name", "^digitnet$").split()[0]
+
+    def drag(self, image: tuple[int, ...], canvas: tuple[int, ...], points, steps: int = 8) -> None:
+        """Press, move along `points` (canvas units) in small steps, release: one xdotool call."""
+        def screen(u, v):
+            return image[0] + canvas[0] + round(u * canvas[2]), image[1] + canvas[1] + round(v * canvas[3])
+
+        path = []
+        for (u0, v0), (u1, v1) in zip(points, points[1:]):
+            path += [screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps) for i in range(steps)]
+        path.append(screen(*points[-1]))
+        commands = ["mousemove", *path[0], "mousedown", 1]
+        for x, y in path[1:]:
+            commands += ["sleep", 0.02, "mousemove", x, y]
+        self.xdotool(*commands, "sleep", 0.05, "mouseup", 1)
+
+    def finish(self) -> int:
+        try:
+            return self.process.wait(TIMEOUT_S)
+        finally:
+            self.process.kill()
+
+
+def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The image and canvas rectangles of the app's layout line for a window of this size."""
+    match = app.expect(rf"layout image=(?P<image>-?\d+,-?\d+,{width},{height}) canvas=(?P<canvas>\d+,\d+,\d+,\d+)")
+    return tuple(map(int, match["image"].split(","))), tuple(map(int, match["canvas"].split(",")))
+
+
+PREDICTION = r"prediction digit=(\d|none) confidence=[01]\.\d{3} latency_ms=\d+\.\d trigger="
+
+
+def test_draw_classify_resize_clear_and_quit(display, untrained_weights):
+    app = App(display, "--weights", untrained_weights, "--size", "960x600")
+    image, canvas = layout(app, 960, 600)
+    assert canvas[2] == canvas[3] > 300
+    app.expect(r"ready model=simple load_ms=\d+")
+    app.xdotool("windowfocus", app.window())  # keys go to the focused window
+
+    app.drag(image, canvas, SEVEN)
+    app.expect(PREDICTION + "live")  # while the stroke was drawn
+    app.expect(PREDICTION + r"mouseup")
+    app.xdotool("key", "s")
+    app.expect(PREDICTION + "key")
+
+    app.xdotool("windowsize", app.window(), 360, 640)  # portrait: the layout follows
+    image, canvas = layout(app, 360, 640)
+    assert canvas[0] + canvas[2] <= 360 and canvas[2] == canvas[3]
+    app.drag(image, canvas, [(0.5, 0.1), (0.5, 0.9)])
+    app.expect(r"prediction digit=\d .*trigger=mouseup")
+    app.xdotool("key", "z")
+    app.expect("undo")
+    app.xdotool("key", "c")
+    app.expect("clear")
+    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")
+    app.xdotool("key", "Escape")
+    app.expect("exit")
+    assert app.finish() == 0
+    assert app.process.stderr.read() == ""
+
+
+def send_wm_delete(display: str, window: int) -> None:
+    """What a window manager sends when the user clicks the close button (Xvfb has no window manager)."""
+    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x11.XFlush.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+
+    class ClientMessage(ctypes.Structure):  # XClientMessageEvent, padded to sizeof(XEvent)
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+
+    connection = x11.XOpenDisplay(display.encode())
+    assert connection, f"cannot open {display}"
+    event = ClientMessage(type=33, window=window, format=32,  # 33: ClientMessage
+                          message_type=x11.XInternAtom(connection, b"WM_PROTOCOLS", 0))
+    event.data[0] = x11.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
+    x11.XSendEvent(connection, window, 0, 0, ctypes.byref(event))
+    x11.XFlush(connection)
+    x11.XCloseDisplay(connection)
+
+
+def test_the_close_button_exits_cleanly(display, untrained_weights):
+    app = App(display, "--weights", untrained_weights, "--size", "480x360")
+    app.expect(r"ready .*")
+    send_wm_delete(display, int(app.window()))
+    app.expect("exit")
+    assert app.finish() == 0
+
+
+@pytest.mark.parametrize("content, message", [(None, "not found"), (b"not torch", "not a readable weights file")])
+def test_bad_weights_are_one_error_line_and_exit_2(display, tmp_path, content, message):
+    weights = tmp_path / "bad.pt"
+    if content is not None:
+        weights.write_bytes(content)
+    app = App(display, "--weights", weights)
+    assert app.finish() == 2
+    stderr = app.process.stderr.read()
+    assert re.fullmatch(rf"error: {re.escape(str(weights))}: .*{message}.*\n", stderr), stderr
+
+
+@pytest.mark.parametrize("set_display", [False, True], ids=["unset", "unserved"])
+def test_without_a_display_one_clear_line_and_exit_2(tmp_path, untrained_weights, set_display):
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    if set_display:  # a display number nobody serves
+        env["DISPLAY"] = next(f":{n}" for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    result = subprocess.run([sys.executable, str(APP), "--weights", str(untrained_weights)], env=env, cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and "xvfb-run" in line
+    assert ("not set" if not set_display else "cannot connect") in line

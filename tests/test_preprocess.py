@@ -1,0 +1,100 @@
+import cv2
+import numpy as np
+import pytest
+
+from digitnet.drawing import render_strokes
+from digitnet.preprocess import BOX, CENTRE, FRAME, to_mnist
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.indices(image.shape)
+    return float((ys * image).sum() / image.sum()), float((xs * image).sum() / image.sum())
+
+
+def ink_box(image: np.ndarray, level: float = 0.05) -> tuple[int, int]:
+    """(height, width) of the region above `level`."""
+    rows, cols = np.nonzero(image > level)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def seven(size=(400, 300), brush=0.06) -> np.ndarray:
+    strokes = [np.array([[0.2, 0.2], [0.8, 0.2], [0.4, 0.9]])]
+    return render_strokes(strokes, size, brush)
+
+
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        seven(),
+        seven((4000, 4000)),
+        seven((60, 500)),
+        cv2.cvtColor(seven(), cv2.COLOR_GRAY2BGR),
+        seven().astype(np.float32) / 255,
+        255 - seven(),
+    ],
+    ids=["gray", "4000x4000", "portrait-sliver", "bgr", "float", "dark-on-light"],
+)
+def test_output_is_mnist_shaped_and_centred(canvas):
+    out = to_mnist(canvas)
+    assert out.shape == (FRAME, FRAME) and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() == pytest.approx(1.0)
+    cy, cx = centre_of_mass(out)
+    assert abs(cy - CENTRE) <= 0.5 and abs(cx - CENTRE) <= 0.5
+    assert max(ink_box(out)) == BOX
+    assert out[0].max() == 0 or out[:, 0].max() == 0  # a margin remains
+
+
+def test_polarity_is_detected_and_can_be_forced():
+    light_on_dark = seven()
+    auto_dark = to_mnist(255 - light_on_dark)
+    np.testing.assert_allclose(to_mnist(light_on_dark), auto_dark, atol=1e-5)
+    np.testing.assert_allclose(to_mnist(255 - light_on_dark, invert=True), auto_dark, atol=1e-5)
+    # forcing the wrong polarity reads the paper as ink: a filled frame, not a seven
+    wrong = to_mnist(light_on_dark, invert=True)
+    assert wrong is None or wrong.mean() > auto_dark.mean()
+
+
+def test_aspect_ratio_is_kept():
+    canvas = np.zeros((500, 500), np.uint8)
+    cv2.rectangle(canvas, (200, 100), (299, 399), 255, -1)  # 100 wide, 300 high
+    out = to_mnist(canvas)
+    height, width = ink_box(out, 0.5)
+    assert height == BOX and width == pytest.approx(BOX / 3, abs=1)
+
+
+def test_blank_canvases_are_blank():
+    assert to_mnist(np.zeros((300, 300), np.uint8)) is None
+    assert to_mnist(np.full((300, 300), 255, np.uint8)) is None
+    assert to_mnist(np.full((300, 300, 3), 128, np.uint8)) is None
+    noise = np.random.default_rng(0).integers(0, 10, (300, 300)).astype(np.uint8)  # faint sensor noise
+    assert to_mnist(noise) is None
+
+
+def test_single_dot_is_a_centred_blob():
+    canvas = np.zeros((300, 300), np.uint8)
+    canvas[40, 250] = 255
+    out = to_mnist(canvas)
+    assert out is not None
+    cy, cx = centre_of_mass(out)
+    assert abs(cy - CENTRE) <= 0.5 and abs(cx - CENTRE) <= 0.5
+
+
+def test_one_pixel_high_line_stays_visible():
+    canvas = np.zeros((200, 600), np.uint8)
+    canvas[120, 50:550] = 255
+    out = to_mnist(canvas)
+    height, width = ink_box(out)
+    assert width == BOX and height <= 2
+    assert out.max() == pytest.approx(1.0)  # full contrast, not a faint smear
+
+
+def test_same_drawing_at_any_size_gives_nearly_the_same_image():
+    small, huge = to_mnist(seven((280, 280))), to_mnist(seven((2800, 2800)))
+    assert np.abs(small - huge).mean() < 0.03
+
+
+def test_bad_shapes_are_rejected():
+    with pytest.raises(ValueError):
+        to_mnist(np.zeros((0, 10), np.uint8))
+    with pytest.raises(ValueError):
+        to_mnist(np.zeros((4, 4, 4, 4), np.uint8))

@@ -1,0 +1,79 @@
+import argparse
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from digitnet import train
+from digitnet.recognizer import Recognizer
+
+
+def train_args(out, mnist_dir, **overrides) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    args = parser.parse_args(["--data-dir", str(mnist_dir), "--out", str(out), "--limit", "600",
+                              "--epochs", "2", "--batch-size", "32", "--device", "cpu"])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+class Killed(Exception):
+    pass
+
+
+def test_tiny_run_learns_and_exports_loadable_weights(tmp_path, mnist_dir):
+    summary = train.run(train_args(tmp_path, mnist_dir, epochs=3))
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    assert records[-1]["train_loss"] < records[0]["train_loss"]
+    assert summary["history"] == records
+    assert 0 <= summary["test_acc"] <= 1 and summary["best_epoch"] in (1, 2, 3)
+
+    recognizer = Recognizer.load(tmp_path / "simple.pt")
+    assert recognizer.name == "simple"
+    meta = recognizer.meta["metadata"]
+    assert meta["val_acc"] == summary["val_acc"] and len(meta["mnist_md5"]) == 4
+    images, labels = train.load_mnist("test", mnist_dir)
+    hits = sum(p.digit == y for p, y in zip(recognizer.classify_images(images[:300] / 255.0), labels[:300]))
+    assert hits / 300 > 0.5  # 600 images and 3 epochs already beat chance by far
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path, mnist_dir):
+    straight = train.run(train_args(tmp_path / "straight", mnist_dir))
+
+    def kill_after_first_epoch(model, record):
+        if record["epoch"] == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train.run(train_args(tmp_path / "resumed", mnist_dir), after_epoch=kill_after_first_epoch)
+    assert not (tmp_path / "resumed" / "simple.pt").exists()
+    resumed = train.run(train_args(tmp_path / "resumed", mnist_dir, resume=True))
+
+    timing = {"images_per_s", "elapsed_s"}
+    strip = lambda history: [{k: v for k, v in r.items() if k not in timing} for r in history]  # noqa: E731
+    assert strip(resumed["history"]) == strip(straight["history"])
+    a = torch.load(tmp_path / "straight" / "simple.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "resumed" / "simple.pt", weights_only=True)["state_dict"]
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_resume_refuses_a_different_run(tmp_path, mnist_dir):
+    train.run(train_args(tmp_path, mnist_dir, epochs=1))
+    with pytest.raises(train.DigitnetError, match="different"):
+        train.run(train_args(tmp_path, mnist_dir, epochs=3, resume=True))
+    with pytest.raises(train.DigitnetError, match="no checkpoint"):
+        train.run(train_args(tmp_path / "empty", mnist_dir, resume=True))
+
+
+def test_augmentation_keeps_shape_range_and_changes_images():
+    images = torch.zeros(16, 1, 28, 28)
+    images[:, :, 6:22, 12:16] = 1.0  # a thick "1"
+    out = train.Augment()(images, torch.Generator().manual_seed(0))
+    assert out.shape == images.shape and out.min() >= 0 and out.max() <= 1.0001
+    assert (out - images).abs().mean() > 0.01
+    assert np.all(out.flatten(1).amax(1).numpy() > 0.5)  # no digit is erased
