@@ -2,10 +2,14 @@
 
     python realtime_opencv.py                      # the best shipped model
     python realtime_opencv.py --model simple --size 800x600 -v
+    python realtime_opencv.py --weights ~/.local/share/digitnet/weights/finetuned-….pt
     xvfb-run -a python realtime_opencv.py -v       # without a screen
 
 Mouse-up classifies, S classifies at any time, C clears, Z or Backspace undoes a stroke,
 [ and ] change the brush, Esc or the window's close button quits.
+A digit key 0-9 saves the drawing as a sample of that digit. F fine-tunes the model in use
+on the saved samples in the background and then switches to the new model; its weights
+file goes to the per-user folder, and the next launch uses it only if --weights names it.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import cv2
 
 from digitnet import DigitnetError
 from digitnet.app import AppState
+from digitnet.background import BackgroundFinetune
 from digitnet.layout import compute_layout
 from digitnet.models import MODELS
 from digitnet.paths import weights_path
 from digitnet.recognizer import Recognizer
+from digitnet.samples import SampleStore
 from digitnet.ui import render_frame
 
 WINDOW = "digitnet"
@@ -42,6 +48,14 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_folder(text: str) -> Path:
+    """A folder that exists, or one that can be made: anything but a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    return path
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
@@ -49,6 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     which.add_argument("--model", choices=list(MODELS), help="use this shipped model's weights file")
     parser.add_argument("--size", type=parse_size, default=(1024, 640), metavar="WxH",
                         help="initial window size (default 1024x640)")
+    parser.add_argument("--samples", type=parse_folder, metavar="DIR",
+                        help="where 0-9 save samples and F learns from them "
+                             "(default: $DIGITNET_SAMPLES or the per-user samples folder)")
+    parser.add_argument("--data-dir", type=parse_folder, metavar="DIR",
+                        help="MNIST, which F's fine-tuning mixes in (default: $DIGITNET_DATA or the user cache)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each event to stdout, one line each")
     return parser.parse_args(argv)
 
@@ -99,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     ready_line = f"ready model={recognizer.name} load_ms={1000 * (time.perf_counter() - start):.0f}"
     cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
     cv2.resizeWindow(WINDOW, *args.size)
-    state = AppState()
+    samples = SampleStore(args.samples)
+    finetuner = BackgroundFinetune(samples.folder, args.data_dir)
+    state = AppState(recognizer, samples=samples, finetuner=finetuner)
     cv2.setMouseCallback(WINDOW, state.on_mouse)
     shown, logged_layout = None, None
     try:
@@ -107,8 +128,9 @@ def run(args: argparse.Namespace) -> int:
             image = cv2.getWindowImageRect(WINDOW)
             size = (image[2], image[3]) if image[2] > 0 and image[3] > 0 else args.size
             now = time.perf_counter()
+            state.poll_finetune()
             if state.layout and (trigger := state.recognition_due(now)):
-                state.recognize(recognizer, trigger, now)
+                state.recognize(trigger, now)
             if (size, state.version) != shown:  # render only what changed: idle costs nothing
                 layout = compute_layout(*size)
                 cv2.imshow(WINDOW, render_frame(state, layout))
@@ -128,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 log(line)
     finally:
         cv2.destroyAllWindows()
+        finetuner.stop(wait=True)  # at its next check: the window is gone already
     return 0
 
 

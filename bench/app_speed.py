@@ -84,11 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    state = AppState()
+    state = AppState(recognizer)
     state.layout = compute_layout(*SIZE)
     state.strokes = [drawn_eight()]
     canvas = render_canvas(state, state.layout.canvas.size)
-    state.recognize(recognizer, "key", now=0.0)
+    state.recognize("key", now=0.0)
     print(f"app speed at {SIZE[0]}x{SIZE[1]}, model {recognizer.name} ({recognizer.meta['path']}), "
           f"canvas {canvas.shape[1]}x{canvas.shape[0]}, torch threads {torch.get_num_threads()}")
     print(f"  render frame:          {percentiles(timed(lambda: render_frame(state, state.layout), args.repeats))}"

@@ -2,10 +2,11 @@
 
 A simulated person with a consistent, unusual style draws MNIST digits: each digit's skeleton
 (digitnet.drawn) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
-then goes through the app's canvas transform. They save PER_DIGIT drawings of every digit to
-learn from plus HELD per digit that fine-tuning holds aside, all through the app's sample
-store; then `finetune` runs exactly as the CLI runs it. The digits come from MNIST's
-*training* set, so the MNIST test figure is untouched by them.
+then goes through the app's canvas transform. The shipped models read this hand at about
+87 %, against 98 % for usual drawings of the same digits. They save --per-digit drawings of
+every digit to learn from plus --held per digit that fine-tuning holds aside, all through the
+app's sample store; then `finetune` runs exactly as the CLI runs it. The digits come from
+MNIST's *training* set, so the MNIST test figure is untouched by them.
 
     python bench/finetune_styles.py --weights weights/simple.pt
     python bench/finetune_styles.py --weights weights/improved.pt --slant 1.2 --brush 0.03 --json
@@ -36,7 +37,7 @@ from digitnet.samples import SampleStore  # noqa: E402
 CANVAS = (400, 400)  # the app's canvas, light ink on black
 
 
-def draw_in_style(digit: np.ndarray, rng: np.random.Generator, slant: float, brush: float) -> list[Stroke]:
+def draw_in_style(digit: np.ndarray, rng: np.random.Generator, slant: float) -> list[Stroke]:
     """One drawing by a person with a steady hand: slanted backwards by about `slant`, in canvas units."""
     shear = slant + rng.normal(0.0, 0.05)
     matrix = np.array([[1.0, shear], [0.0, 1.0]])  # y grows downwards, so the top leans left
@@ -47,7 +48,7 @@ def draw_in_style(digit: np.ndarray, rng: np.random.Generator, slant: float, bru
 def save_style_samples(store: SampleStore, digits: np.ndarray, labels: np.ndarray, rng, slant: float,
                        brush: float) -> None:
     for digit, label in zip(digits, labels):
-        strokes = draw_in_style(digit, rng, slant, brush)
+        strokes = draw_in_style(digit, rng, slant)
         image = to_mnist(render_strokes(strokes, CANVAS, brush), invert=False)
         store.save(strokes, image, int(label), canvas_size=CANVAS, brush=brush)
 
@@ -99,8 +100,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, "
-          f"{summary['trained_per_digit'][0]} samples per digit learnt, {summary['held_aside_per_digit'][0]} held aside")
+    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, {args.per_digit} samples "
+          f"per digit learnt, {args.held} held aside")
     print(f"  base {summary['base_weights']}: usual drawings of the same digits {100 * normal_acc:.1f} %")
     print(f"  {describe(summary)}")
     print(f"  fine-tuning took {summary['time_s']} s" + (f"; weights {summary['weights']}" if args.keep else ""))

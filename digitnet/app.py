@@ -1,9 +1,10 @@
-"""The real-time app's state: the drawing, the brush, the prediction on show, keys and mouse.
+"""The real-time app's state: the drawing, the brush, the model and its prediction, samples, keys and mouse.
 
 Everything here is plain Python and numpy, so tests drive it without a window: the mouse
 callback is `AppState.on_mouse` (what cv2.setMouseCallback calls), keys go through the one
-KEYS table, and each event the app logs is queued in `AppState.log`. realtime_opencv.py is
-the thin loop that shows frames, feeds events in and prints the log.
+KEYS table, and each event the app logs is queued in `AppState.log`. The sample store and the
+background fine-tuning are handed in, so tests give it a temporary folder and a stand-in
+fine-tune. realtime_opencv.py is the thin loop that shows frames, feeds events in and prints the log.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import numpy as np
 from digitnet.drawing import DEFAULT_BRUSH, Stroke, render_strokes
 from digitnet.layout import Layout
 from digitnet.preprocess import to_mnist
+from digitnet.samples import SampleError, SampleStore
 
 if TYPE_CHECKING:
+    from digitnet.background import BackgroundFinetune
     from digitnet.recognizer import Prediction, Recognizer
 
 LIVE_INTERVAL_S = 0.1  # while a stroke is drawn, recognise at most this often: drawing never waits long
 BRUSH_STEP = 1.25  # `[` and `]` divide or multiply the brush diameter by this
 BRUSH_RANGE = (0.02, 0.16)  # brush diameter limits, as fractions of the canvas side
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 class Recognition(NamedTuple):
@@ -33,21 +37,42 @@ class Recognition(NamedTuple):
     prediction: Prediction | None  # None if blank
 
 
+def network_input(canvas: np.ndarray) -> np.ndarray | None:
+    """The canvas (white ink on black) through the canvas transform: 28x28 in [0, 1], or None if blank."""
+    return to_mnist(canvas, invert=False) if canvas.size else None  # a window shrunk to nothing has no canvas
+
+
 def recognize(recognizer: Recognizer, canvas: np.ndarray) -> Recognition:
-    """The canvas (white ink on black) through the canvas transform and the model."""
-    image = to_mnist(canvas, invert=False) if canvas.size else None  # a window shrunk to nothing has no canvas
+    """The canvas through the canvas transform and the model."""
+    image = network_input(canvas)
     if image is None:
         return Recognition(None, None)
     return Recognition(image, recognizer.classify_images(image[None])[0])
 
 
-class AppState:
-    """What the window shows, and every change the user can make to it."""
+def how_many(count: int, digit: int) -> str:
+    """'1 seven', '12 sevens', '2 sixes'."""
+    name = DIGIT_NAMES[digit]
+    return f"{count} {name}" if count == 1 else f"{count} {name}{'es' if name.endswith('x') else 's'}"
 
-    def __init__(self, brush: float = DEFAULT_BRUSH):
+
+class AppState:
+    """What the window shows, and every change the user can make to it.
+
+    Without a sample store or a fine-tuner (a benchmark, say) their keys only say they are off.
+    """
+
+    def __init__(self, recognizer: Recognizer, brush: float = DEFAULT_BRUSH, samples: SampleStore | None = None,
+                 finetuner: BackgroundFinetune | None = None):
+        self.recognizer = recognizer  # the model in use: fine-tuning replaces it
         self.strokes: list[Stroke] = []
         self.current: list[tuple[float, float]] | None = None  # the stroke being drawn
         self.brush = brush
+        self.samples = samples
+        self.finetuner = finetuner
+        self.counts = samples.counts() if samples else [0] * 10  # saved samples per digit
+        self.status = f"samples are saved in {samples.folder}" if samples else ""  # the last action's outcome
+        self.status_error = False  # the status says something went wrong
         self.recognition = Recognition(None, None)
         self.layout: Layout | None = None  # the layout of the frame on screen: mouse positions refer to it
         self.running = True
@@ -87,9 +112,12 @@ class AppState:
             self._drawing_changed("mouseup")
 
     def clear(self) -> None:
+        self._clear_drawing()
+        self.log.append("clear")
+
+    def _clear_drawing(self) -> None:
         self.strokes, self.current = [], None
         self._drawing_changed("key")
-        self.log.append("clear")
 
     def undo(self) -> None:
         """Remove the stroke being drawn, else the last one."""
@@ -134,11 +162,11 @@ class AppState:
             return "live"
         return None
 
-    def recognize(self, recognizer: Recognizer, trigger: str, now: float) -> None:
+    def recognize(self, trigger: str, now: float) -> None:
         """Recognise the drawing as the canvas on screen shows it (needs `layout`), and show the result."""
         canvas = render_canvas(self, self.layout.canvas.size)
         start = time.perf_counter()
-        self.recognition = recognize(recognizer, canvas)
+        self.recognition = recognize(self.recognizer, canvas)
         latency_ms = 1000 * (time.perf_counter() - start)
         self._request, self._stale, self._last_recognition = None, False, now
         prediction = self.recognition.prediction
@@ -147,9 +175,70 @@ class AppState:
                         f"latency_ms={latency_ms:.1f} trigger={trigger}")
         self.version += 1
 
+    # teaching it your handwriting
+
+    def save_sample(self, label: int) -> None:
+        """Save the drawing, as the network reads it, as a sample of `label`; then clear the canvas.
+
+        Clearing lets the next sample be drawn at once: people save several of a digit in a row,
+        and the saved drawing is safe in the store, while the status line says what became of it.
+        """
+        if self.samples is None:
+            self._set_status("saving samples is off", error=True)
+            return
+        size = self.layout.canvas.size
+        image = network_input(render_canvas(self, size))
+        if image is None:
+            self._set_status("nothing to save: draw a digit, then press its key", error=True)
+            return
+        try:
+            path = self.samples.save(self.visible_strokes(), image, label, canvas_size=size, brush=self.brush)
+        except SampleError as e:
+            self._set_status(f"not saved: {e}", error=True)
+            self.log.append(f"sample failed error={e}")
+            return
+        self.counts = self.samples.counts()
+        self._set_status(f"saved as {label} - {how_many(self.counts[label], label)} saved")
+        self.log.append(f"sample digit={label} path={path}")
+        self._clear_drawing()
+
+    def start_finetune(self) -> None:
+        """Fine-tune the model in use on the saved samples, in the background: drawing goes on meanwhile."""
+        if self.finetuner is None:
+            self._set_status("fine-tuning is off", error=True)
+        elif not self.finetuner.start(self.recognizer.meta["path"]):
+            self._set_status("fine-tuning is already running")
+        else:
+            self._set_status("fine-tuning started: keep drawing meanwhile")
+            self.log.append("finetune started")
+
+    def poll_finetune(self) -> None:
+        """Show what fine-tuning reported since the last call; when it is done, put its model in use."""
+        if self.finetuner is None:
+            return
+        for news in self.finetuner.news():
+            if news.kind == "progress":
+                self._set_status(f"fine-tuning: {news.message}")
+            elif news.kind == "done":
+                self.recognizer = news.recognizer
+                self._request = "model"  # the drawing on show, read again by the new model
+                self._set_status(f"fine-tuned, now in use: {news.message}")
+                self.log.append(f"finetune done weights={news.weights}")
+            else:
+                self._set_status(f"fine-tuning failed: {news.message}", error=True)
+                self.log.append(f"finetune failed error={news.message}")
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status, self.status_error = text, error
+        self.version += 1
+
     # the app
 
     def quit(self) -> None:
+        """Stop; a fine-tuning run is asked to stop too, and the app waits for it before it exits."""
+        if self.finetuner is not None and self.finetuner.running:
+            self.finetuner.stop()
+            self.log.append("finetune stopping")
         self.running = False
         self.log.append("exit")
 
@@ -161,7 +250,7 @@ class AppState:
         """A key code from cv2.waitKey; keys not in KEYS are ignored."""
         for binding in KEYS:
             if code in binding.codes:
-                binding.action(self)
+                binding.action(self, code)
                 return
 
 
@@ -175,7 +264,7 @@ class Binding:
     key: str  # as the help line names it
     does: str  # as the help line describes it
     codes: tuple[int, ...]  # what cv2.waitKey returns for it
-    action: Callable[[AppState], None]
+    action: Callable[[AppState, int], None]  # called with the state and the code of the key pressed
 
 
 def _codes(*chars: str) -> tuple[int, ...]:
@@ -184,12 +273,14 @@ def _codes(*chars: str) -> tuple[int, ...]:
 
 # The one table of keys: the key handler and the help line both read it.
 KEYS: tuple[Binding, ...] = (
-    Binding("S", "classify", _codes("s", "S"), AppState.request_recognition),
-    Binding("C", "clear", _codes("c", "C"), AppState.clear),
-    Binding("Z", "undo", _codes("z", "Z", "\b", "\x7f"), AppState.undo),  # also Backspace (8, or 127 on macOS)
-    Binding("[", "brush", _codes("["), AppState.thinner),
-    Binding("]", "brush", _codes("]"), AppState.thicker),
-    Binding("Esc", "quit", _codes("\x1b"), AppState.quit),
+    Binding("S", "classify", _codes("s", "S"), lambda app, key: app.request_recognition()),
+    Binding("C", "clear", _codes("c", "C"), lambda app, key: app.clear()),
+    Binding("Z", "undo", _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),  # also Backspace: 8, 127
+    Binding("[", "brush", _codes("["), lambda app, key: app.thinner()),
+    Binding("]", "brush", _codes("]"), lambda app, key: app.thicker()),
+    Binding("0-9", "save", _codes(*"0123456789"), lambda app, key: app.save_sample(int(chr(key)))),
+    Binding("F", "fine-tune", _codes("f", "F"), lambda app, key: app.start_finetune()),
+    Binding("Esc", "quit", _codes("\x1b"), lambda app, key: app.quit()),
 )
 
 

@@ -18,6 +18,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from digitnet.recognizer import Recognizer
 
     recognizer = Recognizer.load(args.weights)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # we report unreadable files ourselves
     failed = 0
     for name in args.files:
         image = cv2.imread(name, cv2.IMREAD_UNCHANGED) if Path(name).is_file() else None

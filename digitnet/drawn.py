@@ -19,14 +19,16 @@ UPSCALE = 4  # thin at 112x112, so the skeleton keeps the digit's curves
 
 
 def thin(binary: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of a 2-D boolean image to a one-pixel-wide skeleton."""
-    img = np.pad(binary.astype(bool), 1)
+    """Zhang-Suen thinning of boolean images [..., H, W] to one-pixel-wide skeletons (batches at once)."""
+    pad = [(0, 0)] * (binary.ndim - 2) + [(1, 1), (1, 1)]
+    img = np.pad(binary.astype(bool), pad)
     while True:
         changed = False
         for step in (0, 1):
             p = img
             # neighbours p2..p9, clockwise from north
-            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:], p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]
+            n = [p[..., :-2, 1:-1], p[..., :-2, 2:], p[..., 1:-1, 2:], p[..., 2:, 2:],
+                 p[..., 2:, 1:-1], p[..., 2:, :-2], p[..., 1:-1, :-2], p[..., :-2, :-2]]
             count = sum(x.astype(np.uint8) for x in n)
             transitions = sum((~n[i] & n[(i + 1) % 8]).astype(np.uint8) for i in range(8))
             p2, p4, p6, p8 = n[0], n[2], n[4], n[6]
@@ -34,12 +36,12 @@ def thin(binary: np.ndarray) -> np.ndarray:
                 keep = (p2 & p4 & p6) | (p4 & p6 & p8)
             else:
                 keep = (p2 & p4 & p8) | (p2 & p6 & p8)
-            remove = p[1:-1, 1:-1] & (count >= 2) & (count <= 6) & (transitions == 1) & ~keep
+            remove = p[..., 1:-1, 1:-1] & (count >= 2) & (count <= 6) & (transitions == 1) & ~keep
             if remove.any():
-                img[1:-1, 1:-1] &= ~remove
+                img[..., 1:-1, 1:-1] &= ~remove
                 changed = True
         if not changed:
-            return img[1:-1, 1:-1]
+            return img[..., 1:-1, 1:-1]
 
 
 def skeleton_strokes(image: np.ndarray) -> list[Stroke]:

@@ -42,8 +42,9 @@ HOLDOUT = 0.2
 MIN_PER_DIGIT = 5  # fewer cannot be split into training and held-aside samples meaningfully
 REPLAY = 3  # MNIST training digits mixed in per user sample
 BATCH_SIZE = 32
-# the user's style is the point, so it is only jittered, not distorted away
-LIGHT_AUGMENT = Augment(rotate_deg=5.0, scale=(0.93, 1.05), shear=0.1, shift_px=1.0, elastic_px=1.0, stroke_prob=0.3)
+# the user's style is the point, so it is only jittered, not distorted away (nor redrawn)
+LIGHT_AUGMENT = Augment(rotate_deg=5.0, scale=(0.93, 1.05), shear=0.1, shift_px=1.0, elastic_px=1.0, stroke_prob=0.3,
+                        restroke_prob=0.0)
 
 
 class FinetuneStopped(DigitnetError):
@@ -62,7 +63,8 @@ def check_enough(counts: list[int], folder: Path) -> None:
             f"no samples in {folder}: draw a digit in the app and press its key (0-9) to save it; "
             f"fine-tuning needs at least {MIN_PER_DIGIT} samples of each digit you teach it"
         )
-    short = [f"digit {d} has {n} ({MIN_PER_DIGIT - n} more needed)" for d, n in enumerate(counts) if 0 < n < MIN_PER_DIGIT]
+    short = [f"digit {d} has {n} ({MIN_PER_DIGIT - n} more needed)"
+             for d, n in enumerate(counts) if 0 < n < MIN_PER_DIGIT]
     if short:
         raise DigitnetError(
             f"too few samples in {folder}: {', '.join(short)}; "
@@ -106,7 +108,7 @@ def train_with_replay(model, user, mnist, epochs, lr, rng, generator, device, re
         targets = torch.cat([user_y, torch.from_numpy(mnist_y[replay])])
         loss, train_acc, _ = train_one_epoch(model, optimizer, scheduler, images, targets, LIGHT_AUGMENT, generator,
                                              BATCH_SIZE, device, f"epoch {epoch}/{epochs}")
-        report(f"epoch {epoch}/{epochs}: loss {loss:.4f}, accuracy {100 * train_acc:.1f} % (samples and replayed MNIST)")
+        report(f"epoch {epoch}/{epochs}: loss {loss:.4f}, accuracy {100 * train_acc:.1f} % (samples and MNIST replay)")
         check_stop()
 
 
@@ -185,9 +187,9 @@ def finetune(
                       device, report, check_stop)
     held_after, mnist_after = measure("after")
     record = {
-        "base_weights": str(base),
+        "base_weights": str(base.resolve()),
         "base_model": base_meta["model"],
-        "samples_dir": str(folder),
+        "samples_dir": str(folder.resolve()),
         "samples_per_digit": counts,
         "trained_per_digit": np.bincount(labels[train_idx], minlength=10).tolist(),
         "held_aside_per_digit": np.bincount(labels[held_idx], minlength=10).tolist(),
@@ -226,13 +228,15 @@ def describe(summary: dict) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", metavar="DIR", help="samples folder (default: $DIGITNET_SAMPLES or the per-user one)")
+    parser.add_argument("--samples", metavar="DIR",
+                        help="samples folder (default: $DIGITNET_SAMPLES or the per-user one)")
     parser.add_argument("--weights", help="weights to start from (default: the best model in weights/)")
     parser.add_argument("--out", help="new weights file (default: a new file in the per-user weights folder)")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the samples to learn from")
     parser.add_argument("--lr", type=float, default=LR, help="peak learning rate, annealed to zero")
     parser.add_argument("--holdout", type=float, default=HOLDOUT, help="fraction of each digit's samples held aside")
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
+    parser.add_argument("--data-dir",
+                        help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
     parser.add_argument("--mnist-limit", type=int, default=0, help="measure on the first N MNIST test images only")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")

@@ -66,16 +66,27 @@ class Layout:
     preview: Rect  # square: the 28x28 network input, scaled up
     readout: Rect  # the predicted digit and its confidence
     bars: Rect  # ten confidence bars, 0 to 9, top to bottom
+    status: Rect  # two lines: what the last action did (a saved sample, fine-tuning's progress, an error)
+    samples: Rect  # one line: how many samples of each digit are saved
     footer: Rect  # one line: the key help
 
 
 def compute_layout(width: int, height: int) -> Layout:
-    """Landscape frames put the panel right of the canvas, portrait frames put it below."""
+    """Landscape frames put the panel right of the canvas, portrait frames put it below.
+
+    The lines of text run along the bottom at full width in every shape: messages and key help
+    are long, and only the full width keeps them legible in small windows. The status gets two
+    lines, since fine-tuning's messages may need them.
+    """
     short = min(width, height)
     gap = max(2, round(0.025 * short))
-    footer_h = min(max(10, round(0.04 * short)), height // 4)
-    footer = rect(gap, height - gap - footer_h, width - 2 * gap, footer_h)
-    content = rect(gap, gap, width - 2 * gap, footer.y - 2 * gap)
+    line_h = min(max(10, round(0.03 * short)), height // 10)
+    spacing = gap // 2  # between lines of text
+    footer = rect(gap, height - gap - line_h, width - 2 * gap, line_h)
+    samples = rect(gap, footer.y - spacing - line_h, width - 2 * gap, line_h)
+    status_h = 2 * line_h + spacing
+    status = rect(gap, samples.y - spacing - status_h, width - 2 * gap, status_h)
+    content = rect(gap, gap, width - 2 * gap, status.y - 2 * gap)
     if content.w >= content.h:
         side = min(content.h, round(CANVAS_SHARE * content.w))
         canvas = rect(content.x, content.y + (content.h - side) // 2, side, side)
@@ -84,7 +95,7 @@ def compute_layout(width: int, height: int) -> Layout:
         side = min(content.w, round(CANVAS_SHARE * content.h))
         canvas = rect(content.x + (content.w - side) // 2, content.y, side, side)
         panel = rect(content.x, canvas.bottom + gap, content.w, content.bottom - canvas.bottom - gap)
-    parts = (canvas, *_split_panel(panel, gap), footer)
+    parts = (canvas, *_split_panel(panel, gap), status, samples, footer)
     return Layout((width, height), *(_clip(part, width, height) for part in parts))
 
 

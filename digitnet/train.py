@@ -22,10 +22,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from digitnet import DigitnetError
 from digitnet.atomic import atomic_write
-from digitnet.augment import Augment
+from digitnet.augment import Augment, skeletons_2x
 from digitnet.data import MNIST_FILES, load_mnist
 from digitnet.models import MODELS, create_model
 from digitnet.preprocess import TRANSFORM_VERSION
@@ -94,7 +95,8 @@ class Progress:
         self.stream.flush()
 
 
-def train_one_epoch(model, optimizer, scheduler, images, labels, augment, generator, batch_size, device, label):
+def train_one_epoch(model, optimizer, scheduler, images, labels, augment, generator, batch_size, device, label,
+                    ema: AveragedModel | None = None, skeletons: torch.Tensor | None = None):
     model.train()
     order = torch.randperm(len(images), generator=generator)
     n_batches = math.ceil(len(images) / batch_size)
@@ -102,7 +104,8 @@ def train_one_epoch(model, optimizer, scheduler, images, labels, augment, genera
     total_loss, correct, seen = 0.0, 0, 0
     for i in range(n_batches):
         idx = order[i * batch_size : (i + 1) * batch_size]
-        x = augment(images[idx], generator).to(device)
+        x = (augment(images[idx], generator) if skeletons is None
+             else augment(images[idx], generator, skeletons[idx])).to(device)
         y = labels[idx].to(device)
         logits = model(x)
         loss = F.cross_entropy(logits, y)
@@ -110,11 +113,18 @@ def train_one_epoch(model, optimizer, scheduler, images, labels, augment, genera
         loss.backward()
         optimizer.step()
         scheduler.step()
+        if ema is not None:
+            ema.update_parameters(model)
         total_loss += loss.item() * len(idx)
         correct += (logits.argmax(1) == y).sum().item()
         seen += len(idx)
         progress.update(i + 1, seen, total_loss / seen, correct / seen, final=i + 1 == n_batches)
     return total_loss / seen, correct / seen, seen / (time.perf_counter() - progress.start)
+
+
+def run_config(args: argparse.Namespace) -> dict:
+    """The flags that define a run (plain values only: checkpoints load with weights_only=True)."""
+    return {k: v for k, v in vars(args).items() if k not in ("func", "resume")}
 
 
 def _rng_state(generator: torch.Generator) -> dict:
@@ -147,8 +157,8 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
     val_size = min(VALIDATION_SIZE, len(images) // 10)
-    (train_x, train_y), (val_x, val_y) = split_train_val(images, labels, val_size, args.seed)
-    train_x, val_x = to_tensor(train_x), to_tensor(val_x)
+    (train_x_uint8, train_y), (val_x, val_y) = split_train_val(images, labels, val_size, args.seed)
+    train_x, val_x = to_tensor(train_x_uint8), to_tensor(val_x)
     train_y, val_y = torch.from_numpy(train_y), torch.from_numpy(val_y)
 
     config = {"dropout": args.dropout} if args.dropout is not None else {}
@@ -158,8 +168,12 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2
     )
+    # an exponential moving average of the weights generalises a little better than the last step
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True) if args.ema else None
+    evaluated = ema.module if ema else model
     generator = torch.Generator().manual_seed(args.seed)
-    augment = Augment() if args.augment else (lambda x, g: x)
+    augment = Augment(restroke_prob=args.restroke) if args.augment else (lambda x, g: x)
+    skeletons = skeletons_2x(train_x_uint8) if args.augment and args.restroke > 0 else None
     state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "best_state": None, "elapsed_s": 0.0, "history": []}
 
     if args.resume:
@@ -169,6 +183,8 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         if ckpt["args"]["model"] != args.model or ckpt["args"]["epochs"] != args.epochs:
             raise DigitnetError(f"--resume: {checkpoint_path} was made with different --model/--epochs")
         model.load_state_dict(ckpt["model"])
+        if ema:
+            ema.load_state_dict(ckpt["ema"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         _set_rng_state(generator, ckpt["rng"])
@@ -182,14 +198,14 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         start = time.perf_counter()
         loss, train_acc, rate = train_one_epoch(
             model, optimizer, scheduler, train_x, train_y, augment, generator, args.batch_size, device,
-            f"epoch {epoch}/{args.epochs}",
+            f"epoch {epoch}/{args.epochs}", ema, skeletons,
         )
-        val_acc = accuracy(model, val_x, val_y, device)
+        val_acc = accuracy(evaluated, val_x, val_y, device)
         state["elapsed_s"] += time.perf_counter() - start
         state["epoch"] = epoch
         if val_acc > state["best_val_acc"]:
             state.update(best_val_acc=val_acc, best_epoch=epoch,
-                         best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
+                         best_state={k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()})
         record = {"epoch": epoch, "train_loss": loss, "train_acc": train_acc, "val_acc": val_acc,
                   "lr": scheduler.get_last_lr()[0], "images_per_s": rate, "elapsed_s": state["elapsed_s"]}
         print(f"epoch {epoch}: loss {loss:.4f} train {train_acc:.4f} val {val_acc:.4f} ({rate:,.0f} img/s)",
@@ -200,17 +216,18 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         if writer:
             for key in ("train_loss", "train_acc", "val_acc", "lr"):
                 writer.add_scalar(key, record[key], epoch)
-        ckpt = {"args": vars(args), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        ckpt = {"args": run_config(args), "model": model.state_dict(), "ema": ema.state_dict() if ema else None,
+                "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "rng": _rng_state(generator), "state": state}
         atomic_write(checkpoint_path, lambda tmp: torch.save(ckpt, tmp))
         if after_epoch:
-            after_epoch(model, record)
+            after_epoch(evaluated, record)
     if writer:
         writer.close()
 
-    model.load_state_dict(state["best_state"])
+    evaluated.load_state_dict(state["best_state"])
     test_x, test_y = load_mnist("test", args.data_dir)
-    test_acc = accuracy(model, to_tensor(test_x), torch.from_numpy(test_y), device)
+    test_acc = accuracy(evaluated, to_tensor(test_x), torch.from_numpy(test_y), device)
     summary = {
         "model": args.model,
         "best_epoch": state["best_epoch"],
@@ -218,15 +235,15 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         "test_acc": test_acc,
         "train_time_s": round(state["elapsed_s"], 1),
         "history": state["history"],  # per-epoch metrics, for the training-curve report
-        "train_args": {k: v for k, v in vars(args).items() if k not in ("func", "resume")},
-        "augment": asdict(Augment()) if args.augment else None,
+        "train_args": run_config(args),
+        "augment": asdict(Augment(restroke_prob=args.restroke)) if args.augment else None,
         "transform_version": TRANSFORM_VERSION,
         "mnist_md5": dict(MNIST_FILES),
         "torch": str(torch.__version__),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     weights_path = run_dir / f"{args.model}.pt"
-    save_weights(weights_path, args.model, config, model.cpu(), summary)
+    save_weights(weights_path, args.model, config, evaluated.cpu(), summary)
     print(f"best epoch {state['best_epoch']}: val {state['best_val_acc']:.4f}, test {test_acc:.4f} -> {weights_path}",
           file=sys.stderr)
     return summary
@@ -239,8 +256,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--weight-decay", type=float, default=0.05, help="AdamW's decoupled weight decay")
     parser.add_argument("--dropout", type=float, default=None, help="override the model's dropout")
+    parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                        help="evaluate and export an exponential moving average of the weights (e.g. 0.999); 0: off")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-augment", dest="augment", action="store_false", help="train on plain MNIST")
+    parser.add_argument("--restroke", type=float, default=0.5, metavar="P",
+                        help="share of digits redrawn from their skeleton with a round brush, like mouse drawings")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke tests)")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
     parser.add_argument("--out", default="runs/latest", help="run folder: checkpoint, metrics.jsonl, exported weights")

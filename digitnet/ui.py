@@ -17,6 +17,7 @@ FRAME_LINE = (84, 80, 76)  # borders of the canvas and the preview, the preview'
 TEXT = (235, 235, 235)
 MUTED = (140, 136, 132)
 ACCENT = (40, 170, 255)  # the predicted digit and its bar
+ERROR = (90, 90, 240)  # a status line that says something went wrong
 BAR = (150, 146, 142)
 BAR_TRACK = (56, 52, 50)
 
@@ -36,9 +37,39 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     digit = prediction.digit if prediction else None
     draw_readout(frame, layout.readout, digit, prediction.confidence if prediction else 0.0)
     draw_bars(frame, layout.bars, prediction.probs if prediction else (0.0,) * 10, digit)
-    keys = help_line()
-    put_text(frame, keys, layout.footer, fit_scale(keys, layout.footer.w, layout.footer.h), MUTED)
+    draw_lines(frame, layout, state)
     return frame
+
+
+def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
+    """Status, samples per digit, key help, in one text size; a status too long for it is wrapped, then shrunk."""
+    keys, counts = help_line(), samples_line(state.counts)
+    line_h = layout.samples.h
+    scale = min(fit_scale(keys, layout.footer.w, line_h), fit_scale(counts, layout.samples.w, line_h))
+    if state.status:
+        box = layout.status
+        lines = [state.status] if fit_scale(state.status, box.w, line_h) >= scale else wrap_in_two(state.status)
+        scale_status = min(scale, *(fit_scale(line, box.w, line_h) for line in lines))
+        colour = ERROR if state.status_error else TEXT
+        bottom, top = Rect(box.x, box.bottom - line_h, box.w, line_h), Rect(box.x, box.y, box.w, line_h)
+        for line, where in zip(reversed(lines), (bottom, top)):  # a single line sits just above the samples
+            put_text(frame, line, where, scale_status, colour)
+    put_text(frame, counts, layout.samples, scale, MUTED)
+    put_text(frame, keys, layout.footer, scale, MUTED)
+
+
+def samples_line(counts: list[int]) -> str:
+    """'samples 0:3 1:5 ... 9:0'."""
+    return "samples " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
+
+
+def wrap_in_two(text: str) -> list[str]:
+    """`text` broken at the space that makes the longer line shortest; one line if it has no space."""
+    spaces = [i for i, char in enumerate(text) if char == " "]
+    if not spaces:
+        return [text]
+    cut = min(spaces, key=lambda i: max(i, len(text) - i - 1))
+    return [text[:cut], text[cut + 1 :]]
 
 
 def draw_canvas(frame: np.ndarray, box: Rect, canvas: np.ndarray) -> None:

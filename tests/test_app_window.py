@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, require
+from digitnet.samples import SampleStore
 
 APP = REPO_ROOT / "realtime_opencv.py"
 TIMEOUT_S = 60  # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
@@ -46,13 +47,17 @@ def display():
 
 
 class App:
-    """realtime_opencv.py -v in a subprocess, its log read line by line with a timeout."""
+    """realtime_opencv.py -v in a subprocess, its log read line by line with a timeout.
 
-    def __init__(self, display: str, *args: object):
+    Its samples folder is always a test's own: a test never touches the user's.
+    """
+
+    def __init__(self, display: str, samples: Path, *args: object):
         env = {**os.environ, "DISPLAY": display}
         self.display = display
-        self.process = subprocess.Popen([sys.executable, str(APP), "-v", *map(str, args)], env=env, cwd=REPO_ROOT,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([sys.executable, str(APP), "-v", "--samples", str(samples), *map(str, args)],
+                                        env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -117,8 +122,8 @@ def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[in
 PREDICTION = r"prediction digit=(\d|none) confidence=[01]\.\d{3} latency_ms=\d+\.\d trigger="
 
 
-def test_draw_classify_resize_clear_and_quit(display, untrained_weights):
-    app = App(display, "--weights", untrained_weights, "--size", "960x600")
+def test_draw_classify_resize_clear_and_quit(display, tmp_path, untrained_weights):
+    app = App(display, tmp_path / "samples", "--weights", untrained_weights, "--size", "960x600")
     image, canvas = layout(app, 960, 600)
     assert canvas[2] == canvas[3] > 300
     app.expect(r"ready model=simple load_ms=\d+")
@@ -140,6 +145,29 @@ def test_draw_classify_resize_clear_and_quit(display, untrained_weights):
     app.xdotool("key", "c")
     app.expect("clear")
     app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")
+    app.xdotool("key", "Escape")
+    app.expect("exit")
+    assert app.finish() == 0
+    assert app.process.stderr.read() == ""
+
+
+def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_weights):
+    samples = tmp_path / "samples"
+    app = App(display, samples, "--weights", untrained_weights, "--size", "800x600")
+    image, canvas = layout(app, 800, 600)
+    app.expect(r"ready .*")
+    app.xdotool("windowfocus", app.window())
+    app.drag(image, canvas, SEVEN)
+    app.expect(PREDICTION + "mouseup")
+    app.xdotool("key", "3")
+    path = Path(app.expect(r"sample digit=3 path=(.+)")[1])
+    assert path.parent == samples and path.is_file()
+    (sample,), _ = SampleStore(samples).load_all()
+    assert sample.label == 3 and sample.path == path
+    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")  # saving cleared the canvas
+    app.xdotool("key", "f")  # one sample is too few: the real fine-tuning says so, in the background
+    app.expect("finetune started")
+    app.expect(r"finetune failed error=too few samples in .*: digit 3 has 1 \(4 more needed\).*")
     app.xdotool("key", "Escape")
     app.expect("exit")
     assert app.finish() == 0
@@ -170,8 +198,8 @@ def send_wm_delete(display: str, window: int) -> None:
     x11.XCloseDisplay(connection)
 
 
-def test_the_close_button_exits_cleanly(display, untrained_weights):
-    app = App(display, "--weights", untrained_weights, "--size", "480x360")
+def test_the_close_button_exits_cleanly(display, tmp_path, untrained_weights):
+    app = App(display, tmp_path / "samples", "--weights", untrained_weights, "--size", "480x360")
     app.expect(r"ready .*")
     send_wm_delete(display, int(app.window()))
     app.expect("exit")
@@ -183,7 +211,7 @@ def test_bad_weights_are_one_error_line_and_exit_2(display, tmp_path, content, m
     weights = tmp_path / "bad.pt"
     if content is not None:
         weights.write_bytes(content)
-    app = App(display, "--weights", weights)
+    app = App(display, tmp_path / "samples", "--weights", weights)
     assert app.finish() == 2
     stderr = app.process.stderr.read()
     assert re.fullmatch(rf"error: {re.escape(str(weights))}: .*{message}.*\n", stderr), stderr
@@ -194,8 +222,9 @@ def test_without_a_display_one_clear_line_and_exit_2(tmp_path, untrained_weights
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     if set_display:  # a display number nobody serves
         env["DISPLAY"] = next(f":{n}" for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-    result = subprocess.run([sys.executable, str(APP), "--weights", str(untrained_weights)], env=env, cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, str(APP), "--weights", str(untrained_weights),
+                             "--samples", str(tmp_path / "samples")],
+                            env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: ") and "xvfb-run" in line

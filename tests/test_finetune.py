@@ -93,13 +93,13 @@ def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnis
 
     assert tiny_base.read_bytes() == base_bytes
     assert summary["trained_per_digit"] == [10] * 10 and summary["held_aside_per_digit"] == [10] * 10
-    assert summary["held_aside_acc_after"] >= summary["held_aside_acc_before"] + 0.15, summary
+    assert summary["held_aside_acc_after"] >= summary["held_aside_acc_before"] + 0.3, summary
     assert summary["mnist_test_acc_after"] >= summary["mnist_test_acc_before"] - 0.03, summary
     assert any(m.startswith("before:") for m in messages) and messages[-1] == f"wrote {tmp_path / 'mine.pt'}"
 
     recognizer = Recognizer.load(summary["weights"])
     meta = recognizer.meta["metadata"]
-    assert meta["finetune"]["base_weights"] == str(tiny_base)
+    assert meta["finetune"]["base_weights"] == str(tiny_base.resolve())
     assert meta["finetune"]["samples_per_digit"] == [20] * 10
     assert meta["finetune"]["held_aside_acc_after"] == summary["held_aside_acc_after"]
     assert meta["base"]["test_acc"] == 0.9 and meta["transform_version"] == 1

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from digitnet import train
+from digitnet.augment import restroke, skeletons_2x
 from digitnet.recognizer import Recognizer
 
 
@@ -77,3 +78,19 @@ def test_augmentation_keeps_shape_range_and_changes_images():
     assert out.shape == images.shape and out.min() >= 0 and out.max() <= 1.0001
     assert (out - images).abs().mean() > 0.01
     assert np.all(out.flatten(1).amax(1).numpy() > 0.5)  # no digit is erased
+
+
+def test_restroke_redraws_digits_with_one_round_brush(mnist_dir):
+    images, _ = train.load_mnist("test", mnist_dir)
+    skeletons = skeletons_2x(images[:32])
+    assert skeletons.shape == (32, 1, 56, 56) and skeletons.dtype == torch.uint8
+    # a skeleton is thin: far fewer pixels than the upscaled digit has ink
+    assert skeletons.float().sum() < 0.5 * (images[:32] > 127).sum() * 4
+    digits = train.to_tensor(images[:32])
+    thin_brush = train.Augment(restroke_prob=1.0, brush_px=(1.0, 1.0))
+    thick_brush = train.Augment(restroke_prob=1.0, brush_px=(3.5, 3.5))
+    thin = restroke(digits, skeletons, thin_brush, torch.Generator().manual_seed(0))
+    thick = restroke(digits, skeletons, thick_brush, torch.Generator().manual_seed(0))
+    assert thin.shape == digits.shape and float(thin.max()) == pytest.approx(1.0)
+    assert float((thick > 0.5).sum()) > 1.5 * float((thin > 0.5).sum())  # the brush sets the width
+    assert not torch.allclose(thin, digits)
