@@ -23,8 +23,8 @@ from pathlib import Path
 
 import cv2
 
-from digitnet import DigitnetError
 from digitnet.app import AppState
+from digitnet.cli import report_errors
 from digitnet.background import BackgroundFinetune
 from digitnet.layout import compute_layout
 from digitnet.models import MODELS
@@ -160,14 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}; {XVFB_HINT}", file=sys.stderr)
         return 2
     sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
-    try:
-        return run(args)
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return report_errors(lambda: run(args))
 
 
 if __name__ == "__main__":

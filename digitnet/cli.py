@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 from digitnet import DigitnetError, __version__
 
@@ -102,13 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def report_errors(command: Callable[[], int]) -> int:
+    """Run a command the way every digitnet entry point does: a user error is one line and exit 2."""
     try:
-        return args.func(args)
+        return command()
     except DigitnetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return report_errors(lambda: args.func(args))
