@@ -29,7 +29,7 @@ class _Normalized(nn.Module):
 
 
 class SimpleCNN(_Normalized):
-    """Three conv stages and one hidden layer: fast on a CPU (< 1 ms a digit), ~99.5 % on MNIST."""
+    """Three conv stages and one hidden layer: fast on a CPU (< 1 ms a digit), 99.54 % on MNIST as shipped."""
 
     def __init__(self, width: int = 32, hidden: int = 128, dropout: float = 0.25):
         super().__init__()
@@ -50,7 +50,7 @@ class SimpleCNN(_Normalized):
 
 class ImprovedCNN(_Normalized):
     """Deeper: pairs of 3x3 convs and strided 5x5 convs in place of pooling (after Deotte's
-    Kaggle MNIST study), BatchNorm and dropout throughout; ~99.7 % on MNIST."""
+    Kaggle MNIST study), BatchNorm and dropout throughout; 99.62 % on MNIST as shipped."""
 
     def __init__(self, width: int = 32, dropout: float = 0.4):
         super().__init__()
