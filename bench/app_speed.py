@@ -24,7 +24,7 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from digitnet import DigitnetError  # noqa: E402
+from digitnet.cli import report_errors  # noqa: E402
 from digitnet.app import AppState, recognize, render_canvas  # noqa: E402
 from digitnet.layout import compute_layout  # noqa: E402
 from digitnet.recognizer import Recognizer  # noqa: E402
@@ -78,11 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=300, help="timed frames and predictions")
     parser.add_argument("--launches", type=int, default=3, help="timed app launches (0: none)")
     args = parser.parse_args(argv)
-    try:
-        recognizer = Recognizer.load(args.weights)
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    recognizer = Recognizer.load(args.weights)
 
     state = AppState(recognizer)
     state.layout = compute_layout(*SIZE)
@@ -105,4 +101,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(report_errors(main))

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet import DigitnetError  # noqa: E402
+from digitnet.cli import report_errors  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 from digitnet.drawn import draw_like_a_person  # noqa: E402
 from digitnet.preprocess import ink_image  # noqa: E402
@@ -59,12 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--save-errors", metavar="DIR", help="write the misread drawings here as PNGs")
     args = parser.parse_args(argv)
-    try:
-        recognizer = Recognizer.load(args.weights)
-        images, labels = load_mnist("test", args.data_dir)
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    recognizer = Recognizer.load(args.weights)
+    images, labels = load_mnist("test", args.data_dir)
 
     rng = np.random.default_rng(args.seed)
     indices = pick_indices(labels, args.n, args.seed)
@@ -114,4 +110,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(report_errors(main))

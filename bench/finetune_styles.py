@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet import DigitnetError  # noqa: E402
+from digitnet.cli import report_errors  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 from digitnet.drawing import Stroke, render_strokes  # noqa: E402
 from digitnet.drawn import draw_like_a_person, skeleton_strokes  # noqa: E402
@@ -79,23 +79,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, work: Path) -> int:
     rng = np.random.default_rng(args.seed)
-    try:
-        base = Recognizer.load(args.weights, threads=None)
-        images, labels = load_mnist("train", args.data_dir)
-        picked = pick_per_digit(labels, args.per_digit + args.held, rng)
-        store = SampleStore(work / "samples")
-        save_style_samples(store, images[picked], labels[picked], rng, args.slant, args.brush)
-        # the same digits drawn the usual way, for contrast: the style should be clearly harder
-        normal = np.stack([to_mnist(draw_like_a_person(d, rng)) for d in images[picked]])
-        normal_acc = float((base.probabilities(normal).argmax(1) == labels[picked]).mean())
-        summary = finetune(
-            store.folder, base.meta["path"], work / "finetuned.pt", epochs=args.epochs, lr=args.lr,
-            holdout=args.held / (args.per_digit + args.held), data_dir=args.data_dir, seed=args.seed,
-            mnist_limit=args.mnist_limit, progress=lambda message: print(f"  {message}", file=sys.stderr),
-        )
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    base = Recognizer.load(args.weights, threads=None)
+    images, labels = load_mnist("train", args.data_dir)
+    picked = pick_per_digit(labels, args.per_digit + args.held, rng)
+    store = SampleStore(work / "samples")
+    save_style_samples(store, images[picked], labels[picked], rng, args.slant, args.brush)
+    # the same digits drawn the usual way, for contrast: the style should be clearly harder
+    normal = np.stack([to_mnist(draw_like_a_person(d, rng)) for d in images[picked]])
+    normal_acc = float((base.probabilities(normal).argmax(1) == labels[picked]).mean())
+    summary = finetune(
+        store.folder, base.meta["path"], work / "finetuned.pt", epochs=args.epochs, lr=args.lr,
+        holdout=args.held / (args.per_digit + args.held), data_dir=args.data_dir, seed=args.seed,
+        mnist_limit=args.mnist_limit, progress=lambda message: print(f"  {message}", file=sys.stderr),
+    )
     result = {"style": {"slant": args.slant, "brush": args.brush}, "normal_drawings_acc": normal_acc, **summary}
     if args.json:
         print(json.dumps(result))
@@ -109,4 +105,4 @@ def run(args: argparse.Namespace, work: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(report_errors(main))

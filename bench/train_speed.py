@@ -22,7 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet import DigitnetError, train  # noqa: E402
+from digitnet import train  # noqa: E402
+from digitnet.cli import report_errors  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 
 
@@ -32,11 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=0.993, help="test accuracy to report the time for")
     parser.set_defaults(epochs=6, restroke=0.0, out=None)
     args = parser.parse_args(argv)
-    try:
-        test_x, test_y = load_mnist("test", args.data_dir)
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    test_x, test_y = load_mnist("test", args.data_dir)
     test_x, test_y = train.to_tensor(test_x), torch.from_numpy(test_y)
     device = train.pick_device(args.device)
 
@@ -70,4 +67,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(report_errors(main))
