@@ -107,7 +107,7 @@ def train_with_replay(model, user, mnist, epochs, lr, rng, generator, device, re
         images = torch.cat([user_x, to_tensor(mnist_x[replay])])
         targets = torch.cat([user_y, torch.from_numpy(mnist_y[replay])])
         loss, train_acc, _ = train_one_epoch(model, optimizer, scheduler, images, targets, LIGHT_AUGMENT, generator,
-                                             BATCH_SIZE, device, f"epoch {epoch}/{epochs}")
+                                             BATCH_SIZE, device, f"epoch {epoch}/{epochs}", progress_stream=None)
         report(f"epoch {epoch}/{epochs}: loss {loss:.4f}, accuracy {100 * train_acc:.1f} % (samples and MNIST replay)")
         check_stop()
 

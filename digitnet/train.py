@@ -74,13 +74,14 @@ class Progress:
     """A one-line progress bar on stderr: batches done, loss, accuracy, images/s."""
 
     def __init__(self, total: int, label: str, stream=sys.stderr):
+        """stream=None draws nothing (a caller that reports per epoch itself)."""
         self.total, self.label, self.stream = total, label, stream
         self.start = time.perf_counter()
         self.last_draw = 0.0
 
     def update(self, done: int, seen: int, loss: float, acc: float, final: bool = False) -> None:
         now = time.perf_counter()
-        if not self.stream.isatty() or (not final and now - self.last_draw < 0.5):
+        if self.stream is None or not self.stream.isatty() or (not final and now - self.last_draw < 0.5):
             return  # logs get the per-epoch summary line only
         self.last_draw = now
         width = 24
@@ -96,11 +97,11 @@ class Progress:
 
 
 def train_one_epoch(model, optimizer, scheduler, images, labels, augment, generator, batch_size, device, label,
-                    ema: AveragedModel | None = None, skeletons: torch.Tensor | None = None):
+                    ema: AveragedModel | None = None, skeletons: torch.Tensor | None = None, progress_stream=sys.stderr):
     model.train()
     order = torch.randperm(len(images), generator=generator)
     n_batches = math.ceil(len(images) / batch_size)
-    progress = Progress(n_batches, label)
+    progress = Progress(n_batches, label, progress_stream)
     total_loss, correct, seen = 0.0, 0, 0
     for i in range(n_batches):
         idx = order[i * batch_size : (i + 1) * batch_size]
