@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitnet.drawn import thin
+from digitnet.drawn import continental_segment, thin
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,23 @@ def skeletons_2x(images: np.ndarray, chunk: int = 5000) -> torch.Tensor:
         up = F.interpolate(batch, scale_factor=2, mode="bilinear", align_corners=False)[:, 0].numpy()
         out.append(torch.from_numpy(thin(up > 0.5)).unsqueeze(1).to(torch.uint8))
     return torch.cat(out)
+
+
+def add_continental_marks(skeletons: torch.Tensor, labels: torch.Tensor, prob: float, seed: int) -> torch.Tensor:
+    """A copy of the skeletons in which a random `prob` share of the 1s and 7s got a flag or a bar
+    (drawn.continental_segment): MNIST has almost none, and without them a flagged 1 reads as 7."""
+    rng = np.random.default_rng(seed)
+    out = skeletons.clone()
+    for i in np.flatnonzero(np.isin(labels.numpy(), (1, 7))):
+        if rng.random() >= prob:
+            continue
+        skeleton = out[i, 0].numpy()  # a view: drawing on it draws on `out`
+        ys, xs = np.nonzero(skeleton)
+        segment = continental_segment(np.stack([xs, ys], 1).astype(np.float32), int(labels[i]), rng)
+        if segment is not None:
+            start, end = (tuple(int(v) for v in np.round(p)) for p in segment)
+            cv2.line(skeleton, start, end, 1, 1)
+    return out
 
 
 def _disk(radius: float) -> torch.Tensor:

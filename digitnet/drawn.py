@@ -63,6 +63,29 @@ def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
     return [(s + 0.5) / side for s in strokes]
 
 
+def continental_segment(points: np.ndarray, label: int, rng: np.random.Generator | None = None) -> np.ndarray | None:
+    """The stroke much of the world adds and MNIST's American writers rarely did: a flag down-left
+    from the top of a 1, or a bar through the 7's stem. points: the digit's [N, 2] (x, y) points,
+    y down; returns the stroke's two endpoints in the same units, or None for other digits.
+    With `rng`, the flag's angle and length and the bar's height and width vary as people's do."""
+    if label not in (1, 7) or len(points) == 0:
+        return None
+    pick = (lambda low, high: rng.uniform(low, high)) if rng else (lambda low, high: (low + high) / 2)
+    top, bottom = points[:, 1].min(), points[:, 1].max()
+    height = bottom - top
+    if label == 1:
+        tip, foot = points[points[:, 1].argmin()], points[points[:, 1].argmax()]
+        stem = (foot - tip) / max(float(np.linalg.norm(foot - tip)), 1e-6)
+        angle = np.deg2rad(pick(35.0, 65.0))  # between the stem and the flag, turned towards the left
+        flag = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ stem
+        return np.array([tip + pick(0.18, 0.38) * height * flag, tip], np.float32)
+    y = top + pick(0.45, 0.65) * height
+    near = points[np.abs(points[:, 1] - y) < 0.06 * height]
+    x = near[:, 0].mean() if len(near) else points[:, 0].mean()
+    half_width = pick(0.14, 0.26) * height
+    return np.array([[x - half_width, y], [x + half_width, y]], np.float32)
+
+
 @dataclass(frozen=True)
 class DrawStyle:
     """Ranges a person's drawing falls in; each drawing draws its values from them."""
@@ -73,11 +96,16 @@ class DrawStyle:
     slant: float = 0.3  # horizontal shear
     rotate_deg: float = 10.0
     dark_on_light_prob: float = 0.5
+    continental_prob: float = 0.0  # share of 1s and 7s given a flag or a bar (continental_segment)
 
 
-def draw_like_a_person(image: np.ndarray, rng: np.random.Generator, style: DrawStyle = DrawStyle()) -> np.ndarray:
-    """Redraw a 28x28 digit (uint8 or [0, 1]) as a canvas drawing (uint8, gray)."""
+def draw_like_a_person(image: np.ndarray, rng: np.random.Generator, style: DrawStyle = DrawStyle(),
+                       label: int | None = None) -> np.ndarray:
+    """Redraw a 28x28 digit (uint8 or [0, 1]) as a canvas drawing (uint8, gray); `label` is needed
+    only for style.continental_prob."""
     strokes = skeleton_strokes(image)
+    if style.continental_prob and label in (1, 7) and rng.random() < style.continental_prob:
+        strokes = strokes + [continental_segment(np.concatenate(strokes), label, rng)]
     points = np.concatenate(strokes)
     # slant and rotate about the digit's centre
     angle = np.deg2rad(rng.uniform(-style.rotate_deg, style.rotate_deg))

@@ -17,6 +17,7 @@ import numpy as np
 from digitnet import DigitnetError, reports
 from digitnet.data import load_mnist
 from digitnet.recognizer import Recognizer
+from digitnet.weights import full_history
 
 N_CLASSES = 10
 ECE_BINS = 15  # equal-width confidence bins, the usual choice since Guo et al. 2017
@@ -132,16 +133,38 @@ def read_metrics(path: str | Path) -> list[dict]:
     return records
 
 
-def training_history(metadata: dict, metrics_path: str | None) -> tuple[list[dict], str]:
-    """(per-epoch records, where they came from); an explicit --metrics wins over the weights file."""
+@dataclass
+class TrainingHistory:
+    """Per-epoch records for the training curves, and what the curves should mark."""
+
+    records: list[dict]
+    source: str  # "the weights file", a metrics.jsonl path, or "" when there is none
+    fine_tune_from: int = 0  # epochs of the run an --init run started from
+    exported: tuple[int, float, str] | None = None  # (epoch, validation accuracy, what the weights file holds)
+
+
+def exported_epoch(metadata: dict, fine_tune_from: int) -> tuple[int, float, str] | None:
+    """The epoch a weights file was exported from, its validation accuracy, and a note saying what it holds."""
+    if "best_epoch" not in metadata or "val_acc" not in metadata:
+        return None
+    epoch = fine_tune_from + metadata["best_epoch"]
+    blend = (metadata.get("train_args") or {}).get("blend", 1.0)
+    held = f"epoch {epoch}" + (f" blended {100 * blend:.0f} % with the weights it started from" if blend < 1 else "")
+    return epoch, metadata["val_acc"], f"exported: {held}, validation accuracy {100 * metadata['val_acc']:.2f} %"
+
+
+def training_history(metadata: dict, metrics_path: str | None) -> TrainingHistory:
+    """The curves' records; an explicit --metrics wins over the weights file's own history."""
     if metrics_path:
-        return read_metrics(metrics_path), str(metrics_path)
-    history = metadata.get("history") or []
-    return history, "the weights file" if history else ""
+        return TrainingHistory(read_metrics(metrics_path), str(metrics_path))
+    records, fine_tune_from = full_history(metadata)
+    if not records:
+        return TrainingHistory([], "")
+    return TrainingHistory(records, "the weights file", fine_tune_from, exported_epoch(metadata, fine_tune_from))
 
 
-def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray, history: list[dict],
-                 history_source: str) -> dict[str, np.ndarray]:
+def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
+                 history: TrainingHistory) -> dict[str, np.ndarray]:
     """Report name -> BGR image, drawn from the summary's numbers so the figures match the text;
     training curves only when there is a history."""
     model = summary["model"]
@@ -160,8 +183,9 @@ def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: n
         "reliability": reports.reliability_diagram(bins.confidence, bins.accuracy, bins.counts, summary["ece"],
                                                    subject),
     }
-    if history:
-        drawn["training_curves"] = reports.training_curves(history, f"{model}, from {history_source}")
+    if history.records:
+        drawn["training_curves"] = reports.training_curves(
+            history.records, f"{model}, from {history.source}", history.exported, history.fine_tune_from)
     return drawn
 
 
@@ -185,7 +209,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.limit < 0:
         raise DigitnetError("--limit must be 0 (all) or a positive number of test images")
     recognizer = Recognizer.load(args.weights, threads=None)  # all cores: a batch job, not the UI
-    history, history_source = training_history(recognizer.meta.get("metadata", {}), args.metrics)
+    history = training_history(recognizer.meta.get("metadata", {}), args.metrics)
     images, labels = load_mnist("test", args.data_dir)
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
@@ -194,9 +218,9 @@ def run(args: argparse.Namespace) -> dict:
 
     probs = predict_probabilities(recognizer, images)
     result = {"model": recognizer.name, "weights": recognizer.meta["path"], **summarize(labels, probs)}
-    drawn = draw_reports(result, images, labels, probs, history, history_source)
+    drawn = draw_reports(result, images, labels, probs, history)
     result["reports"] = write_reports(out, drawn)
-    result["training_curves"] = history_source or None
+    result["training_curves"] = history.source or None
     print(json.dumps(result) if args.json else format_summary(result))
     return result
 

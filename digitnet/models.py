@@ -50,7 +50,7 @@ class SimpleCNN(_Normalized):
 
 class ImprovedCNN(_Normalized):
     """Deeper: pairs of 3x3 convs and strided 5x5 convs in place of pooling (after Deotte's
-    Kaggle MNIST study), BatchNorm and dropout throughout; 99.71 % on MNIST as shipped."""
+    Kaggle MNIST study), BatchNorm and dropout throughout; 99.72 % on MNIST as shipped."""
 
     def __init__(self, width: int = 32, dropout: float = 0.4):
         super().__init__()

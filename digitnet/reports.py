@@ -308,17 +308,36 @@ def reliability_diagram(confidence: np.ndarray, accuracy: np.ndarray, counts: np
     return img
 
 
-def training_curves(history: Sequence[dict], subject: str) -> np.ndarray:
-    """Loss and train/validation accuracy per epoch, the best validation epoch marked."""
+def accuracy_ticks(train_acc: Sequence[float], val_acc: Sequence[float]) -> list[Tick]:
+    """Ticks for the accuracy panel, fitted to the epochs after the first quarter of the run: the
+    warm-up's low accuracies (an EMA starts near chance) would squash the part worth reading."""
+    settled = len(train_acc) // 4
+    return ticks(min(list(train_acc[settled:]) + list(val_acc[settled:])), 100)
+
+
+def training_curves(history: Sequence[dict], subject: str, exported: tuple[int, float, str] | None = None,
+                    fine_tune_from: int = 0) -> np.ndarray:
+    """Loss and train/validation accuracy per epoch. The ring marks `exported` = (epoch, validation
+    accuracy, what was exported), else the best validation epoch; a dashed line marks where a
+    fine-tune began."""
     epochs = [r["epoch"] for r in history]
     loss = [r["train_loss"] for r in history]
     train_acc = [100 * r["train_acc"] for r in history]
     val_acc = [100 * r["val_acc"] for r in history]
-    best = int(np.argmax(val_acc))
-    img, top = figure(1040, 370, "Training curves", [
-        f"{subject}; {len(history)} epochs",
-        f"best validation accuracy {val_acc[best]:.2f} % at epoch {epochs[best]} (ringed)",
-    ])
+    if exported:
+        ring_epoch, ring_acc, ring_note = exported[0], 100 * exported[1], exported[2]
+    else:
+        best = int(np.argmax(val_acc))
+        ring_epoch, ring_acc = epochs[best], val_acc[best]
+        ring_note = f"best validation accuracy {ring_acc:.2f} % at epoch {ring_epoch}"
+    acc_ticks = accuracy_ticks(train_acc, val_acc)
+    acc_floor = acc_ticks[0][0]
+    notes = [f"{subject}; {len(history)} epochs"
+             + (f", fine-tuned from epoch {fine_tune_from} on (dashed line)" if fine_tune_from else ""),
+             f"{ring_note} (ringed)"]
+    if min(train_acc + val_acc) < acc_floor:
+        notes.append(f"accuracies below {acc_ticks[0][1]} % (early epochs) sit on the axis")
+    img, top = figure(1040, 370, "Training curves", notes)
     x_ticks = ticks(min(epochs), max(epochs), integer=True)
     x_range = (x_ticks[0][0], x_ticks[-1][0])
     box_bottom = top + 320
@@ -328,13 +347,16 @@ def training_curves(history: Sequence[dict], subject: str) -> np.ndarray:
     loss_axes.frame(x_ticks, loss_ticks, "epoch", "training loss (cross-entropy)")
     loss_axes.line(epochs, loss, BLUE)
 
-    acc_ticks = ticks(min(train_acc + val_acc), 100)
-    acc_axes = Axes(img, (620, top + 10, 1040 - MARGIN, box_bottom), x_range, (acc_ticks[0][0], acc_ticks[-1][0]))
+    acc_axes = Axes(img, (620, top + 10, 1040 - MARGIN, box_bottom), x_range, (acc_floor, acc_ticks[-1][0]))
     acc_axes.frame(x_ticks, acc_ticks, "epoch", "accuracy (%)")
-    acc_axes.line(epochs, train_acc, BLUE)
-    acc_axes.line(epochs, val_acc, ORANGE)
-    cv2.circle(img, acc_axes.px(epochs[best], val_acc[best]), 8, ORANGE, LINE_WIDTH, cv2.LINE_AA)
-    acc_axes.legend([("training", BLUE, "line"), ("validation", ORANGE, "line")])
+    acc_axes.line(epochs, [max(a, acc_floor) for a in train_acc], BLUE)
+    acc_axes.line(epochs, [max(a, acc_floor) for a in val_acc], ORANGE)
+    if fine_tune_from:
+        x = fine_tune_from + 0.5
+        loss_axes.dashed(x, 0, x, loss_ticks[-1][0], MUTED)
+        acc_axes.dashed(x, acc_floor, x, acc_ticks[-1][0], MUTED)
+    cv2.circle(img, acc_axes.px(ring_epoch, ring_acc), 8, ORANGE, LINE_WIDTH, cv2.LINE_AA)
+    acc_axes.legend([("training (augmented)", BLUE, "line"), ("validation", ORANGE, "line")])
     return img
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -26,11 +27,11 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from digitnet import DigitnetError
 from digitnet.atomic import atomic_write
-from digitnet.augment import Augment, skeletons_2x
+from digitnet.augment import Augment, add_continental_marks, skeletons_2x
 from digitnet.data import MNIST_FILES, load_mnist
 from digitnet.models import MODELS, create_model
 from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.weights import save_weights
+from digitnet.weights import full_history, load_weights, save_weights
 
 VALIDATION_SIZE = 5000
 
@@ -125,7 +126,7 @@ def train_one_epoch(model, optimizer, scheduler, images, labels, augment, genera
 
 def run_config(args: argparse.Namespace) -> dict:
     """The flags that define a run (plain values only: checkpoints load with weights_only=True)."""
-    return {k: v for k, v in vars(args).items() if k not in ("func", "resume")}
+    return {k: str(v) if isinstance(v, os.PathLike) else v for k, v in vars(args).items() if k not in ("func", "resume")}
 
 
 def _rng_state(generator: torch.Generator) -> dict:
@@ -145,8 +146,45 @@ def _tensorboard(run_dir: Path):
     return SummaryWriter(str(run_dir / "tensorboard"))
 
 
+def start_from(args: argparse.Namespace) -> tuple[nn.Module, dict, dict]:
+    """--init: the model, config and a record of the weights file a run continues training from.
+
+    The file must hold --model, and have been trained with this --seed: the seed picks the
+    validation images, which must stay unseen for the best-epoch choice to mean anything.
+    """
+    model, meta = load_weights(args.init)
+    base = meta["metadata"]
+    if meta["model"] != args.model:
+        raise DigitnetError(f"--init {args.init} holds a {meta['model']} model, not --model {args.model}")
+    if args.dropout is not None:
+        raise DigitnetError("--dropout cannot change the model of --init weights")
+    base_seed = base.get("train_args", {}).get("seed")
+    if base_seed != args.seed:
+        raise DigitnetError(f"--init {args.init} was trained with seed {base_seed}: pass --seed {base_seed}, "
+                            "so that its validation images stay held out")
+    record = {"path": str(args.init), "test_acc": base.get("test_acc"), "val_acc": base.get("val_acc"),
+              "train_args": base.get("train_args"), "date": base.get("date"), "history": full_history(base)[0]}
+    return model, meta["config"], record
+
+
+def blend_weights(model: nn.Module, init_state: dict[str, torch.Tensor], share: float) -> None:
+    """Replace the model's weights by `share` of them plus the rest of `init_state`'s.
+
+    Averaging fine-tuned weights with the ones they started from (WiSE-FT, Wortsman et al. 2022)
+    keeps most of what the fine-tune taught and most of what the start knew: here, flagged 1s
+    without losing MNIST accuracy. Integer buffers (BatchNorm's step count) stay as trained.
+    """
+    blended = {}
+    for key, tuned in model.state_dict().items():
+        start = init_state[key].to(tuned.device)
+        blended[key] = torch.lerp(start, tuned, share) if tuned.is_floating_point() else tuned
+    model.load_state_dict(blended)
+
+
 def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None] | None = None) -> dict:
     """Train as `args` says; return the summary written beside the exported weights."""
+    if not 0 < args.blend <= 1 or (args.blend < 1 and not args.init):
+        raise DigitnetError("--blend takes a share in (0, 1], and below 1 needs --init weights to blend with")
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
     run_dir = Path(args.out)
@@ -162,12 +200,20 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     train_x, val_x = to_tensor(train_x_uint8), to_tensor(val_x)
     train_y, val_y = torch.from_numpy(train_y), torch.from_numpy(val_y)
 
-    config = {"dropout": args.dropout} if args.dropout is not None else {}
-    model = create_model(args.model, **config).to(device)
+    if args.init:
+        model, config, init_record = start_from(args)
+        init_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    else:
+        config = {"dropout": args.dropout} if args.dropout is not None else {}
+        model, init_record, init_state = create_model(args.model, **config), None, None
+    model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2
+    total_steps = args.epochs * math.ceil(len(train_x) / args.batch_size)
+    if total_steps < 3:
+        raise DigitnetError(f"{total_steps} training steps are too few for the one-cycle schedule: "
+                            "use more --epochs or a smaller --batch-size")
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(  # warm-up: a fifth of the run, at least 1.5 steps
+        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=min(max(0.2, 2.5 / total_steps), 0.9)
     )
     # an exponential moving average of the weights generalises a little better than the last step
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True) if args.ema else None
@@ -175,6 +221,8 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     generator = torch.Generator().manual_seed(args.seed)
     augment = Augment(restroke_prob=args.restroke) if args.augment else (lambda x, g: x)
     skeletons = skeletons_2x(train_x_uint8) if args.augment and args.restroke > 0 else None
+    if skeletons is not None and args.continental > 0:
+        skeletons = add_continental_marks(skeletons, train_y, args.continental, args.seed)
     state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "best_state": None, "elapsed_s": 0.0, "history": []}
 
     if args.resume:
@@ -204,7 +252,7 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         val_acc = accuracy(evaluated, val_x, val_y, device)
         state["elapsed_s"] += time.perf_counter() - start
         state["epoch"] = epoch
-        if val_acc > state["best_val_acc"]:
+        if args.select == "last" or val_acc > state["best_val_acc"]:
             state.update(best_val_acc=val_acc, best_epoch=epoch,
                          best_state={k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()})
         record = {"epoch": epoch, "train_loss": loss, "train_acc": train_acc, "val_acc": val_acc,
@@ -227,6 +275,9 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         writer.close()
 
     evaluated.load_state_dict(state["best_state"])
+    if args.blend < 1:
+        blend_weights(evaluated, init_state, args.blend)
+        state["best_val_acc"] = accuracy(evaluated, val_x, val_y, device)
     test_x, test_y = load_mnist("test", args.data_dir)
     test_acc = accuracy(evaluated, to_tensor(test_x), torch.from_numpy(test_y), device)
     summary = {
@@ -236,6 +287,7 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
         "test_acc": test_acc,
         "train_time_s": round(state["elapsed_s"], 1),
         "history": state["history"],  # per-epoch metrics, for the training-curve report
+        "init": init_record,
         "train_args": run_config(args),
         "augment": asdict(Augment(restroke_prob=args.restroke)) if args.augment else None,
         "transform_version": TRANSFORM_VERSION,
@@ -245,8 +297,9 @@ def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None]
     }
     weights_path = run_dir / f"{args.model}.pt"
     save_weights(weights_path, args.model, config, evaluated.cpu(), summary)
-    print(f"best epoch {state['best_epoch']}: val {state['best_val_acc']:.4f}, test {test_acc:.4f} -> {weights_path}",
-          file=sys.stderr)
+    blended = f", {100 * args.blend:.0f} % blended with --init" if args.blend < 1 else ""
+    print(f"exported epoch {state['best_epoch']}{blended}: val {state['best_val_acc']:.4f}, test {test_acc:.4f} "
+          f"-> {weights_path}", file=sys.stderr)
     return summary
 
 
@@ -263,6 +316,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-augment", dest="augment", action="store_false", help="train on plain MNIST")
     parser.add_argument("--restroke", type=float, default=0.5, metavar="P",
                         help="share of digits redrawn from their skeleton with a round brush, like mouse drawings")
+    parser.add_argument("--continental", type=float, default=0.0, metavar="P",
+                        help="share of 1s and 7s redrawn with a flag on the 1 or a bar through the 7 (needs --restroke)")
+    parser.add_argument("--init", metavar="WEIGHTS",
+                        help="start from these weights (same --model and --seed) instead of from scratch")
+    parser.add_argument("--select", choices=["val", "last"], default="val",
+                        help="export the epoch with the best validation accuracy, or the last one (for fine-tunes "
+                             "that teach what the MNIST validation split cannot measure, such as --continental)")
+    parser.add_argument("--blend", type=float, default=1.0, metavar="SHARE",
+                        help="with --init: export SHARE of the fine-tuned weights plus the rest of the --init "
+                             "weights (WiSE-FT); 1: the fine-tuned weights alone")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke tests)")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
     parser.add_argument("--out", default="runs/latest", help="run folder: checkpoint, metrics.jsonl, exported weights")

@@ -69,3 +69,14 @@ def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") ->
         raise WeightsError(f"{path}: weights do not match the {name!r} architecture ({detail[:200]})") from None
     meta = {k: v for k, v in payload.items() if k != "state_dict"}
     return model.to(device).eval(), meta
+
+
+def full_history(metadata: dict) -> tuple[list[dict], int]:
+    """(per-epoch records of every run that made these weights, epochs before the last run).
+
+    A run started with --init carries its start's history; its own epochs follow, renumbered, so
+    that a fine-tune's curves continue the ones it started from.
+    """
+    earlier = (metadata.get("init") or {}).get("history") or []
+    own = [{**record, "epoch": len(earlier) + record["epoch"]} for record in metadata.get("history") or []]
+    return earlier + own, len(earlier)

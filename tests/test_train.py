@@ -71,6 +71,59 @@ def test_resume_refuses_a_different_run(tmp_path, mnist_dir):
         train.run(train_args(tmp_path / "empty", mnist_dir, resume=True))
 
 
+def test_init_continues_from_weights_of_the_same_model_and_seed(tmp_path, mnist_dir):
+    base = train.run(train_args(tmp_path / "base", mnist_dir, epochs=3))
+    tuned = train.run(train_args(tmp_path / "tuned", mnist_dir, epochs=1, lr=1e-4, init=tmp_path / "base" / "simple.pt"))
+    assert tuned["init"]["test_acc"] == base["test_acc"] and tuned["init"]["train_args"]["epochs"] == 3
+    # one gentle epoch from the trained weights: far better than one epoch from scratch
+    scratch = train.run(train_args(tmp_path / "scratch", mnist_dir, epochs=1))
+    assert tuned["history"][0]["val_acc"] > scratch["history"][0]["val_acc"] + 0.1
+
+    with pytest.raises(train.DigitnetError, match="pass --seed 0"):
+        train.run(train_args(tmp_path / "x", mnist_dir, epochs=1, seed=1, init=tmp_path / "base" / "simple.pt"))
+    with pytest.raises(train.DigitnetError, match="not --model improved"):
+        train.run(train_args(tmp_path / "x", mnist_dir, model="improved", init=tmp_path / "base" / "simple.pt"))
+
+
+def test_blend_exports_a_mix_of_the_init_and_the_fine_tuned_weights(tmp_path, mnist_dir):
+    train.run(train_args(tmp_path / "base", mnist_dir, epochs=3))
+    init = tmp_path / "base" / "simple.pt"
+    train.run(train_args(tmp_path / "tuned", mnist_dir, init=init))
+    blended = train.run(train_args(tmp_path / "blended", mnist_dir, init=init, blend=0.25))
+    start, tuned, mix = (torch.load(tmp_path / run / "simple.pt", weights_only=True)["state_dict"]
+                         for run in ("base", "tuned", "blended"))
+    floats = [k for k in start if start[k].is_floating_point()]
+    assert any(not torch.equal(start[k], tuned[k]) for k in floats)
+    for k in floats:
+        assert torch.allclose(mix[k], 0.75 * start[k] + 0.25 * tuned[k], atol=1e-6), k
+    recognizer = Recognizer.load(tmp_path / "blended" / "simple.pt")
+    assert recognizer.meta["metadata"]["val_acc"] == blended["val_acc"]
+    base_history = torch.load(init, weights_only=True)["metadata"]["history"]
+    assert len(base_history) == 3 and blended["init"]["history"] == base_history  # the curves continue it
+
+    for bad in (dict(blend=0.0), dict(blend=1.5), dict(blend=0.5, init=None)):
+        with pytest.raises(train.DigitnetError, match="--blend"):
+            train.run(train_args(tmp_path / "x", mnist_dir, **{"init": init, **bad}))
+
+
+def test_select_exports_the_val_best_or_the_last_epoch(tmp_path, mnist_dir):
+    for select in ("val", "last"):
+        out = tmp_path / select
+        summary = train.run(train_args(out, mnist_dir, epochs=3, select=select))
+        val = [r["val_acc"] for r in summary["history"]]
+        expected_epoch = 3 if select == "last" else 1 + val.index(max(val))
+        assert summary["best_epoch"] == expected_epoch and summary["val_acc"] == val[expected_epoch - 1]
+        exported = torch.load(out / "simple.pt", weights_only=True)["state_dict"]
+        if select == "last":  # no EMA here, so the last epoch is the checkpoint's model
+            last = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
+            assert all(torch.equal(exported[k], last[k]) for k in last)
+
+
+def test_too_few_steps_for_the_schedule_is_a_clear_error(tmp_path, mnist_dir):
+    with pytest.raises(train.DigitnetError, match="too few"):
+        train.run(train_args(tmp_path, mnist_dir, epochs=1, limit=100, batch_size=128))
+
+
 def test_augmentation_keeps_shape_range_and_changes_images():
     images = torch.zeros(16, 1, 28, 28)
     images[:, :, 6:22, 12:16] = 1.0  # a thick "1"
