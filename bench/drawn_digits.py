@@ -70,16 +70,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of 1s and 7s drawn with a flag on the 1 or a bar through the 7")
     parser.add_argument("--digits", default="0123456789", help="draw only these digits, e.g. 17")
     args = parser.parse_args(argv)
-    recognizer = Recognizer.load(args.weights)
-    images, labels = load_mnist("test", args.data_dir)
-
-    rng = np.random.default_rng(args.seed)
     if not args.digits or set(args.digits) - set("0123456789"):
         parser.error(f"--digits takes digits 0-9, got {args.digits!r}")
     if not 0 <= args.continental <= 1:
         parser.error(f"--continental is a share between 0 and 1, got {args.continental}")
+    digits = tuple(int(d) for d in sorted(set(args.digits)))
     style = DrawStyle(continental_prob=args.continental)
-    indices = pick_indices(labels, args.n, args.seed, tuple(int(d) for d in sorted(set(args.digits))))
+    recognizer = Recognizer.load(args.weights)
+    images, labels = load_mnist("test", args.data_dir)
+
+    rng = np.random.default_rng(args.seed)
+    indices = pick_indices(labels, args.n, args.seed, digits)
     truth = labels[indices]
     app_guess, naive_images, latencies = [], [], []
     for count, i in enumerate(indices, 1):

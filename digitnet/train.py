@@ -126,7 +126,8 @@ def train_one_epoch(model, optimizer, scheduler, images, labels, augment, genera
 
 def run_config(args: argparse.Namespace) -> dict:
     """The flags that define a run (plain values only: checkpoints load with weights_only=True)."""
-    return {k: str(v) if isinstance(v, os.PathLike) else v for k, v in vars(args).items() if k not in ("func", "resume")}
+    flags = {k: v for k, v in vars(args).items() if k not in ("func", "resume")}
+    return {k: str(v) if isinstance(v, os.PathLike) else v for k, v in flags.items()}
 
 
 def _rng_state(generator: torch.Generator) -> dict:
@@ -317,7 +318,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--restroke", type=float, default=0.5, metavar="P",
                         help="share of digits redrawn from their skeleton with a round brush, like mouse drawings")
     parser.add_argument("--continental", type=float, default=0.0, metavar="P",
-                        help="share of 1s and 7s redrawn with a flag on the 1 or a bar through the 7 (needs --restroke)")
+                        help="share of 1s and 7s redrawn with a flag on the 1 or a bar through the 7 "
+                             "(needs --restroke)")
     parser.add_argument("--init", metavar="WEIGHTS",
                         help="start from these weights (same --model and --seed) instead of from scratch")
     parser.add_argument("--select", choices=["val", "last"], default="val",

@@ -31,5 +31,6 @@ def test_shipped_weights_meet_their_target_and_their_metadata(name, mnist_dir):
     assert test_acc >= TARGETS[name]
     assert test_acc == pytest.approx(metadata["test_acc"], abs=1e-4)
     # the validation images the run held out (its seed picks them) still score what the metadata says
-    _, (val_x, val_y) = split_train_val(*load_mnist("train", mnist_dir), VALIDATION_SIZE, metadata["train_args"]["seed"])
+    seed = metadata["train_args"]["seed"]
+    _, (val_x, val_y) = split_train_val(*load_mnist("train", mnist_dir), VALIDATION_SIZE, seed)
     assert accuracy(val_x, val_y) == pytest.approx(metadata["val_acc"], abs=1e-4)
