@@ -11,13 +11,17 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitnet import DigitnetError, reports
+from digitnet import DigitnetError
 from digitnet.data import load_mnist
 from digitnet.recognizer import Recognizer
 from digitnet.weights import full_history
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 N_CLASSES = 10
 ECE_BINS = 15  # equal-width confidence bins, the usual choice since Guo et al. 2017
@@ -164,9 +168,11 @@ def training_history(metadata: dict, metrics_path: str | None) -> TrainingHistor
 
 
 def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
-                 history: TrainingHistory) -> dict[str, np.ndarray]:
-    """Report name -> BGR image, drawn from the summary's numbers so the figures match the text;
+                 history: TrainingHistory) -> dict[str, Figure]:
+    """Report name -> figure, drawn from the summary's numbers so the figures match the text;
     training curves only when there is a history."""
+    from digitnet import reports  # matplotlib: imported only to draw reports
+
     model = summary["model"]
     subject = f"{model}, {summary['n']:,} MNIST test images"
     predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
@@ -189,9 +195,11 @@ def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: n
     return drawn
 
 
-def write_reports(out: Path, drawn: dict[str, np.ndarray]) -> list[str]:
+def write_reports(out: Path, drawn: dict[str, Figure]) -> list[str]:
+    from digitnet.reports import save_figure
+
     try:
-        return [str(reports.save_png(out / f"{name}.png", image)) for name, image in drawn.items()]
+        return [str(save_figure(out / f"{name}.png", fig)) for name, fig in drawn.items()]
     except OSError as e:
         raise DigitnetError(f"--out {out}: cannot write the reports ({e.strerror or e})") from None
 

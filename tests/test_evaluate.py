@@ -16,7 +16,6 @@ from digitnet.evaluate import (
     training_history,
 )
 from digitnet.models import create_model
-from digitnet.reports import accuracy_ticks, ticks, training_curves
 from digitnet.weights import save_weights
 
 REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliability", "training_curves"]
@@ -74,14 +73,6 @@ def test_misclassified_lists_the_most_confident_mistakes_first():
     assert misclassified(np.array([0, 0, 0, 1]), probs).tolist() == [2, 1, 3]
 
 
-def test_accuracy_axis_ignores_the_warm_up_but_not_later_dips():
-    warm_up = [10.0, 60.0, 99.0, 99.2, 99.3, 99.4, 99.5, 99.5]
-    assert accuracy_ticks(warm_up, warm_up)[0][0] == 99.0
-    dip = warm_up[:6] + [97.6, 99.5]
-    assert accuracy_ticks(dip, warm_up)[0][0] == 97.5
-    assert accuracy_ticks([42.0], [40.0])[0][0] == 40.0  # one epoch: nothing to leave out
-
-
 def test_a_fine_tunes_curves_continue_the_run_it_started_from():
     tuned = {"init": {"history": HISTORY}, "history": HISTORY[:2], "best_epoch": 2, "val_acc": 0.925,
              "train_args": {"blend": 0.6}}
@@ -93,15 +84,6 @@ def test_a_fine_tunes_curves_continue_the_run_it_started_from():
                                           "validation accuracy 92.50 %")
     plain = training_history({"history": HISTORY, "best_epoch": 2, "val_acc": 0.92}, None)
     assert plain.fine_tune_from == 0 and plain.exported == (2, 0.92, "exported: epoch 2, validation accuracy 92.00 %")
-    with_line = training_curves(history.records, "s", history.exported, history.fine_tune_from)
-    without = training_curves(history.records, "s", history.exported)
-    assert with_line.shape == without.shape and (with_line != without).any()
-
-
-def test_ticks_are_round_and_cover_the_range():
-    assert [label for _, label in ticks(0, 1)] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
-    assert [value for value, _ in ticks(97.6, 100)] == [97.5, 98.0, 98.5, 99.0, 99.5, 100.0]
-    assert [value for value, _ in ticks(1, 2, integer=True)] == [1, 2]
 
 
 @pytest.fixture
