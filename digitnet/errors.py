@@ -1,8 +1,9 @@
-"""The error boundary every entry point (CLI and app) runs inside.
+"""The error boundary every entry point (CLI, app, benchmarks) runs inside.
 
-A DigitnetError is a user error: one line and exit 2. Anything else is unexpected: one
-line naming what failed and where, exit 1, and the full traceback with --debug or
-DIGITNET_DEBUG=1. A closed pipe (`... | head -1`) ends quietly.
+A DigitnetError is a user error: one line and exit 2. An OSError about a file (permission
+denied, disk full) is one line naming the file, exit 1. Anything else is unexpected: one line
+naming the exception and the innermost digitnet line it passed through, exit 1, and the full
+traceback with --debug or DIGITNET_DEBUG=1. A closed pipe (`... | head -1`) ends quietly.
 """
 
 from __future__ import annotations
@@ -10,21 +11,26 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Callable
+from collections.abc import Callable
+from pathlib import Path
 
 from digitnet import DigitnetError
 
 DEBUG_ENV_VAR = "DIGITNET_DEBUG"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def debug_requested(flag: bool = False) -> bool:
+    """--debug was given, or DIGITNET_DEBUG is set to anything but empty or 0."""
     return flag or os.environ.get(DEBUG_ENV_VAR, "") not in ("", "0")
 
 
 def run_entry_point(command: Callable[[], int], debug: bool = False) -> int:
-    """Run an entry point's body; return the process's exit code."""
+    """Run an entry point's body; return the process's exit code. Never raises but SystemExit."""
     try:
-        return command()
+        code = command()
+        sys.stdout.flush()  # a closed pipe shows here, inside the boundary, not at exit
+        return code
     except DigitnetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -38,11 +44,32 @@ def run_entry_point(command: Callable[[], int], debug: bool = False) -> int:
         if debug_requested(debug):
             traceback.print_exc()
         else:
-            where = traceback.extract_tb(e.__traceback__)[-1]
-            print(f"error: unexpected {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
-                  f" (in {os.path.basename(where.filename)}:{where.lineno}; --debug or {DEBUG_ENV_VAR}=1 "
-                  "shows the traceback)", file=sys.stderr)
+            print(f"error: {describe_unexpected(e)}", file=sys.stderr)
         return 1
+
+
+def describe_unexpected(error: BaseException) -> str:
+    """One line: what failed and where, and how to see more."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    text = str(error).strip()
+    message = f": {text.splitlines()[0][:300]}" if text else ""
+    return (f"unexpected {type(error).__name__}{message} (in {_where(error)}; "
+            f"--debug or {DEBUG_ENV_VAR}=1 shows the traceback)")
+
+
+def _where(error: BaseException) -> str:
+    """file:line of the innermost frame in digitnet's own code, else of the innermost frame.
+
+    The outermost frame is the one that caught the error (this boundary): it says nothing.
+    """
+    caught = traceback.extract_tb(error.__traceback__)
+    frames = caught[1:] or caught
+    if not frames:
+        return "unknown place"
+    own = [f for f in frames if Path(f.filename).resolve().is_relative_to(PACKAGE_DIR)]
+    frame = (own or frames)[-1]
+    return f"{Path(frame.filename).name}:{frame.lineno}"
 
 
 def _silence_stdout() -> None:

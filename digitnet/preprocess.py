@@ -8,37 +8,91 @@ way, so the app, `predict`, the benchmarks and fine-tuning all call `to_mnist`.
 
 from __future__ import annotations
 
-import numpy as np
 import cv2
+import numpy as np
+
+from digitnet import DigitnetError
+from digitnet.digits import IMAGE_SIZE
 
 TRANSFORM_VERSION = 1
-FRAME = 28
+FRAME = IMAGE_SIZE
 BOX = 20
 CENTRE = 14.0  # MNIST's mean centre of mass (row, col), measured on the training set
 INK_THRESHOLD = 0.15  # fraction of the ink's contrast above which a pixel counts as ink
+CHANNELS = {1: "gray", 2: "gray+alpha", 3: "BGR", 4: "BGRA"}
+PIXEL_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """One channel: uint8 stays uint8 (the fast path for canvases), anything else becomes float32 in [0, 1].
+    """One channel: uint8 gray or BGR stays uint8 (the fast path for canvases), anything else
+    becomes finite float32 in [0, 1].
 
-    BGR is converted to gray; BGRA is composited on white first.
+    Transparent images are composited on the background their ink stands out from, so white
+    ink on a transparent background reads as ink, not as white on white.
     """
     image = np.asarray(image)
-    if image.dtype != np.uint8 or (image.ndim == 3 and image.shape[2] == 4):
-        if image.dtype.kind in "ui":
-            image = image.astype(np.float32) / np.iinfo(image.dtype).max
-        else:
-            image = np.clip(image.astype(np.float32), 0.0, 1.0)
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[..., 3:]
-        image = image[..., :3] * alpha + (1.0 - alpha)
+    channels = check_image(image)
+    image = np.ascontiguousarray(image)  # OpenCV wants plain memory
+    if image.dtype != np.uint8 or channels in (2, 4):
+        image = to_unit_float(image)
+    if channels in (2, 4):
+        image = composite_by_ink(image[..., :-1], image[..., -1])
     if image.ndim == 3 and image.shape[2] == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    elif image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim != 2 or image.size == 0:
-        raise ValueError(f"expected a non-empty gray or BGR image, got shape {image.shape}")
-    return image
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return image[..., 0] if image.ndim == 3 else image
+
+
+def check_image(image: np.ndarray) -> int:
+    """The number of channels of an image to_mnist can read; DigitnetError for anything else."""
+    if image.dtype.kind not in PIXEL_KINDS:
+        raise DigitnetError(f"cannot read an image of {image.dtype} pixels: "
+                            "expected bool, integer or float")
+    channels = 1 if image.ndim == 2 else image.shape[-1] if image.ndim == 3 else 0
+    if channels not in CHANNELS or image.size == 0:
+        raise DigitnetError(f"cannot read an image of shape {image.shape}: expected a non-empty "
+                            "HxW (gray) or HxWxC image with C = 1 (gray), 2 (gray+alpha), 3 (BGR) "
+                            "or 4 (BGRA)")
+    return channels
+
+
+def to_unit_float(image: np.ndarray) -> np.ndarray:
+    """Pixels as finite float32 in [0, 1].
+
+    Unsigned integers are scaled by their type's range; signed integers holding 0-255 are 8-bit
+    values in a wider type; floats in [0, 1] stay. Anything else is stretched from its lowest
+    to its highest finite value. A NaN or infinite pixel is no measurement: it takes the median
+    of the others (the background, mostly).
+    """
+    if image.dtype.kind == "b":
+        return image.astype(np.float32)
+    if image.dtype.kind == "u":
+        return (image / np.iinfo(image.dtype).max).astype(np.float32)
+    values = image.astype(np.float64)
+    finite = np.isfinite(values)
+    if not finite.all():
+        if not finite.any():
+            return np.zeros(image.shape, np.float32)
+        values = np.where(finite, values, np.median(values[finite]))
+    low, high = float(values.min()), float(values.max())
+    if image.dtype.kind == "i" and low >= 0 and high <= 255:
+        return (values / 255).astype(np.float32)
+    if image.dtype.kind == "f" and low >= 0 and high <= 1:
+        return values.astype(np.float32)
+    half_range = high / 2 - low / 2  # halves: the full range of float64 values overflows
+    if half_range <= 0:
+        return np.zeros(image.shape, np.float32)
+    return ((values / 2 - low / 2) / half_range).clip(0, 1).astype(np.float32)
+
+
+def composite_by_ink(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Flatten unit-float colour with alpha onto black if what is opaque (the ink) is light,
+    else onto white."""
+    gray = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY) if colour.shape[2] == 3 else colour[..., 0]
+    coverage = float(alpha.sum())
+    light_ink = coverage > 0 and float((gray * alpha).sum()) / coverage > 0.5
+    background = 0.0 if light_ink else 1.0
+    opacity = alpha[..., None]
+    return (colour * opacity + background * (1.0 - opacity)).astype(np.float32)
 
 
 def ink_image(image: np.ndarray, invert: bool | None = None) -> np.ndarray:
@@ -62,7 +116,8 @@ def ink_image(image: np.ndarray, invert: bool | None = None) -> np.ndarray:
 def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None:
     """28x28 float32 in [0, 1], light digit on black, or None for a blank image.
 
-    invert: True for dark ink on a light background, False for light on dark, None to detect.
+    Takes any image to_gray takes (DigitnetError for others). invert: True for dark ink on a
+    light background, False for light on dark, None to detect.
     """
     ink = ink_image(image, invert)
     full = 255.0 if ink.dtype == np.uint8 else 1.0
@@ -74,10 +129,11 @@ def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None
     crop = ink[top : top + height, left : left + width].astype(np.float32) / peak
 
     scale = BOX / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # cv2 wants (width, height)
+    # cv2 wants (width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    digit = cv2.resize(crop, size, interpolation=interpolation)
-    digit /= max(float(digit.max()), 1e-6)  # thin strokes keep full contrast after shrinking
+    resized = cv2.resize(crop, size, interpolation=interpolation)
+    digit = resized / max(float(resized.max()), 1e-6)  # thin strokes keep full contrast
 
     frame = np.zeros((FRAME, FRAME), np.float32)
     mass = digit.sum()

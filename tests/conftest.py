@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
 
 from digitnet.data import DataError, load_mnist
-from digitnet.paths import default_mnist_dir
 from digitnet.models import create_model
+from digitnet.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.weights import save_weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
+    """A PNG of a few hundred bytes whose header claims width x height gray pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 4000, 9)
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def require(condition: bool, reason: str) -> None:
@@ -26,9 +40,11 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """$DIGITNET_DATA, else ../shared/data/mnist beside the repo, else the user cache (downloading)."""
+    """$DIGITNET_DATA, else ../shared/data/mnist beside the repo, else the user cache
+    (downloading)."""
     shared = REPO_ROOT.parent / "shared" / "data" / "mnist"
-    folder = default_mnist_dir(shared if shared.is_dir() and not os.environ.get("DIGITNET_DATA") else None)
+    use_shared = shared.is_dir() and not os.environ.get(DATA_ENV_VAR)
+    folder = default_mnist_dir(shared if use_shared else None)
     try:
         for split in ("train", "test"):
             load_mnist(split, folder)
@@ -40,7 +56,8 @@ def mnist_dir() -> Path:
 @pytest.fixture
 def untrained_weights(tmp_path: Path) -> Path:
     """A valid weights file of an untrained SimpleCNN: for flow tests that need no accuracy."""
-    return save_weights(tmp_path / "untrained.pt", "simple", {}, create_model("simple"), {"transform_version": 1})
+    return save_weights(tmp_path / "untrained.pt", "simple", {}, create_model("simple"),
+                        {"transform_version": 1})
 
 
 @pytest.fixture(scope="session")
