@@ -24,7 +24,7 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from digitnet.cli import report_errors  # noqa: E402
+from digitnet.errors import run_entry_point  # noqa: E402
 from digitnet.app import AppState, recognize, render_canvas  # noqa: E402
 from digitnet.layout import compute_layout  # noqa: E402
 from digitnet.recognizer import Recognizer  # noqa: E402
@@ -101,4 +101,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(report_errors(main))
+    raise SystemExit(run_entry_point(main))

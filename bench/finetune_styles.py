@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet.cli import report_errors  # noqa: E402
+from digitnet.errors import run_entry_point  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 from digitnet.drawing import Stroke, render_strokes  # noqa: E402
 from digitnet.drawn import draw_like_a_person, skeleton_strokes  # noqa: E402
@@ -105,4 +105,4 @@ def run(args: argparse.Namespace, work: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(report_errors(main))
+    raise SystemExit(run_entry_point(main))

@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitnet import train  # noqa: E402
-from digitnet.cli import report_errors  # noqa: E402
+from digitnet.errors import run_entry_point  # noqa: E402
 from digitnet.data import load_mnist  # noqa: E402
 
 
@@ -67,4 +67,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(report_errors(main))
+    raise SystemExit(run_entry_point(main))
