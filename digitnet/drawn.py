@@ -1,9 +1,13 @@
-"""MNIST digits redrawn the way a person draws them on a canvas.
+"""The drawn-digit benchmark's generator: MNIST digits redrawn the way a person draws them.
 
 A digit is thinned to its skeleton and the skeleton becomes strokes in canvas units; the
 strokes are then rendered by the app's own renderer at a random canvas size, digit size,
 position, slant and brush width, in either polarity. This gives realistic mouse drawings of
 *real* handwriting, labelled, in any number.
+
+Only the benchmarks (bench/) draw with it. Training has its own generator of drawings and
+continental shapes (digitnet.augment), with other shapes and ranges, so that the benchmark
+measures something training did not generate; the two share only thinning (digitnet.skeleton).
 """
 
 from __future__ import annotations
@@ -14,42 +18,20 @@ import cv2
 import numpy as np
 
 from digitnet.drawing import Stroke, render_strokes
+from digitnet.skeleton import thin
 
-UPSCALE = 4  # thin at 112x112, so the skeleton keeps the digit's curves
-
-
-def thin(binary: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of boolean images [..., H, W] to one-pixel-wide skeletons (batches at once)."""
-    pad = [(0, 0)] * (binary.ndim - 2) + [(1, 1), (1, 1)]
-    img = np.pad(binary.astype(bool), pad)
-    while True:
-        changed = False
-        for step in (0, 1):
-            p = img
-            # neighbours p2..p9, clockwise from north
-            n = [p[..., :-2, 1:-1], p[..., :-2, 2:], p[..., 1:-1, 2:], p[..., 2:, 2:],
-                 p[..., 2:, 1:-1], p[..., 2:, :-2], p[..., 1:-1, :-2], p[..., :-2, :-2]]
-            count = sum(x.astype(np.uint8) for x in n)
-            transitions = sum((~n[i] & n[(i + 1) % 8]).astype(np.uint8) for i in range(8))
-            p2, p4, p6, p8 = n[0], n[2], n[4], n[6]
-            if step == 0:
-                keep = (p2 & p4 & p6) | (p4 & p6 & p8)
-            else:
-                keep = (p2 & p4 & p8) | (p2 & p6 & p8)
-            remove = p[..., 1:-1, 1:-1] & (count >= 2) & (count <= 6) & (transitions == 1) & ~keep
-            if remove.any():
-                img[..., 1:-1, 1:-1] &= ~remove
-                changed = True
-        if not changed:
-            return img[..., 1:-1, 1:-1]
+UPSCALE = 4  # thin at 4x (112x112 for MNIST), so the skeleton keeps the digit's curves
+CONTINENTAL_DIGITS = (1, 7)
 
 
 def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
-    """A 28x28 MNIST digit -> two-point strokes joining 8-neighbouring skeleton pixels, in units of the image."""
-    big = cv2.resize(image.astype(np.float32), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    """An MNIST digit -> two-point strokes joining 8-neighbouring skeleton pixels, in units of
+    the image."""
+    big = cv2.resize(image.astype(np.float32), None, fx=UPSCALE, fy=UPSCALE,
+                     interpolation=cv2.INTER_CUBIC)
     skeleton = thin(big > 0.5 * big.max())
     ys, xs = np.nonzero(skeleton)
-    on = set(zip(ys.tolist(), xs.tolist()))
+    on = set(zip(ys.tolist(), xs.tolist(), strict=True))
     side = skeleton.shape[0]
     strokes = []
     for y, x in on:
@@ -63,21 +45,25 @@ def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
     return [(s + 0.5) / side for s in strokes]
 
 
-def continental_segment(points: np.ndarray, label: int, rng: np.random.Generator | None = None) -> np.ndarray | None:
+def continental_segment(points: np.ndarray, label: int,
+                        rng: np.random.Generator | None = None) -> np.ndarray | None:
     """The stroke much of the world adds and MNIST's American writers rarely did: a flag down-left
     from the top of a 1, or a bar through the 7's stem. points: the digit's [N, 2] (x, y) points,
     y down; returns the stroke's two endpoints in the same units, or None for other digits.
     With `rng`, the flag's angle and length and the bar's height and width vary as people's do."""
-    if label not in (1, 7) or len(points) == 0:
+    if label not in CONTINENTAL_DIGITS or len(points) == 0:
         return None
-    pick = (lambda low, high: rng.uniform(low, high)) if rng else (lambda low, high: (low + high) / 2)
+
+    def pick(low: float, high: float) -> float:
+        return rng.uniform(low, high) if rng else (low + high) / 2
+
     top, bottom = points[:, 1].min(), points[:, 1].max()
     height = bottom - top
     if label == 1:
         tip, foot = points[points[:, 1].argmin()], points[points[:, 1].argmax()]
         stem = (foot - tip) / max(float(np.linalg.norm(foot - tip)), 1e-6)
-        angle = np.deg2rad(pick(35.0, 65.0))  # between the stem and the flag, turned towards the left
-        flag = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ stem
+        angle = np.deg2rad(pick(35.0, 65.0))  # between the stem and the flag, towards the left
+        flag = _rotation(angle) @ stem
         return np.array([tip + pick(0.18, 0.38) * height * flag, tip], np.float32)
     y = top + pick(0.45, 0.65) * height
     near = points[np.abs(points[:, 1] - y) < 0.06 * height]
@@ -99,19 +85,24 @@ class DrawStyle:
     continental_prob: float = 0.0  # share of 1s and 7s given a flag or a bar (continental_segment)
 
 
-def draw_like_a_person(image: np.ndarray, rng: np.random.Generator, style: DrawStyle = DrawStyle(),
-                       label: int | None = None) -> np.ndarray:
-    """Redraw a 28x28 digit (uint8 or [0, 1]) as a canvas drawing (uint8, gray); `label` is needed
-    only for style.continental_prob."""
+def _rotation(angle: float) -> np.ndarray:
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
+def draw_like_a_person(image: np.ndarray, rng: np.random.Generator,
+                       style: DrawStyle = DrawStyle(), label: int | None = None) -> np.ndarray:
+    """Redraw an MNIST digit (uint8 or [0, 1]) as a canvas drawing (uint8, gray); `label` is
+    needed only for style.continental_prob."""
     strokes = skeleton_strokes(image)
-    if style.continental_prob and label in (1, 7) and rng.random() < style.continental_prob:
-        strokes = strokes + [continental_segment(np.concatenate(strokes), label, rng)]
+    chance = style.continental_prob if label in CONTINENTAL_DIGITS else 0.0
+    if label is not None and chance > 0 and rng.random() < chance:
+        mark = continental_segment(np.concatenate(strokes), label, rng)
+        strokes += [] if mark is None else [mark]
     points = np.concatenate(strokes)
     # slant and rotate about the digit's centre
     angle = np.deg2rad(rng.uniform(-style.rotate_deg, style.rotate_deg))
     shear = rng.uniform(-style.slant, style.slant)
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    matrix = rot @ np.array([[1.0, shear], [0.0, 1.0]])
+    matrix = _rotation(angle) @ np.array([[1.0, shear], [0.0, 1.0]])
     centre = (points.min(0) + points.max(0)) / 2
     strokes = [(s - centre) @ matrix.T for s in strokes]
     points = np.concatenate(strokes)
@@ -123,7 +114,8 @@ def draw_like_a_person(image: np.ndarray, rng: np.random.Generator, style: DrawS
     brush_px = rng.uniform(*style.brush) * digit_px
     margin = brush_px / 2 + 1
     # the digit's height is as drawn, unless a wide digit would not fit the canvas's width
-    scale = min(digit_px / max(high[1] - low[1], 1e-6), (width - 2 * margin) / max(high[0] - low[0], 1e-6))
+    size = np.maximum(high - low, 1e-6)
+    scale = min(digit_px / size[1], (width - 2 * margin) / size[0])
     extent = (high - low) * scale
     room = np.maximum(np.array([width, height]) - extent - 2 * margin, 0)
     offset = margin + rng.uniform(0, 1, 2) * room
