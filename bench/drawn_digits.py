@@ -117,7 +117,7 @@ def measure(args: argparse.Namespace) -> dict:
     truth, guess = labels[indices], np.array(app_guess)
     naive_guess = recognizer.probabilities(np.stack(naive_images)).argmax(1)
     return {
-        "weights": recognizer.meta["path"],
+        "weights": str(recognizer.path),
         "model": recognizer.name,
         "n": int(len(indices)),
         "seed": args.seed,

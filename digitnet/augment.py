@@ -230,19 +230,23 @@ def draw_hooked_top(skeleton: np.ndarray, rng: np.random.Generator) -> None:
 
 
 def draw_open_four(skeleton: np.ndarray, rng: np.random.Generator) -> None:
-    """The 4 redrawn open at the top, in its box: an arm down to the crossbar, the crossbar, and
-    a separate stem from near the top to the bottom, leaning a little."""
+    """The 4 redrawn open at the top, in its box: an arm (straight or bowed) down to the
+    crossbar, the crossbar, and a separate stem from near the top to the bottom, leaning a
+    little. Narrow or wide, the arm's top near the stem or far from it."""
     ink, top, height = _ink(skeleton)
-    centre, width = ink[:, 0].mean(), max(float(np.ptp(ink[:, 0])), 0.6 * height)
-    left, bottom = centre - width / 2, top + height - 1
-    bar_y = top + rng.uniform(0.5, 0.72) * height
-    arm = [(left + rng.uniform(0.05, 0.35) * width, top + rng.uniform(0, 0.2) * height),
-           (left + rng.uniform(0, 0.1) * width, bar_y),
-           (left + rng.uniform(0.9, 1.05) * width, bar_y + rng.uniform(-0.06, 0.06) * height)]
-    stem_x, lean = left + rng.uniform(0.6, 0.8) * width, rng.uniform(-0.08, 0.08) * height
-    stem = [(stem_x + lean, top + rng.uniform(0, 0.25) * height), (stem_x - lean, bottom)]
+    width = float(np.clip(np.ptp(ink[:, 0]), 0.4 * height, 1.1 * height))
+    left, bottom = ink[:, 0].mean() - width / 2, top + height - 1
+    stem_x, lean = left + rng.uniform(0.55, 0.85) * width, rng.uniform(-0.1, 0.1) * height
+    stem_top = np.array([stem_x + lean, top + rng.uniform(0, 0.3) * height])
+    arm_top = np.array([left + rng.uniform(0, 0.8) * (stem_top[0] - 0.15 * width - left),
+                        top + rng.uniform(0, 0.2) * height])
+    bar_y = top + rng.uniform(0.52, 0.72) * height
+    arm_bottom = np.array([left + rng.uniform(0, 0.1) * width, bar_y])
+    bar_end = np.array([stem_x + rng.uniform(0.1, 0.45) * width,
+                        bar_y + rng.uniform(-0.05, 0.05) * height])
     skeleton[:] = 0
-    _draw(skeleton, np.array(arm), np.array(stem))
+    _draw(skeleton, _curve(arm_top, arm_bottom, rng.uniform(-0.15, 0.15)),
+          np.array([arm_bottom, bar_end]), np.array([stem_top, [stem_x - lean, bottom]]))
 
 
 def draw_hooked_stem(skeleton: np.ndarray, rng: np.random.Generator) -> None:

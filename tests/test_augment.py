@@ -118,7 +118,7 @@ def test_a_hooked_stem_curls_left_from_the_bottom_of_a_9(seed):
 def test_an_open_four_replaces_a_closed_one_and_is_open_at_the_top(seed):
     out, _ = drawn(augment.draw_open_four, FOUR, seed)
     assert out.sum() > 40
-    above_the_bar = slice(0, 8 + int(0.35 * 40))
+    above_the_bar = slice(0, 8 + int(0.4 * 40))
     assert pieces(FOUR[above_the_bar]) == 1  # closed
     assert pieces(out[above_the_bar]) == 2  # an arm and a stem, not joined
     assert pieces(out) == 1  # joined by the crossbar
