@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -28,9 +29,9 @@ from digitnet.strokes import TRAINING_STYLE, CanvasStyle, render_all
 PENDIGITS_ENV_VAR = "DIGITNET_PENDIGITS"
 PENDIGITS_FILE = "pendigits-orig.tra"
 TABLET_SIDE = 500  # the writing box, in tablet units: y_down = TABLET_SIDE - y_up
-# The weights-metadata key that lists the pendigits writers a model was trained on (sorted ints);
-# a model without it learned from no pen data. The benchmark refuses weights that saw its writers.
-WRITERS_METADATA_KEY = "pendigits_writers"
+# A weights file's metadata names its training data in `learned_from`: one source per data set,
+# this one named PENDIGITS_SOURCE and listing the writer ids it took in `writers`.
+PENDIGITS_SOURCE = "pendigits"
 # Writers are held out by a seeded permutation of the sorted writer ids: the first
 # HELDOUT_COUNT ids of np.random.default_rng(SPLIT_SEED).permutation(ids). 14: this issue's number.
 SPLIT_SEED = 14
@@ -230,6 +231,27 @@ def split_writers(
 
 BENCHMARK_WRITERS = split_writers().heldout  # never train, tune or select on these
 TRAINING_WRITERS = split_writers().train
+
+
+class DataSourceRecord(Protocol):
+    """A data source of a weights file's metadata (digitnet.weights.DataSource): its name, and
+    for this data set the writer ids it took, in a `writers` attribute."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def seen_benchmark_writers(learned_from: Iterable[DataSourceRecord]) -> tuple[int, ...]:
+    """The benchmark's writers among those a model learned from. A pendigits source that lists
+    no writer ids (an older file) counts as all of them: a figure on writers the model may have
+    seen is no figure on unseen writers."""
+    seen: set[int] = set()
+    for source in learned_from:
+        if source.name == PENDIGITS_SOURCE:
+            listed = getattr(source, "writers", ())
+            valid = bool(listed) and all(isinstance(w, int) for w in listed)
+            seen |= set(listed) if valid else set(ALL_WRITERS)
+    return tuple(sorted(seen & set(BENCHMARK_WRITERS)))
 
 
 def of_writers(samples: Iterable[PenSample], writers: Iterable[int]) -> list[PenSample]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,14 @@ from digitnet.pendigits import (
     ALL_WRITERS,
     BENCHMARK_WRITERS,
     TABLET_SIDE,
+    TRAINING_WRITERS,
     PendigitsError,
     PenSample,
     default_pendigits_path,
     load_pendigits,
     of_writers,
     render_pen_samples,
+    seen_benchmark_writers,
     split_writers,
     writer_folds,
 )
@@ -193,3 +196,21 @@ def test_the_shared_pendigits_file_has_30_writers_and_the_documented_classes() -
     counts = Counter(s.label for s in samples)
     assert [counts[d] for d in range(10)] == [780, 779, 780, 719, 780, 720, 720, 778, 719, 719]
     assert len(of_writers(samples, BENCHMARK_WRITERS)) == 1499
+
+
+@dataclass(frozen=True)
+class Source:
+    """A weights file's data source, as digitnet.weights records it."""
+
+    name: str
+    writers: tuple[int, ...] = ()
+
+
+def test_weights_that_learned_from_benchmark_writers_are_caught() -> None:
+    mnist, training = Source("mnist"), Source("pendigits", TRAINING_WRITERS)
+    assert seen_benchmark_writers([mnist]) == ()
+    assert seen_benchmark_writers([mnist, training]) == ()
+    leaked = Source("pendigits", (*TRAINING_WRITERS, BENCHMARK_WRITERS[0]))
+    assert seen_benchmark_writers([mnist, leaked]) == BENCHMARK_WRITERS[:1]
+    # pen data whose writers are not listed may include any of them
+    assert seen_benchmark_writers([Source("pendigits")]) == BENCHMARK_WRITERS
