@@ -1,8 +1,11 @@
-"""Fine-tuning in a thread of its own, so the window keeps drawing and recognising meanwhile.
+"""Work in threads of their own, so the window keeps drawing: loading the model, fine-tuning.
 
-The thread touches no app state: it puts news on a queue (progress lines, then the new model
-loaded and ready, or the error) that the app's loop takes once per tick, and it reads one flag
-that asks it to stop. So the model is swapped in by the loop, between two frames.
+The threads touch no app state. Each puts what it has to say on a queue that the app's loop
+takes once per tick, so a model is swapped in by the loop, between two frames. The heavy
+modules (torch, the training stack) are imported inside the threads, when the work starts:
+the window is up before torch is, and the training stack is never imported unless asked for.
+
+The threads are daemons: the app never waits long for one on exit (see digitnet.window).
 """
 
 from __future__ import annotations
@@ -10,19 +13,83 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 import traceback
-from typing import Callable, Literal, NamedTuple
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digitnet import DigitnetError
-from digitnet.finetune import describe, finetune
-from digitnet.recognizer import Recognizer
+
+if TYPE_CHECKING:
+    from digitnet.recognizer import Recognizer
+
+Load = Callable[[Path | None], "Recognizer"]
+Finetune = Callable[..., Any]  # digitnet.finetune.finetune: (config, progress, should_stop)
 
 
-class News(NamedTuple):
-    kind: Literal["progress", "done", "failed"]  # a run sends progress news, then one of the others
-    message: str  # a progress line, the before/after figures, or the error
-    recognizer: Recognizer | None = None  # done: the fine-tuned model, loaded and warmed up
-    weights: str | None = None  # done: its file
+def load_recognizer(path: Path | None) -> Recognizer:
+    """The recognizer for a weights file (None: the best shipped one). Imports torch."""
+    from digitnet.recognizer import Recognizer
+
+    return Recognizer.load(path)
+
+
+class Loaded(NamedTuple):
+    recognizer: Recognizer
+    seconds: float  # from the start of loading, torch's import included
+
+
+class BackgroundLoad:
+    """Loads a recognizer in a background thread; the loop takes it when it is ready."""
+
+    def __init__(self, load: Load = load_recognizer):
+        self._load = load
+        self._done: queue.SimpleQueue[Loaded | BaseException] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self, path: Path | None) -> None:
+        """Load `path` (None: the best shipped weights)."""
+        self._thread = threading.Thread(target=self._run, args=(path,), name="digitnet-load",
+                                        daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def take(self) -> Loaded | None:
+        """The loaded recognizer, once, when it is ready; None before. A failure is raised here."""
+        if self._done.empty():
+            return None
+        result = self._done.get()
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _run(self, path: Path | None) -> None:
+        start = time.perf_counter()
+        try:
+            self._done.put(Loaded(self._load(path), time.perf_counter() - start))
+        except BaseException as e:  # noqa: BLE001  the loop raises it, and reports it as its own
+            self._done.put(e)
+
+
+class Progress(NamedTuple):
+    message: str
+
+
+class Tuned(NamedTuple):
+    figures: str  # accuracy before and after, in one line
+    recognizer: Recognizer  # the fine-tuned model, loaded and warmed up
+    weights: str  # its file
+
+
+class Failed(NamedTuple):
+    message: str  # the error
+
+
+News = Progress | Tuned | Failed  # a run sends Progress news, then Tuned or Failed
 
 
 class BackgroundFinetune:
@@ -31,8 +98,9 @@ class BackgroundFinetune:
     `finetune` and `load` default to the real ones; tests hand in stand-ins.
     """
 
-    def __init__(self, samples_dir: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
-                 finetune: Callable[..., dict] = finetune, load: Callable[[str], Recognizer] = Recognizer.load):
+    def __init__(self, samples_dir: str | os.PathLike[str],
+                 data_dir: str | os.PathLike[str] | None = None, *,
+                 finetune: Finetune | None = None, load: Load = load_recognizer):
         self.samples_dir, self.data_dir = samples_dir, data_dir
         self._finetune, self._load = finetune, load
         self._news: queue.SimpleQueue[News] = queue.SimpleQueue()
@@ -40,45 +108,62 @@ class BackgroundFinetune:
         self._thread: threading.Thread | None = None
         self.running = False  # from start() until the run's last news is taken
 
-    def start(self, weights: str | os.PathLike) -> bool:
-        """Fine-tune `weights` into a new file (finetune picks the place); False if a run is on already."""
+    def start(self, weights: Path | None) -> bool:
+        """Fine-tune `weights` (None: the best shipped ones) into a new file (finetune picks the
+        place); False if a run is on already."""
         if self.running:
             return False
         self.running = True
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(weights,), name="finetune")
+        self._thread = threading.Thread(target=self._run, args=(weights,), name="digitnet-finetune",
+                                        daemon=True)
         self._thread.start()
         return True
 
+    @property
+    def alive(self) -> bool:
+        """The run's thread has not ended yet (it may be stopping)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def news(self) -> list[News]:
-        """What the run reported since the last call, oldest first. Call it from one thread only: the app's loop."""
+        """What the run reported since the last call, oldest first. For the app's loop only."""
         taken = []
         while not self._news.empty():
             taken.append(self._news.get())
-        if taken and taken[-1].kind != "progress":
+        if taken and not isinstance(taken[-1], Progress):
             self.running = False
         return taken
 
-    def stop(self, wait: bool = False) -> None:
-        """Ask a run to stop at its next check (between epochs); with `wait`, until it has ended.
-
-        The app waits before it exits: torch aborts the process if it ends while a thread is inside it.
-        """
+    def stop(self) -> None:
+        """Ask a run to stop at its next check."""
         self._stop.set()
-        if wait and self._thread is not None:
-            self._thread.join()
 
-    def _run(self, weights: str | os.PathLike) -> None:
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run's thread to end, at most `timeout` seconds; True if it has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.alive
+
+    def _run(self, weights: Path | None) -> None:
         try:
-            summary = self._finetune(self.samples_dir, weights, data_dir=self.data_dir,
-                                     progress=self._progress, should_stop=self._stop.is_set)
-            news = News("done", describe(summary), self._load(summary["weights"]), summary["weights"])
+            news = self._finetuned(weights)
         except DigitnetError as e:  # too few samples, no MNIST, a bad weights file, stopped
-            news = News("failed", str(e))
-        except Exception as e:  # a bug, or torch failing: the window says so, and the app goes on
+            news = Failed(str(e))
+        except Exception as e:  # noqa: BLE001  a bug, torch failing: the window says so, app goes on
             traceback.print_exc()
-            news = News("failed", f"{type(e).__name__}: {e}")
+            news = Failed(f"{type(e).__name__}: {e}")
         self._news.put(news)
 
+    def _finetuned(self, weights: Path | None) -> News:
+        from digitnet.config import FinetuneConfig
+        from digitnet.finetune import describe, finetune  # the training stack: only when asked for
+
+        config = FinetuneConfig(samples=str(self.samples_dir),
+                                weights=None if weights is None else str(weights),
+                                data_dir=None if self.data_dir is None else str(self.data_dir))
+        result = (self._finetune or finetune)(config, progress=self._progress,
+                                              should_stop=self._stop.is_set)
+        return Tuned(describe(result), self._load(Path(result.weights)), str(result.weights))
+
     def _progress(self, message: str) -> None:
-        self._news.put(News("progress", message))
+        self._news.put(Progress(message))

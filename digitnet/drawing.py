@@ -1,4 +1,4 @@
-"""Strokes as vectors, and their rendering with an anti-aliased round brush.
+"""Strokes as vectors, their rendering with an anti-aliased round brush, and the drawing being made.
 
 A stroke is a float array [K, 2] of (x, y) points in canvas units: (0, 0) is the canvas's
 top-left corner, (1, 1) its bottom-right. Stored this way a drawing survives any resize of
@@ -7,13 +7,16 @@ the window losslessly, and one renderer serves the app, the benchmark and the sa
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 Stroke = np.ndarray  # [K, 2] float, canvas units
+Point = tuple[float, float]  # canvas units
 DEFAULT_BRUSH = 0.05  # brush diameter as a fraction of the canvas side
+BRUSH_STEP = 1.25  # thinner() and thicker() divide or multiply the brush diameter by this
+BRUSH_RANGE = (0.02, 0.16)  # brush diameter limits, as fractions of the canvas side
 _SHIFT = 4  # fixed-point bits: OpenCV draws at 1/16-pixel precision
 
 
@@ -23,7 +26,8 @@ def brush_pixels(brush: float, side: int) -> int:
 
 
 def render_strokes(
-    strokes: Sequence[Stroke], size: tuple[int, int], brush: float = DEFAULT_BRUSH, out: np.ndarray | None = None
+    strokes: Sequence[Stroke], size: tuple[int, int], brush: float = DEFAULT_BRUSH,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw strokes as white ink on a black uint8 canvas of size (width, height).
 
@@ -37,7 +41,92 @@ def render_strokes(
     for stroke in strokes:
         points = np.round(np.asarray(stroke, np.float64).reshape(-1, 2) * scale).astype(np.int32)
         if len(points) == 1:
-            cv2.circle(canvas, tuple(points[0]), (thickness << _SHIFT) // 2, 255, -1, cv2.LINE_AA, _SHIFT)
+            radius = (thickness << _SHIFT) // 2
+            cv2.circle(canvas, tuple(points[0]), radius, 255, -1, cv2.LINE_AA, _SHIFT)
         elif len(points) > 1:
             cv2.polylines(canvas, [points], False, 255, thickness, cv2.LINE_AA, _SHIFT)
     return canvas
+
+
+class Drawing:
+    """The user's drawing: finished strokes, the stroke being drawn, the brush, and undo.
+
+    It also remembers the size of the canvas it was drawn on (in pixels), since the brush's
+    width in pixels and so the ink the network sees depend on it. `version` changes with
+    every change to the ink.
+    """
+
+    def __init__(self, strokes: Sequence[Stroke] = (), brush: float = DEFAULT_BRUSH,
+                 canvas_size: tuple[int, int] = (0, 0)):
+        self.strokes: list[Stroke] = [np.asarray(s, np.float32) for s in strokes]
+        self.current: list[Point] | None = None  # the stroke being drawn
+        self.brush = brush
+        self.canvas_size = canvas_size
+        self.version = 0
+
+    @property
+    def in_stroke(self) -> bool:
+        return self.current is not None
+
+    @property
+    def blank(self) -> bool:
+        return not self.strokes and self.current is None
+
+    def visible_strokes(self) -> list[Stroke]:
+        """The finished strokes and the one being drawn."""
+        if self.current is None:
+            return self.strokes
+        return [*self.strokes, np.array(self.current, np.float32)]
+
+    def render(self, size: tuple[int, int] | None = None) -> np.ndarray:
+        """White ink on black, uint8, at `size` (default: the canvas it was drawn on)."""
+        return render_strokes(self.visible_strokes(), size or self.canvas_size, self.brush)
+
+    def begin(self, point: Point, canvas_size: tuple[int, int]) -> None:
+        self.current, self.canvas_size = [point], canvas_size
+        self.version += 1
+
+    def extend(self, point: Point, canvas_size: tuple[int, int]) -> bool:
+        """Add a point to the stroke being drawn; False if it adds nothing (none, or the same)."""
+        if self.current is None or point == self.current[-1]:
+            return False
+        self.current.append(point)
+        self.canvas_size = canvas_size
+        self.version += 1
+        return True
+
+    def end(self) -> None:
+        if self.current is not None:
+            self.strokes.append(np.array(self.current, np.float32))
+            self.current = None
+            self.version += 1
+
+    def undo(self) -> bool:
+        """Remove the stroke being drawn, else the last one; False if there is none."""
+        if self.current is not None:
+            self.current = None
+        elif self.strokes:
+            self.strokes.pop()
+        else:
+            return False
+        self.version += 1
+        return True
+
+    def clear(self) -> None:
+        self.strokes, self.current = [], None
+        self.version += 1
+
+    def thinner(self) -> bool:
+        return self._set_brush(self.brush / BRUSH_STEP)
+
+    def thicker(self) -> bool:
+        return self._set_brush(self.brush * BRUSH_STEP)
+
+    def _set_brush(self, brush: float) -> bool:
+        """Change the brush within BRUSH_RANGE; False if it stays as it is (at a limit)."""
+        brush = min(max(brush, BRUSH_RANGE[0]), BRUSH_RANGE[1])
+        if brush == self.brush:
+            return False
+        self.brush = brush
+        self.version += 1  # the ink the network sees changes too
+        return True

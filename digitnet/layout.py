@@ -66,7 +66,7 @@ class Layout:
     preview: Rect  # square: the 28x28 network input, scaled up
     readout: Rect  # the predicted digit and its confidence
     bars: Rect  # ten confidence bars, 0 to 9, top to bottom
-    status: Rect  # two lines: what the last action did (a saved sample, fine-tuning's progress, an error)
+    status: Rect  # two lines: the last action's outcome (a sample saved, fine-tuning's progress)
     samples: Rect  # one line: how many samples of each digit are saved
     footer: Rect  # one line: the key help
 
@@ -94,19 +94,22 @@ def compute_layout(width: int, height: int) -> Layout:
     else:
         side = min(content.w, round(CANVAS_SHARE * content.h))
         canvas = rect(content.x + (content.w - side) // 2, content.y, side, side)
-        panel = rect(content.x, canvas.bottom + gap, content.w, content.bottom - canvas.bottom - gap)
+        panel_h = content.bottom - canvas.bottom - gap
+        panel = rect(content.x, canvas.bottom + gap, content.w, panel_h)
     parts = (canvas, *_split_panel(panel, gap), status, samples, footer)
     return Layout((width, height), *(_clip(part, width, height) for part in parts))
 
 
 def _clip(part: Rect, width: int, height: int) -> Rect:
-    """The part of `part` inside the frame: in frames too small for the gaps, parts shrink to nothing."""
+    """The part of `part` inside the frame: in frames too small for the gaps, parts shrink to
+    nothing."""
     x, y = min(max(part.x, 0), width), min(max(part.y, 0), height)
     return Rect(x, y, max(min(part.right, width) - x, 0), max(min(part.bottom, height) - y, 0))
 
 
 def _split_panel(panel: Rect, gap: int) -> tuple[Rect, Rect, Rect]:
-    """Preview and readout side by side (the summary); the bars below it in a tall panel, beside it in a wide one."""
+    """Preview and readout side by side (the summary); the bars below it in a tall panel, beside
+    it in a wide one."""
     if panel.h >= TALL_PANEL * panel.w:
         summary = rect(panel.x, panel.y, panel.w, min(panel.w / 2, SUMMARY_SHARE * panel.h))
         bars = rect(panel.x, summary.bottom + gap, panel.w, panel.bottom - summary.bottom - gap)

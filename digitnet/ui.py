@@ -8,8 +8,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitnet.app import AppState, help_line, render_canvas
+from digitnet.app import AppState, help_line
+from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.layout import Layout, Rect
+from digitnet.reading import Reading
 
 # colours, BGR
 BACKGROUND = (34, 31, 29)
@@ -23,36 +25,45 @@ BAR_TRACK = (56, 52, 50)
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 CANVAS_HINT = "draw a digit"
+LOADING = "loading model"  # the readout's label until the model is ready
 GRID_MIN_SCALE = 6  # preview pixels this big or bigger get grid lines between them
+NO_PROBS = (0.0,) * NUM_CLASSES
 
 
 def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     """The whole window's image at the layout's frame size."""
     width, height = layout.frame
     frame = np.empty((height, width, 3), np.uint8)
-    cv2.rectangle(frame, (0, 0), (width, height), BACKGROUND, -1)  # many times faster than frame[:] = colour
-    draw_canvas(frame, layout.canvas, render_canvas(state, layout.canvas.size))
-    draw_preview(frame, layout.preview, state.recognition.image)
-    prediction = state.recognition.prediction
-    digit = prediction.digit if prediction else None
-    draw_readout(frame, layout.readout, digit, prediction.confidence if prediction else 0.0)
-    draw_bars(frame, layout.bars, prediction.probs if prediction else (0.0,) * 10, digit)
+    # many times faster than frame[:] = colour
+    cv2.rectangle(frame, (0, 0), (width, height), BACKGROUND, -1)
+    draw_canvas(frame, layout.canvas, state.drawing.render(layout.canvas.size))
+    part = state.reading.single
+    draw_preview(frame, layout.preview, part.image if part else None)
+    draw_readout(frame, layout.readout, state.reading, loading=state.recognizer is None)
+    digit = part.prediction.digit if part else None
+    draw_bars(frame, layout.bars, part.prediction.probs if part else NO_PROBS, digit)
     draw_lines(frame, layout, state)
     return frame
 
 
 def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
-    """Status, samples per digit, key help, in one text size; a status too long for it is wrapped, then shrunk."""
-    keys, counts = help_line(), samples_line(state.counts)
+    """Status, samples per digit, key help, in one text size; a status too long for it is
+    wrapped, then shrunk."""
+    keys, counts = help_line(), samples_line(state.teaching.counts)
     line_h = layout.samples.h
-    scale = min(fit_scale(keys, layout.footer.w, line_h), fit_scale(counts, layout.samples.w, line_h))
-    if state.status:
+    scale = min(fit_scale(keys, layout.footer.w, line_h),
+                fit_scale(counts, layout.samples.w, line_h))
+    status = state.teaching.status
+    if status.text:
         box = layout.status
-        lines = [state.status] if fit_scale(state.status, box.w, line_h) >= scale else wrap_in_two(state.status)
+        fits = fit_scale(status.text, box.w, line_h) >= scale
+        lines = [status.text] if fits else wrap_in_two(status.text)
         scale_status = min(scale, *(fit_scale(line, box.w, line_h) for line in lines))
-        colour = ERROR if state.status_error else TEXT
-        bottom, top = Rect(box.x, box.bottom - line_h, box.w, line_h), Rect(box.x, box.y, box.w, line_h)
-        for line, where in zip(reversed(lines), (bottom, top)):  # a single line sits just above the samples
+        colour = ERROR if status.error else TEXT
+        bottom = Rect(box.x, box.bottom - line_h, box.w, line_h)
+        top = Rect(box.x, box.y, box.w, line_h)
+        # a single line sits just above the samples
+        for line, where in zip(reversed(lines), (bottom, top), strict=False):
             put_text(frame, line, where, scale_status, colour)
     put_text(frame, counts, layout.samples, scale, MUTED)
     put_text(frame, keys, layout.footer, scale, MUTED)
@@ -64,7 +75,7 @@ def samples_line(counts: list[int]) -> str:
 
 
 def wrap_in_two(text: str) -> list[str]:
-    """`text` broken at the space that makes the longer line shortest; one line if it has no space."""
+    """`text` broken at the space that makes the longer line shortest; one line if no space."""
     spaces = [i for i, char in enumerate(text) if char == " "]
     if not spaces:
         return [text]
@@ -80,21 +91,22 @@ def draw_canvas(frame: np.ndarray, box: Rect, canvas: np.ndarray) -> None:
     _border(frame, box)
     if not canvas.any():
         hint = Rect(box.x + box.w // 8, box.y, box.w - box.w // 4, box.h)
-        put_text(frame, CANVAS_HINT, hint, fit_scale(CANVAS_HINT, hint.w, box.h // 16), MUTED, align="center")
+        scale = fit_scale(CANVAS_HINT, hint.w, box.h // 16)
+        put_text(frame, CANVAS_HINT, hint, scale, MUTED, align="center")
 
 
 def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None:
-    """The 28x28 network input, scaled up by a whole number with visible pixels, centred in its box."""
+    """The network's input, scaled up by a whole number with visible pixels, centred in its box."""
     if box.w == 0 or box.h == 0:
         return
-    scale = max(box.w // 28, 1)
-    side = min(28 * scale, box.w)
+    scale = max(box.w // IMAGE_SIZE, 1)
+    side = min(IMAGE_SIZE * scale, box.w)
     inner = Rect(box.x + (box.w - side) // 2, box.y + (box.h - side) // 2, side, side)
-    if image is None:
-        pixels = np.zeros((side, side), np.uint8)
-    else:
-        pixels = cv2.resize(np.round(image * 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
-    pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
+    gray: np.ndarray = np.zeros((side, side), np.uint8)
+    if image is not None:
+        gray = cv2.resize(np.round(image * 255).astype(np.uint8), (side, side),
+                          interpolation=cv2.INTER_NEAREST)
+    pixels = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     if scale >= GRID_MIN_SCALE:
         pixels[::scale, :] = FRAME_LINE
         pixels[:, ::scale] = FRAME_LINE
@@ -102,39 +114,52 @@ def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None
     _border(frame, inner)
 
 
-def draw_readout(frame: np.ndarray, box: Rect, digit: int | None, confidence: float) -> None:
-    """The predicted digit, big, over its confidence; a dash when there is none."""
+def draw_readout(frame: np.ndarray, box: Rect, reading: Reading, loading: bool = False) -> None:
+    """The digit read, big, over its confidence; a dash when there is none (yet)."""
     digit_box = Rect(box.x, box.y, box.w, round(0.72 * box.h))
     label_box = Rect(box.x, digit_box.bottom, box.w, box.h - digit_box.h)
-    text = "-" if digit is None else str(digit)
+    part = reading.single
     # sized for "8" so every digit is equally big, a dash included
     scale = fit_scale("8", digit_box.w, round(0.8 * digit_box.h))
-    put_text(frame, text, digit_box, scale, MUTED if digit is None else ACCENT, align="center", weight=2.0)
-    if digit is not None:
-        label = f"{100 * confidence:.1f}%"
-        put_text(frame, label, label_box, fit_scale("100.0%", box.w, round(0.6 * label_box.h)), TEXT, align="center")
+    if part is None or part.prediction.digit is None:
+        put_text(frame, "-", digit_box, scale, MUTED, align="center", weight=2.0)
+        label, colour = (LOADING, MUTED) if loading else ("", TEXT)
+    else:
+        digit = str(part.prediction.digit)
+        put_text(frame, digit, digit_box, scale, ACCENT, align="center", weight=2.0)
+        label, colour = f"{100 * part.prediction.confidence:.1f}%", TEXT
+    if label:
+        height = round(0.6 * label_box.h)  # the size of a confidence; a longer label may be smaller
+        label_scale = min(fit_scale("100.0%", box.w, height), fit_scale(label, box.w, height))
+        put_text(frame, label, label_box, label_scale, colour, align="center")
 
 
 def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None) -> None:
-    """Ten rows: the digit, a bar as long as its probability, the percentage; the winner stands out."""
-    if box.h < 10 or box.w == 0:
+    """A row per digit: the digit, a bar as long as its probability, the percentage; the winner
+    stands out."""
+    if box.h < NUM_CLASSES or box.w == 0:
         return
-    row_h = box.h / 10
+    row_h = box.h / NUM_CLASSES
     # one text size for all rows, so that labels and percentages line up
-    text_h = min(0.85 * row_h, 6 + 0.45 * row_h)  # small rows need most of their height for legible text
-    scale = min(fit_scale("8", box.w, round(text_h)), fit_scale("8 100%", box.w // 2, row_h))
+    # small rows need most of their height for legible text
+    text_h = min(0.85 * row_h, 6 + 0.45 * row_h)
+    scale = min(fit_scale("8", box.w, round(text_h)), fit_scale("8 100%", box.w // 2, round(row_h)))
     label_w = _text_width("8", scale) * 2
     pct_w = _text_width("100%", scale) + label_w // 2
     bar_x, bar_w = box.x + label_w, box.w - label_w - pct_w
     thickness = max(round(0.5 * row_h), 1)
     for d, p in enumerate(probs):
-        row = Rect(box.x, box.y + round(d * row_h), box.w, round((d + 1) * row_h) - round(d * row_h))
+        row_y = box.y + round(d * row_h)
+        row = Rect(box.x, row_y, box.w, box.y + round((d + 1) * row_h) - row_y)
         winner = d == digit
         top = row.y + (row.h - thickness) // 2
-        cv2.rectangle(frame, (bar_x, top), (bar_x + bar_w - 1, top + thickness - 1), BAR_TRACK, -1)
+        bottom = top + thickness - 1
+        cv2.rectangle(frame, (bar_x, top), (bar_x + bar_w - 1, bottom), BAR_TRACK, -1)
         if filled := round(p * bar_w):
-            cv2.rectangle(frame, (bar_x, top), (bar_x + filled - 1, top + thickness - 1), ACCENT if winner else BAR, -1)
-        put_text(frame, str(d), Rect(row.x, row.y, label_w, row.h), scale, ACCENT if winner else TEXT, align="center")
+            colour = ACCENT if winner else BAR
+            cv2.rectangle(frame, (bar_x, top), (bar_x + filled - 1, bottom), colour, -1)
+        put_text(frame, str(d), Rect(row.x, row.y, label_w, row.h), scale,
+                 ACCENT if winner else TEXT, align="center")
         put_text(frame, f"{100 * p:.0f}%", Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
                  ACCENT if winner else MUTED, align="right")
 
@@ -147,7 +172,7 @@ def fit_scale(text: str, width: int, height: int) -> float:
 
 def put_text(frame: np.ndarray, text: str, box: Rect, scale: float, colour: tuple[int, int, int],
              align: str = "left", weight: float = 1.0) -> None:
-    """Text centred vertically in `box`, aligned left, center or right; weight thickens the strokes."""
+    """Text centred vertically in `box`, aligned left, center or right; weight thickens it."""
     if scale <= 0.1 or box.h == 0:  # too small to read: leave it out
         return
     thickness = _thickness(scale, weight)

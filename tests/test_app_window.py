@@ -10,40 +10,86 @@ import ctypes.util
 import os
 import queue
 import re
+import secrets
 import shutil
+import signal
+import struct
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, require
+
 from digitnet.samples import SampleStore
+from digitnet.window import STOP_WAIT_S
 
 APP = REPO_ROOT / "realtime_opencv.py"
-TIMEOUT_S = 60  # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
+# for any one log line: the app starts in 1-3 s, far longer on a machine busy training
+TIMEOUT_S = 60
 SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]  # in canvas units
+SCREEN = (1600, 1000)
+
+
+def start_xvfb(*options: str) -> tuple[subprocess.Popen, str]:
+    """A private X server on a free display number (Xvfb picks it, and says when it is ready)."""
+    require(shutil.which("Xvfb") is not None and shutil.which("xdotool") is not None,
+            "Xvfb and xdotool are needed: apt-get install xvfb xdotool")
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
+                               f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp", *options],
+                              pass_fds=[write], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as announced:  # the display number, once Xvfb accepts connections
+        number = announced.readline().strip()
+    if not number.isdigit():
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    return server, f":{number}"
 
 
 @pytest.fixture(scope="module")
 def display():
-    """A private X server on a free display number (Xvfb picks it and tells us when it is ready)."""
-    require(shutil.which("Xvfb") is not None and shutil.which("xdotool") is not None,
-            "Xvfb and xdotool are needed: apt-get install xvfb xdotool")
-    read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                              pass_fds=[write], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
+    server, name = start_xvfb()
     try:
-        with os.fdopen(read) as announced:  # the display number, once Xvfb accepts connections
-            number = announced.readline().strip()
-        assert number.isdigit(), "Xvfb did not start"
-        yield f":{number}"
+        yield name
     finally:
         server.terminate()
         server.wait(10)
+
+
+HOLD_IMPORTS = """\
+    # Test-only: importing a module named in $HOLD_IMPORTS ("module=gate-file;...") waits until
+    # its gate file exists (at most a minute), as a slow disk or a busy machine would make it.
+    import os, sys, time
+
+    HOLD = dict(item.split("=", 1) for item in os.environ["HOLD_IMPORTS"].split(";"))
+
+
+    class Hold:
+        def find_spec(self, name, path=None, target=None):
+            if name in HOLD:
+                deadline = time.monotonic() + 60
+                while not os.path.exists(HOLD[name]) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            return None
+
+
+    sys.meta_path.insert(0, Hold())
+"""
+
+
+def held_imports(folder: Path, gates: dict[str, Path]) -> dict[str, str]:
+    """Environment for an app whose imports of these modules wait for their gate files."""
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(textwrap.dedent(HOLD_IMPORTS))
+    holds = ";".join(f"{module}={gate}" for module, gate in gates.items())
+    return {"PYTHONPATH": str(folder), "HOLD_IMPORTS": holds}
 
 
 class App:
@@ -52,17 +98,18 @@ class App:
     Its samples folder is always a test's own: a test never touches the user's.
     """
 
-    def __init__(self, display: str, samples: Path, *args: object):
-        env = {**os.environ, "DISPLAY": display}
-        self.display = display
-        self.process = subprocess.Popen([sys.executable, str(APP), "-v", "--samples", str(samples), *map(str, args)],
-                                        env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+    def __init__(self, display: str, samples: Path, *args: object,
+                 env: dict[str, str] | None = None):
+        command = [sys.executable, str(APP), "-v", "--samples", str(samples), *map(str, args)]
+        self.env = {**os.environ, "DISPLAY": display, **(env or {})}
+        self.process = subprocess.Popen(command, env=self.env, cwd=REPO_ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
+        assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
         self.lines.put(None)  # the app closed its output: it has ended
@@ -77,14 +124,16 @@ class App:
                 break
             if line is None:
                 self.process.wait(TIMEOUT_S)
-                pytest.fail(f"the app ended before {pattern!r}; it said {self.seen}, then {self.process.stderr.read()}")
+                assert self.process.stderr is not None
+                pytest.fail(f"the app ended before {pattern!r}; it said {self.seen}, "
+                            f"then {self.process.stderr.read()}")
             self.seen.append(line)
             if match := re.fullmatch(pattern, line):
                 return match
         pytest.fail(f"no line matching {pattern!r}; the app said: {self.seen}")
 
     def xdotool(self, *args: object) -> str:
-        result = subprocess.run(["xdotool", *map(str, args)], env={**os.environ, "DISPLAY": self.display},
+        result = subprocess.run(["xdotool", *map(str, args)], env=self.env,
                                 capture_output=True, text=True, timeout=TIMEOUT_S)
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -95,11 +144,13 @@ class App:
     def drag(self, image: tuple[int, ...], canvas: tuple[int, ...], points, steps: int = 8) -> None:
         """Press, move along `points` (canvas units) in small steps, release: one xdotool call."""
         def screen(u, v):
-            return image[0] + canvas[0] + round(u * canvas[2]), image[1] + canvas[1] + round(v * canvas[3])
+            return (image[0] + canvas[0] + round(u * canvas[2]),
+                    image[1] + canvas[1] + round(v * canvas[3]))
 
         path = []
-        for (u0, v0), (u1, v1) in zip(points, points[1:]):
-            path += [screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps) for i in range(steps)]
+        for (u0, v0), (u1, v1) in zip(points, points[1:], strict=False):
+            path += [screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps)
+                     for i in range(steps)]
         path.append(screen(*points[-1]))
         commands = ["mousemove", *path[0], "mousedown", 1]
         for x, y in path[1:]:
@@ -115,7 +166,8 @@ class App:
 
 def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The image and canvas rectangles of the app's layout line for a window of this size."""
-    match = app.expect(rf"layout image=(?P<image>-?\d+,-?\d+,{width},{height}) canvas=(?P<canvas>\d+,\d+,\d+,\d+)")
+    match = app.expect(rf"layout image=(?P<image>-?\d+,-?\d+,{width},{height}) "
+                       r"canvas=(?P<canvas>\d+,\d+,\d+,\d+)")
     return tuple(map(int, match["image"].split(","))), tuple(map(int, match["canvas"].split(",")))
 
 
@@ -165,7 +217,8 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_
     (sample,), _ = SampleStore(samples).load_all()
     assert sample.label == 3 and sample.path == path
     app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")  # saving cleared the canvas
-    app.xdotool("key", "f")  # one sample is too few: the real fine-tuning says so, in the background
+    # one sample is too few: the real fine-tuning says so, in the background
+    app.xdotool("key", "f")
     app.expect("finetune started")
     app.expect(r"finetune failed error=too few samples in .*: digit 3 has 1 \(4 more needed\).*")
     app.xdotool("key", "Escape")
@@ -175,18 +228,21 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_
 
 
 def send_wm_delete(display: str, window: int) -> None:
-    """What a window manager sends when the user clicks the close button (Xvfb has no window manager)."""
-    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    """What a window manager sends when the user clicks the close button (Xvfb has none)."""
+    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11") or "libX11.so.6")
     x11.XOpenDisplay.restype = ctypes.c_void_p
     x11.XInternAtom.restype = ctypes.c_ulong
     x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                               ctypes.c_void_p]
     x11.XFlush.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
 
     class ClientMessage(ctypes.Structure):  # XClientMessageEvent, padded to sizeof(XEvent)
-        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
-                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
-                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                    ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                    ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5),
+                    ("pad", ctypes.c_long * 12)]
 
     connection = x11.XOpenDisplay(display.encode())
     assert connection, f"cannot open {display}"
@@ -206,7 +262,8 @@ def test_the_close_button_exits_cleanly(display, tmp_path, untrained_weights):
     assert app.finish() == 0
 
 
-@pytest.mark.parametrize("content, message", [(None, "not found"), (b"not torch", "not a readable weights file")])
+@pytest.mark.parametrize("content, message", [(None, "not found"),
+                                              (b"not torch", "not a readable weights file")])
 def test_bad_weights_are_one_error_line_and_exit_2(display, tmp_path, content, message):
     weights = tmp_path / "bad.pt"
     if content is not None:
@@ -221,7 +278,8 @@ def test_bad_weights_are_one_error_line_and_exit_2(display, tmp_path, content, m
 def test_without_a_display_one_clear_line_and_exit_2(tmp_path, untrained_weights, set_display):
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     if set_display:  # a display number nobody serves
-        env["DISPLAY"] = next(f":{n}" for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+        env["DISPLAY"] = next(f":{n}" for n in range(99, 200)
+                              if not Path(f"/tmp/.X11-unix/X{n}").exists())
     result = subprocess.run([sys.executable, str(APP), "--weights", str(untrained_weights),
                              "--samples", str(tmp_path / "samples")],
                             env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
@@ -229,3 +287,145 @@ def test_without_a_display_one_clear_line_and_exit_2(tmp_path, untrained_weights
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: ") and "xvfb-run" in line
     assert ("not set" if not set_display else "cannot connect") in line
+
+
+def test_the_window_is_up_before_the_model_and_what_is_drawn_meanwhile_is_read(
+        display, tmp_path, untrained_weights):
+    """torch's import is held back until the test says so: the window must not need it."""
+    gate = tmp_path / "torch-may-load"
+    app = App(display, tmp_path / "samples", "--weights", untrained_weights, "--size", "800x600",
+              env=held_imports(tmp_path / "site", {"torch": gate}))
+    image, canvas = layout(app, 800, 600)  # the first frame: no torch yet
+    app.xdotool("windowfocus", app.window())
+    app.drag(image, canvas, SEVEN)
+    app.drag(image, canvas, [(0.2, 0.5), (0.8, 0.5)])
+    app.xdotool("key", "z")  # X events come in order: once this is logged, so are the strokes
+    app.expect("undo")
+    gate.touch()
+    app.expect(r"ready model=simple load_ms=\d+")
+    app.expect(PREDICTION.replace(r"(\d|none)", r"\d") + "model")  # the seven, read at once
+    assert not any(line.startswith("prediction") for line in app.seen[:-1])  # and not before
+    app.xdotool("key", "Escape")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+
+
+def wildcard_cookie_file(path: Path) -> Path:
+    """An Xauthority file with one MIT-MAGIC-COOKIE-1 for any host and display (family Wild)."""
+    def field(data: bytes) -> bytes:
+        return struct.pack(">H", len(data)) + data
+
+    entry = (struct.pack(">H", 0xFFFF) + field(b"") + field(b"") + field(b"MIT-MAGIC-COOKIE-1")
+             + field(secrets.token_bytes(16)))
+    path.write_bytes(entry)
+    return path
+
+
+def test_an_x_server_that_refuses_authorization_is_one_line_not_an_abort(tmp_path,
+                                                                         untrained_weights):
+    cookie = wildcard_cookie_file(tmp_path / "cookie")
+    server, display = start_xvfb("-auth", str(cookie))
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "XAUTHORITY"}
+        env.update(DISPLAY=display, HOME=str(tmp_path))  # no ~/.Xauthority either
+        result = subprocess.run([sys.executable, str(APP), "--weights", str(untrained_weights),
+                                 "--samples", str(tmp_path / "samples")],
+                                env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+                                timeout=TIMEOUT_S)
+        assert result.returncode == 2 and result.stdout == ""  # Qt's abort was 134
+        (line,) = result.stderr.splitlines()
+        assert re.fullmatch(rf"error: X display '{display}' refused the connection "
+                            r"\(Authorization required.*\): .*XAUTHORITY.*xvfb-run.*", line), line
+        # the same server, with the cookie: it was the authorization that failed
+        app = App(display, tmp_path / "samples", "--weights", untrained_weights,
+                  env={"XAUTHORITY": str(cookie)})
+        app.expect(r"ready .*")
+        app.xdotool("key", "--window", app.window(), "Escape")
+        app.expect("exit")
+        assert app.finish() == 0
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_a_window_larger_than_the_screen_is_made_to_fit(display, tmp_path, untrained_weights):
+    app = App(display, tmp_path / "samples", "--weights", untrained_weights,
+              "--size", "100000x100000")
+    width, height = 0, 0
+    while width == 0:  # the first lines may come before the window has its size
+        match = app.expect(r"layout image=-?\d+,-?\d+,(\d+),(\d+) canvas=.*")
+        width, height = int(match[1]), int(match[2])
+    assert 0 < width <= SCREEN[0] and 0 < height <= SCREEN[1]
+    app.expect(r"ready .*")
+    app.xdotool("key", "--window", app.window(), "Escape")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+
+
+def test_a_closed_pipe_ends_the_app_quietly(display, tmp_path, untrained_weights):
+    """`realtime_opencv.py -v | head -1`."""
+    process = subprocess.Popen([sys.executable, str(APP), "-v", "--weights", str(untrained_weights),
+                                "--samples", str(tmp_path / "samples")],
+                               env={**os.environ, "DISPLAY": display}, cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        process.stdout.close()  # what head does after one line; `ready` comes next at the latest
+        assert process.wait(TIMEOUT_S) == 0
+        assert first.startswith("layout ") and process.stderr.read() == ""
+    finally:
+        process.kill()
+
+
+def start_a_fine_tune_that_will_not_stop(display: str, tmp_path: Path, weights: Path) -> App:
+    """The app, with a fine-tuning run that is busy for a minute (its import is held back)."""
+    app = App(display, tmp_path / "samples", "--weights", weights, "--size", "480x360",
+              env=held_imports(tmp_path / "site", {"digitnet.finetune": tmp_path / "never"}))
+    app.expect(r"ready .*")
+    app.xdotool("key", "--window", app.window(), "f")
+    app.expect("finetune started")
+    return app
+
+
+def test_escape_during_a_fine_tune_that_will_not_stop_exits_without_waiting_for_it(
+        display, tmp_path, untrained_weights):
+    app = start_a_fine_tune_that_will_not_stop(display, tmp_path, untrained_weights)
+    start = time.monotonic()
+    app.xdotool("key", "--window", app.window(), "Escape")
+    app.expect("finetune stopping")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+    assert time.monotonic() - start < STOP_WAIT_S + 10  # not the minute the run would take
+
+
+def test_ctrl_c_twice_while_a_fine_tune_stops_exits_at_once_and_cleanly(display, tmp_path,
+                                                                        untrained_weights):
+    app = start_a_fine_tune_that_will_not_stop(display, tmp_path, untrained_weights)
+    app.process.send_signal(signal.SIGINT)  # the window closes; the app waits for the run...
+    time.sleep(0.2)
+    start = time.monotonic()
+    app.process.send_signal(signal.SIGINT)  # ...and no longer
+    assert app.finish() == 130  # Python's own exit with the thread running aborted: 134
+    assert time.monotonic() - start < STOP_WAIT_S + 10
+    assert app.process.stderr.read() == "interrupted\n"
+
+
+def test_escape_during_a_real_fine_tune_stops_it_promptly(display, tmp_path, untrained_weights,
+                                                          mnist_dir):
+    store = SampleStore(tmp_path / "samples")
+    for _ in range(5):
+        store.save([np.array(SEVEN, np.float32)], np.zeros((28, 28), np.float32), 7,
+                   canvas_size=(400, 400))
+    app = App(display, store.folder, "--weights", untrained_weights, "--size", "480x360",
+              "--data-dir", mnist_dir, env={"HOME": str(tmp_path)})  # fine-tuned weights go here
+    app.expect(r"ready .*")
+    app.xdotool("key", "--window", app.window(), "f")
+    app.expect("finetune started")
+    time.sleep(1.0)  # well into it: loading MNIST, measuring, training
+    start = time.monotonic()
+    app.xdotool("key", "--window", app.window(), "Escape")
+    app.expect("finetune stopping")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+    assert time.monotonic() - start < STOP_WAIT_S + 10
+    assert not any(line.startswith("finetune done") for line in app.seen)
+    assert not list(tmp_path.rglob("finetuned-*.pt"))  # stopped: nothing written

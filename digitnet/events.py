@@ -1,0 +1,74 @@
+"""The app's verbose log: one line per event, every line's format written here and nowhere else.
+
+Tests and users parse these lines (README lists them), so their text is a contract. The app
+queues lines as things happen; the window's loop takes them once per tick and prints them
+with -v.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+    from digitnet.layout import Rect
+    from digitnet.reading import Reading
+
+
+class EventLog:
+    """Lines queued for the verbose log, oldest first."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+
+    def take(self) -> list[str]:
+        """The lines queued since the last call."""
+        lines, self._lines = self._lines, []
+        return lines
+
+    def layout(self, image: Rect, canvas: Rect) -> None:
+        """The window's image and the canvas in it changed: where a mouse position lands."""
+        self._lines.append(f"layout image={image} canvas={canvas}")
+
+    def ready(self, model: str, load_s: float) -> None:
+        """The model is loaded: from here on, drawings are read."""
+        self._lines.append(f"ready model={model} load_ms={1000 * load_s:.0f}")
+
+    def prediction(self, reading: Reading, latency_s: float, trigger: str) -> None:
+        """A reading of the drawing; trigger: live, mouseup, key or model (a new model in use)."""
+        part = reading.single
+        digit, confidence = ("none", 0.0) if part is None else (part.prediction.digit,
+                                                                part.prediction.confidence)
+        self._lines.append(f"prediction digit={digit} confidence={confidence:.3f} "
+                           f"latency_ms={1000 * latency_s:.1f} trigger={trigger}")
+
+    def clear(self) -> None:
+        self._lines.append("clear")
+
+    def undo(self) -> None:
+        self._lines.append("undo")
+
+    def brush(self, size: float) -> None:
+        self._lines.append(f"brush size={size:.4f}")
+
+    def sample_saved(self, digit: int, path: str | PathLike[str]) -> None:
+        self._lines.append(f"sample digit={digit} path={path}")
+
+    def sample_failed(self, error: str) -> None:
+        self._lines.append(f"sample failed error={error}")
+
+    def finetune_started(self) -> None:
+        self._lines.append("finetune started")
+
+    def finetune_stopping(self) -> None:
+        self._lines.append("finetune stopping")
+
+    def finetune_done(self, weights: str | PathLike[str]) -> None:
+        self._lines.append(f"finetune done weights={weights}")
+
+    def finetune_failed(self, error: str) -> None:
+        self._lines.append(f"finetune failed error={error}")
+
+    def exit(self) -> None:
+        self._lines.append("exit")

@@ -1,0 +1,108 @@
+"""Teaching the app your handwriting: drawings saved as samples (keys 0-9), fine-tuning (F).
+
+This part of the app owns the status line, since every message on it is about samples or
+fine-tuning: what became of the last sample, the run's progress, or what went wrong.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from digitnet.background import Progress, Tuned
+from digitnet.digits import DIGIT_NAMES, NUM_CLASSES
+from digitnet.reading import network_input
+from digitnet.samples import SampleError
+
+if TYPE_CHECKING:
+    from digitnet.background import BackgroundFinetune
+    from digitnet.drawing import Drawing
+    from digitnet.events import EventLog
+    from digitnet.recognizer import Recognizer
+    from digitnet.samples import SampleStore
+
+
+def how_many(count: int, digit: int) -> str:
+    """'1 seven', '12 sevens', '2 sixes'."""
+    name = DIGIT_NAMES[digit]
+    if count == 1:
+        return f"{count} {name}"
+    return f"{count} {name}{'es' if name.endswith('x') else 's'}"
+
+
+class Status:
+    """The status line: the outcome of the last action, an error or not."""
+
+    def __init__(self, text: str = ""):
+        self.text, self.error = text, False
+        self.version = 0  # changes whenever the line does
+
+    def set(self, text: str, error: bool = False) -> None:
+        self.text, self.error = text, error
+        self.version += 1
+
+
+class Teaching:
+    """The user's samples and fine-tuning on them.
+
+    Without a sample store or a fine-tuner (a benchmark, say) their keys only say they are off.
+    """
+
+    def __init__(self, events: EventLog, samples: SampleStore | None = None,
+                 finetuner: BackgroundFinetune | None = None):
+        self.events, self.samples, self.finetuner = events, samples, finetuner
+        self.counts = samples.counts() if samples else [0] * NUM_CLASSES  # saved samples per digit
+        self.status = Status(f"samples are saved in {samples.folder}" if samples else "")
+
+    def save(self, drawing: Drawing, label: int) -> bool:
+        """Save the drawing, as the network reads it, as a sample of `label`; False if not saved."""
+        if self.samples is None:
+            self.status.set("saving samples is off", error=True)
+            return False
+        image = network_input(drawing.render())
+        if image is None:
+            self.status.set("nothing to save: draw a digit, then press its key", error=True)
+            return False
+        try:
+            path = self.samples.save(drawing.visible_strokes(), image, label,
+                                     canvas_size=drawing.canvas_size, brush=drawing.brush)
+        except SampleError as e:
+            self.status.set(f"not saved: {e}", error=True)
+            self.events.sample_failed(str(e))
+            return False
+        self.counts = self.samples.counts()
+        self.status.set(f"saved as {label} - {how_many(self.counts[label], label)} saved")
+        self.events.sample_saved(label, path)
+        return True
+
+    def start_finetune(self, recognizer: Recognizer | None) -> None:
+        """Fine-tune the model in use on the saved samples, in the background."""
+        if self.finetuner is None:
+            self.status.set("fine-tuning is off", error=True)
+        elif recognizer is None:
+            self.status.set("the model is still loading: press F again in a moment")
+        elif not self.finetuner.start(recognizer.path):
+            self.status.set("fine-tuning is already running")
+        else:
+            self.status.set("fine-tuning started: keep drawing meanwhile")
+            self.events.finetune_started()
+
+    def poll(self) -> Recognizer | None:
+        """Show what fine-tuning reported since the last call; its new model, once it is done."""
+        tuned = None
+        for news in self.finetuner.news() if self.finetuner else []:
+            if isinstance(news, Progress):
+                self.status.set(f"fine-tuning: {news.message}")
+            elif isinstance(news, Tuned):
+                tuned = news.recognizer
+                self.status.set(f"fine-tuned, now in use: {news.figures}")
+                self.events.finetune_done(news.weights)
+            else:
+                self.status.set(f"fine-tuning failed: {news.message}", error=True)
+                self.events.finetune_failed(news.message)
+        return tuned
+
+    def stop(self) -> None:
+        """Ask a fine-tuning run, if one is on, to stop."""
+        if self.finetuner is not None and self.finetuner.running:
+            self.finetuner.stop()
+            self.events.finetune_stopping()

@@ -1,0 +1,190 @@
+"""Draw a digit with the mouse and watch a CNN read it, live, in one OpenCV window.
+
+    python realtime_opencv.py                      # the best shipped model (or: digitnet app)
+    python realtime_opencv.py --model simple --size 800x600 -v
+    python realtime_opencv.py --weights ~/.local/share/digitnet/weights/finetuned-….pt
+    xvfb-run -a python realtime_opencv.py -v       # without a screen
+
+Mouse-up classifies, S classifies at any time, C clears, Z or Backspace undoes a stroke,
+[ and ] change the brush, Esc or the window's close button quits.
+A digit key 0-9 saves the drawing as a sample of that digit. F fine-tunes the model in use
+on the saved samples in the background and then switches to the new model; its weights
+file goes to the per-user folder, and the next launch uses it only if --weights names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+import cv2
+
+from digitnet import DigitnetError
+from digitnet.app import AppState
+from digitnet.background import BackgroundFinetune, BackgroundLoad
+from digitnet.config import MODEL_NAMES
+from digitnet.display import display_checked
+from digitnet.errors import run_entry_point
+from digitnet.layout import Rect, compute_layout
+from digitnet.paths import default_samples_dir, weights_path
+from digitnet.samples import SampleStore
+from digitnet.ui import render_frame
+
+WINDOW = "digitnet"
+WAIT_MS = 10  # the event loop's tick: mouse and keys are handled at least this often
+DEFAULT_SIZE = (1024, 640)
+MAX_SIZE = (7680, 4320)  # where the screen's size is unknown (not X11), windows are capped to 8K
+STOP_WAIT_S = 2.0  # on exit, how long a fine-tuning run asked to stop may take to end
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f"window size must be positive, got {text!r}")
+    return width, height
+
+
+def parse_folder(text: str) -> Path:
+    """A folder that exists, or one that can be made: anything but a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    return path
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--weights", type=Path,
+                       help="weights file (default: the best shipped model)")
+    which.add_argument("--model", choices=MODEL_NAMES,
+                       help="use this shipped model's weights file")
+    parser.add_argument("--size", type=parse_size, default=DEFAULT_SIZE, metavar="WxH",
+                        help="initial window size, at most the screen's (default 1024x640)")
+    parser.add_argument("--samples", type=parse_folder, metavar="DIR",
+                        help="where 0-9 save samples and F learns from them "
+                             "(default: $DIGITNET_SAMPLES or the per-user samples folder)")
+    parser.add_argument("--data-dir", type=parse_folder, metavar="DIR",
+                        help="MNIST, which F's fine-tuning mixes in "
+                             "(default: $DIGITNET_DATA or the user cache)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log each event to stdout, one line each")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected error")
+    return parser
+
+
+def weights_file(args: argparse.Namespace) -> Path | None:
+    """The weights file asked for (None: the best shipped one), checked before any window."""
+    path: Path | None = weights_path(args.model) if args.model else args.weights
+    if path is not None and not path.is_file():
+        raise DigitnetError(f"{path}: weights file not found")
+    return path
+
+
+def fit_screen(size: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int]:
+    """`size`, made no larger than the screen (MAX_SIZE where its size is unknown)."""
+    limit = screen or MAX_SIZE
+    return min(size[0], limit[0]), min(size[1], limit[1])
+
+
+def window_closed() -> bool:
+    """The window's close button was pressed: the window is hidden or gone (Qt then raises)."""
+    try:
+        return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
+    except cv2.error:
+        return True
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """The app's entry point (realtime_opencv.py, `digitnet app`): returns the exit code."""
+    args = build_parser(prog).parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the log is read live
+    loading = BackgroundLoad()
+    finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir)
+    code = run_entry_point(lambda: run(args, loading, finetuner), debug=args.debug)
+    if loading.alive or finetuner.alive:  # a model still loading, a fine-tune slow to stop
+        exit_now(code)
+    return code
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process without waiting for the threads still running.
+
+    Python's own exit would wait for them, or stop one in the middle of a torch call, which
+    aborts in C++ (a second Ctrl-C did that). Nothing is left half-written: digitnet writes
+    every file atomically.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def run(args: argparse.Namespace, loading: BackgroundLoad, finetuner: BackgroundFinetune) -> int:
+    """Open the window at once, load the model meanwhile, and loop until the user quits."""
+    weights = weights_file(args)
+    with display_checked(os.environ.get("DISPLAY")) as screen:
+        size = fit_screen(args.size, screen)
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
+        cv2.resizeWindow(WINDOW, *size)
+    state = AppState(loading=loading, samples=SampleStore(args.samples), finetuner=finetuner)
+    window = Window(state, size, screen or MAX_SIZE, print if args.verbose else lambda line: None)
+    try:
+        window.step()  # the first frame, then torch: importing it meanwhile slows the window
+        loading.start(weights)  # torch's import and the model's load: a second or two
+        while state.running:
+            window.step()
+    finally:
+        cv2.destroyAllWindows()
+        finetuner.stop()  # at its next check: the window is gone already
+        finetuner.join(STOP_WAIT_S)
+    return 0
+
+
+class Window:
+    """The OpenCV window: frames out, mouse and keys in, the state's log printed."""
+
+    def __init__(self, state: AppState, size: tuple[int, int], limit: tuple[int, int],
+                 log: Callable[[str], None]):
+        self.state, self.size, self.limit, self.log = state, size, limit, log
+        self.on_screen = compute_layout(*size)  # the frame on show: mouse positions refer to it
+        self._shown: tuple[tuple[int, int], int] | None = None  # its size and the state's version
+        self._logged: tuple[Rect, Rect] | None = None
+        cv2.setMouseCallback(WINDOW, self._on_mouse)
+
+    def _on_mouse(self, event: int, x: int, y: int, flags: int, _: object) -> None:
+        self.state.on_mouse(event, x, y, flags, self.on_screen.canvas)
+
+    def step(self) -> None:
+        """One tick: draw the frame if it changed, take the mouse and keys, let the state work."""
+        image = Rect(*cv2.getWindowImageRect(WINDOW))
+        if image.w > 0 and image.h > 0:
+            self.size = fit_screen(image.size, self.limit)
+        if (self.size, self.state.version) != self._shown:  # idle costs nothing
+            self.on_screen = compute_layout(*self.size)
+            cv2.imshow(WINDOW, render_frame(self.state, self.on_screen))
+            self._shown = (self.size, self.state.version)
+        key = cv2.waitKey(WAIT_MS)  # paints the frame; runs the mouse callback
+        if key != -1:
+            self.state.on_key(key)
+        elif window_closed():
+            self.state.quit()
+        self.state.tick(time.perf_counter())
+        if (image, self.on_screen.canvas) != self._logged:
+            self._logged = (image, self.on_screen.canvas)
+            self.state.events.layout(image, self.on_screen.canvas)
+        for line in self.state.events.take():
+            self.log(line)
