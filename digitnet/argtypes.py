@@ -53,10 +53,15 @@ def _describe(kind: str, low: float | None, high: float | None,
               low_inclusive: bool, high_inclusive: bool) -> str:
     bounds = []
     if low is not None:
-        bounds.append(f"{'>=' if low_inclusive else '>'} {low:g}")
+        bounds.append(f"{'>=' if low_inclusive else '>'} {_number(low)}")
     if high is not None:
-        bounds.append(f"{'<=' if high_inclusive else '<'} {high:g}")
+        bounds.append(f"{'<=' if high_inclusive else '<'} {_number(high)}")
     return f"{kind} {' and '.join(bounds)}" if bounds else kind
+
+
+def _number(value: float) -> str:
+    """Integers in full (a seed's 4294967295), other numbers short (0.001, not 0.0010000)."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 positive_int = int_range(1)

@@ -1,120 +1,201 @@
-"""`python -m digitnet COMMAND`: predict, train, evaluate, finetune."""
+"""digitnet's command line: `digitnet COMMAND` (installed) or `python -m digitnet COMMAND`.
+
+Building the parser imports no torch, so `--help` is instant; each command imports what it
+needs when it runs, inside the one error boundary (digitnet.errors).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
-from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from digitnet import DigitnetError, __version__
+from digitnet.errors import DEBUG_ENV_VAR, debug_requested, describe_unexpected, run_entry_point
 
+if TYPE_CHECKING:
+    from digitnet.recognizer import Prediction, Recognizer
+
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+DESCRIPTION = """Draw a digit, and a small CNN reads it: the app, and the tools around it.
+
+`digitnet COMMAND --help` lists a command's flags."""
 INVERT_CHOICES = {"auto": None, "yes": True, "no": False}
 
 
-def cmd_predict(args: argparse.Namespace) -> int:
-    import cv2
-
-    from digitnet.recognizer import Recognizer
-
-    recognizer = Recognizer.load(args.weights)
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # we report unreadable files ourselves
-    failed = 0
-    for name in args.files:
-        image = cv2.imread(name, cv2.IMREAD_UNCHANGED) if Path(name).is_file() else None
-        if image is None:
-            reason = "no such file" if not Path(name).exists() else "not a readable image"
-            print(f"error: {name}: {reason}", file=sys.stderr)
-            failed += 1
-            continue
-        prediction = recognizer.classify_canvas(image, invert=INVERT_CHOICES[args.invert])
-        if args.json:
-            record = {"file": name, **prediction.as_dict()}
-            record["confidence"] = round(record["confidence"], 6)
-            record["probs"] = [round(p, 6) for p in record["probs"]]
-            print(json.dumps(record), flush=True)
-        elif prediction.digit is None:
-            print(f"{name}: blank", flush=True)
-        else:
-            print(f"{name}: {prediction.digit} ({prediction.confidence:.3f})", flush=True)
-    return 1 if failed else 0
+def main(argv: list[str] | None = None, prog: str = "digitnet") -> int:
+    """Parse the command line and run the command, all inside the error boundary."""
+    return run_entry_point(lambda: run_command(argv, prog))
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from digitnet import train
-
-    train.run(args)
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from digitnet import evaluate
-
-    evaluate.run(args)
-    return 0
+def run_command(argv: list[str] | None, prog: str) -> int:
+    parser = build_parser(prog)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "app":
+        args.app_argv = extra  # the app parses its own flags, --help included
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.debug:  # for every boundary in this process (the app has its own) and its children
+        os.environ[DEBUG_ENV_VAR] = "1"
+    return int(args.handler(args))
 
 
-def cmd_finetune(args: argparse.Namespace) -> int:
-    from digitnet.finetune import describe, finetune
-
-    summary = finetune(args.samples, args.weights, args.out, epochs=args.epochs, lr=args.lr, holdout=args.holdout,
-                       data_dir=args.data_dir, seed=args.seed, mnist_limit=args.mnist_limit,
-                       progress=lambda message: print(message, file=sys.stderr, flush=True))
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"{describe(summary)}\nnew weights: {summary['weights']} (load them with --weights)")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from digitnet import evaluate, train
-
-    parser = argparse.ArgumentParser(prog="python -m digitnet", description=__doc__)
+def build_parser(prog: str = "digitnet") -> argparse.ArgumentParser:
+    debug_help = f"show the traceback of an unexpected error (or set {DEBUG_ENV_VAR}=1)"
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     parser.add_argument("--version", action="version", version=f"digitnet {__version__}")
+    # --debug after the command too; unset there, it leaves the one before the command alone
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser("predict", help="classify digit image files",
-                            description="Classify PNG/JPG/BMP images of single digits, either polarity.")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--weights", help="weights file (default: the best model in weights/)")
-    p.add_argument("--json", action="store_true", help="one JSON object per line: file, digit, confidence, probs")
-    p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
-                   help="yes: dark ink on light paper; no: light ink on dark; auto: detect (default)")
-    p.set_defaults(func=cmd_predict)
-
-    p = commands.add_parser("train", help="train a CNN on MNIST", description=train.__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    train.add_arguments(p)
-    p.set_defaults(func=cmd_train)
-
-    p = commands.add_parser("evaluate", help="test accuracy, calibration and PNG reports",
-                            description=evaluate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    evaluate.add_arguments(p)
-    p.set_defaults(func=cmd_evaluate)
-
-    from digitnet import finetune
-
-    p = commands.add_parser("finetune", help="teach a model your handwriting from your saved samples",
-                            description=finetune.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    finetune.add_arguments(p)
-    p.set_defaults(func=cmd_finetune)
+    add_predict_command(commands, debug)
+    add_train_command(commands, debug)
+    add_evaluate_command(commands, debug)
+    add_finetune_command(commands, debug)
+    add_app_command(commands, debug)
     return parser
 
 
-def report_errors(command: Callable[[], int]) -> int:
-    """Run a command the way every digitnet entry point does: a user error is one line and exit 2."""
-    try:
-        return command()
-    except DigitnetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "predict", parents=[debug], help="classify digit image files",
+        description="Classify images of single digits: PNG, JPEG, BMP, TIFF, WebP, GIF, ...; "
+                    "gray, colour or transparent; 8-bit, 16-bit or float; either polarity.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--weights", help="weights file (default: the best shipped model)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per line: file, digit, confidence, probs")
+    p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
+                   help="yes: dark ink on light paper; no: light ink on dark; "
+                        "auto: detect (default)")
+    p.set_defaults(handler=run_predict)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return report_errors(lambda: args.func(args))
+def run_predict(args: argparse.Namespace) -> int:
+    """Classify each file; a file that fails gets an error line and the others go on."""
+    from digitnet.recognizer import Recognizer
+
+    recognizer = Recognizer.load(args.weights)
+    failed = 0
+    for name in args.files:
+        try:
+            prediction = classify_file(recognizer, name, INVERT_CHOICES[args.invert])
+        except DigitnetError as e:
+            print(f"error: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        except Exception as e:  # one file's surprise must not stop the others
+            if debug_requested():
+                raise
+            print(f"error: {name}: {describe_unexpected(e)}", file=sys.stderr)
+            failed += 1
+            continue
+        print(format_prediction(name, prediction, args.json), flush=True)
+    return 1 if failed else 0
+
+
+def classify_file(recognizer: Recognizer, name: str, invert: bool | None) -> Prediction:
+    """predict's path for one file: read it safely, then the app's transform and model."""
+    from digitnet.images import read_image
+
+    prediction = recognizer.classify_canvas(read_image(name), invert=invert)
+    if not all(math.isfinite(p) for p in prediction.probs):
+        raise DigitnetError(f"{name}: the model's output is not finite (damaged weights?)")
+    return prediction
+
+
+def format_prediction(name: str, prediction: Prediction, as_json: bool) -> str:
+    if as_json:
+        record = {"file": name, "digit": prediction.digit,
+                  "confidence": round(prediction.confidence, 6),
+                  "probs": [round(p, 6) for p in prediction.probs]}
+        return json.dumps(record, allow_nan=False)
+    if prediction.digit is None:
+        return f"{name}: blank"
+    return f"{name}: {prediction.digit} ({prediction.confidence:.3f})"
+
+
+def add_train_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
+    from digitnet.config import TrainConfig, add_arguments, description
+
+    p = commands.add_parser("train", parents=[debug], help="train a CNN on MNIST",
+                            description=description(TrainConfig),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p, TrainConfig)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its checkpoint (with the same flags)")
+    p.set_defaults(handler=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from digitnet.config import TrainConfig, from_args
+    from digitnet.train import train
+
+    train(from_args(TrainConfig, args), resume=args.resume)
+    return 0
+
+
+def add_evaluate_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
+    from digitnet.config import EvaluateConfig, add_arguments, description
+
+    p = commands.add_parser("evaluate", parents=[debug],
+                            help="test accuracy, calibration and reports",
+                            description=description(EvaluateConfig),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p, EvaluateConfig)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of the text summary")
+    p.set_defaults(handler=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from digitnet.config import EvaluateConfig, from_args
+    from digitnet.evaluate import evaluate, format_summary
+
+    result = evaluate(from_args(EvaluateConfig, args))
+    print(json.dumps(result) if args.json else format_summary(result))
+    return 0
+
+
+def add_finetune_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
+    from digitnet.config import FinetuneConfig, add_arguments, description
+
+    p = commands.add_parser("finetune", parents=[debug],
+                            help="teach a model your handwriting from your saved samples",
+                            description=description(FinetuneConfig),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p, FinetuneConfig)
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(handler=run_finetune)
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    from digitnet.config import FinetuneConfig, from_args
+    from digitnet.finetune import describe, finetune
+
+    result = finetune(from_args(FinetuneConfig, args),
+                      progress=lambda message: print(message, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    else:
+        print(f"{describe(result)}\nnew weights: {result.weights} (load them with --weights)")
+    return 0
+
+
+def add_app_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("app", parents=[debug], add_help=False,
+                            help="the drawing window (as realtime_opencv.py); "
+                                 "`digitnet app --help` lists its flags")
+    p.set_defaults(handler=run_app, app_prog=p.prog)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from digitnet.window import main as app_main
+
+    return app_main(args.app_argv, prog=args.app_prog)

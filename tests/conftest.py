@@ -12,7 +12,8 @@ import pytest
 from digitnet.data import DataError, load_mnist
 from digitnet.models import create_model
 from digitnet.paths import DATA_ENV_VAR, default_mnist_dir
-from digitnet.weights import save_weights
+from digitnet.preprocess import TRANSFORM_VERSION
+from digitnet.weights import WeightsInfo, WeightsMetadata, save_weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,16 @@ def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
     rows = zlib.compress(b"\x00" * 4000, 9)
     chunks = chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+class SideEffect:
+    """Unpickling this creates the folder `marker`: what a hostile weights file would do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
 
 
 def require(condition: bool, reason: str) -> None:
@@ -56,8 +67,8 @@ def mnist_dir() -> Path:
 @pytest.fixture
 def untrained_weights(tmp_path: Path) -> Path:
     """A valid weights file of an untrained SimpleCNN: for flow tests that need no accuracy."""
-    return save_weights(tmp_path / "untrained.pt", "simple", {}, create_model("simple"),
-                        {"transform_version": 1})
+    info = WeightsInfo("simple", {}, WeightsMetadata(transform_version=TRANSFORM_VERSION))
+    return save_weights(tmp_path / "untrained.pt", info, create_model("simple"))
 
 
 @pytest.fixture(scope="session")
