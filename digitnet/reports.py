@@ -11,6 +11,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -29,16 +30,18 @@ STYLE = matplotlib.rc_context({
 FORMATS = (".png", ".svg", ".pdf")
 
 
-def figure(title: str, notes: Sequence[str], width: float, height: float) -> Figure:
-    """A figure with a bold title and grey notes above a content area of width x height inches."""
+def figure(title: str, notes: Sequence[str], width: float, height: float, rows: int = 1,
+           columns: int = 1) -> tuple[Figure, Any]:
+    """A bold title and grey notes above `rows` x `columns` axes that fill width x height
+    inches; (the figure, its axes as Figure.subplots gives them)."""
     total = height + 0.45 + 0.24 * len(notes)
-    layout = ConstrainedLayoutEngine(rect=(0, 0, 1, height / total))
+    layout = ConstrainedLayoutEngine(rect=(0, 0, 1, height / total))  # the notes sit above
     fig = Figure((width, total), DPI, layout=layout)
     inches = fig.dpi_scale_trans
     fig.text(0.15, total - 0.15, title, size=15, weight="bold", va="top", transform=inches)
     for i, note in enumerate(notes):
         fig.text(0.15, total - 0.5 - 0.24 * i, note, color=GREY, va="top", transform=inches)
-    return fig
+    return fig, fig.subplots(rows, columns)
 
 
 def nice_floor(low: float, high: float = 100.0) -> float:
@@ -50,20 +53,18 @@ def nice_floor(low: float, high: float = 100.0) -> float:
 def confusion_heatmap(confusion: np.ndarray, subject: str) -> Figure:
     """Counts in cells: the diagonal in greens by the digit's accuracy, mistakes in reds scaled to
     the largest mistake (the colour bar), so that the few errors of a good model stand out."""
-    fig = figure("Confusion matrix", [subject, "green: right (darker: more accurate)"], 6.6, 5.8)
-    ax = fig.subplots()
-    diagonal = np.eye(len(confusion), dtype=bool)
+    fig, ax = figure("Confusion matrix", [subject, "green: right, darker: more accurate"], 6.6, 5.8)
+    n, diagonal = len(confusion), np.eye(len(confusion), dtype=bool)
     recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    ax.imshow(np.where(diagonal, recall, np.nan), cmap="Greens", vmin=-0.2, vmax=1)  # NaN: clear
     mistakes = np.where(diagonal | (confusion == 0), np.nan, confusion)
     worst = np.nanmax(mistakes, initial=1)
+    ax.imshow(np.where(diagonal, recall, np.nan), cmap="Greens", vmin=-0.2, vmax=1)  # NaN: clear
     cells = ax.imshow(mistakes, cmap="Reds", vmin=0, vmax=worst)
     for (i, j), count in np.ndenumerate(confusion):
         dark = recall[i] > 0.6 if i == j else count > 0.6 * worst
-        ink = "0.8" if count == 0 else ("white" if dark else "black")
-        ax.text(j, i, str(count), ha="center", va="center", color=ink, size=10 - (count > 999))
-    ticks = range(len(confusion))
-    ax.set(xticks=ticks, yticks=ticks, xlabel="predicted digit", ylabel="true digit")
+        ax.text(j, i, str(count), ha="center", va="center", size=10 - (count > 999),
+                color="0.8" if count == 0 else "white" if dark else "black")
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted digit", ylabel="true digit")
     fig.colorbar(cells, ax=ax, shrink=0.8, label="misread images", ticks=MaxNLocator(integer=True))
     return fig
 
@@ -73,18 +74,15 @@ def per_class_bars(accuracy: np.ndarray, errors: np.ndarray, counts: np.ndarray,
                    subject: str) -> Figure:
     """Accuracy of each digit (NaN: no images) with its value and error count. The axis zooms in
     on the range the bars span (a note says so), else good models' bars would all look alike."""
-    percent = 100 * np.asarray(accuracy, float)
-    present = ~np.isnan(percent)
-    overall = 100 * (1 - errors.sum() / max(counts.sum(), 1))
-    lowest = float(percent[present].min()) if present.any() else 0.0
+    percent, digits = 100 * np.asarray(accuracy, float), range(len(accuracy))
+    lowest = float(np.nanmin(percent, initial=100.0))
     floor = nice_floor(max(0.0, lowest - max(100 - lowest, 0.5)))
+    overall = 100 * (1 - errors.sum() / max(counts.sum(), 1))
     notes = [subject] + [f"the axis starts at {floor:g} %"] * (floor > 0)
-    fig = figure("Accuracy per digit", notes, 9, 4.2)
-    ax = fig.subplots()
-    bars = ax.bar(range(len(percent)), np.nan_to_num(percent), width=0.6, color=BLUE)
+    fig, ax = figure("Accuracy per digit", notes, 9, 4.2)
+    bars = ax.bar(digits, np.nan_to_num(percent), width=0.6, color=BLUE)
     ax.bar_label(bars, ["" if np.isnan(v) else f"{v:.2f}" for v in percent], padding=3, size=9)
     ax.axhline(overall, color=ORANGE, linestyle="--", label=f"all digits: {overall:.2f} %")
-    digits = range(len(percent))
     ax.set_xticks(digits, [f"{d}\n{errors[d]} / {counts[d]}" for d in digits])
     ax.set(ylim=(floor, 100.4), xlabel="digit (errors / images)", ylabel="accuracy (%)")
     ax.grid(axis="y")
@@ -101,8 +99,9 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
     rows = max(1, -(-shown // columns))
     note = (f"{shown} of {len(images)} mistakes, most confident first; caption: true \u2192 "
             "predicted, confidence, test index" if shown else "no mistakes")
-    fig = figure("Misclassified digits", [subject, note], columns * 1.15, rows * 1.45)
-    for k, ax in enumerate(fig.subplots(rows, columns, squeeze=False).flat):
+    fig, axes = figure("Misclassified digits", [subject, note], columns * 1.15, rows * 1.45, rows,
+                       columns)
+    for k, ax in enumerate(np.ravel(axes)):
         ax.axis("off")
         if k < shown:
             ax.imshow(images[k], cmap="gray_r", vmin=0, vmax=255)
@@ -112,28 +111,23 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
     return fig
 
 
-def _compact(count: int) -> str:
-    return f"{count / 1000:.1f}k" if count >= 1000 else str(count)
-
-
 @STYLE
 def reliability_diagram(confidence: np.ndarray, accuracy: np.ndarray, counts: np.ndarray,
                         ece: float, subject: str) -> Figure:
     """Accuracy against mean confidence in equal-width bins; the hatched gaps are the
     miscalibration that the ECE averages. Numbers over the bars: images in the bin."""
     notes = [subject, f"expected calibration error {100 * ece:.2f} % ({len(counts)} bins)"]
-    fig = figure("Reliability diagram", notes, 8, 5.6)
-    ax = fig.subplots()
-    filled = np.flatnonzero(counts)
-    x, width = (filled + 0.5) / len(counts), 1 / len(counts)
-    acc, conf = accuracy[filled], confidence[filled]
+    fig, ax = figure("Reliability diagram", notes, 8, 5.6)
+    filled, width = np.flatnonzero(counts), 1 / len(counts)
+    x, acc, conf = (filled + 0.5) * width, accuracy[filled], confidence[filled]
     ax.bar(x, acc, width, color=BLUE, label="accuracy")
     ax.bar(x, conf - acc, width, bottom=acc, color="none", edgecolor=RED, hatch="////",
            label="gap to confidence")
     ax.plot([0, 1], [0, 1], "--", color=GREY, label="perfect calibration")
-    for x_i, top, count in zip(x, np.maximum(acc, conf), counts[filled], strict=True):
-        ax.annotate(_compact(int(count)), (x_i, top), xytext=(0, 4), textcoords="offset points",
-                    ha="center", size=8.5, color=GREY, bbox={"color": "white", "pad": 0.2})
+    for x_i, top, n in zip(x, np.maximum(acc, conf), counts[filled], strict=True):
+        ax.annotate(f"{n / 1000:.1f}k" if n >= 1000 else str(n), (x_i, top), xytext=(0, 4),
+                    textcoords="offset points", ha="center", size=8.5, color=GREY,
+                    bbox={"color": "white", "pad": 0.2})
     ax.set(xlim=(0, 1), ylim=(0, 1.06), aspect="equal", xlabel="confidence (top probability)",
            ylabel="accuracy")
     ax.grid()
@@ -162,10 +156,9 @@ def training_curves(history: Sequence[dict], subject: str,
     epoch, acc, what = exported or (epochs[best], val_acc[best] / 100, best_note)
     floor = accuracy_floor(train_acc, val_acc)
     notes = [f"{subject}; {len(history)} epochs", f"{what} (ringed)"]
-    if min(train_acc + val_acc) < floor:
-        notes.append(f"accuracies below {floor:g} % (early epochs) are off the axis")
-    fig = figure("Training curves", notes, 10.4, 3.9)
-    loss_ax, acc_ax = fig.subplots(1, 2)
+    notes += [f"accuracies below {floor:g} % (early epochs) are off the axis"] * (
+        min(train_acc + val_acc) < floor)
+    fig, (loss_ax, acc_ax) = figure("Training curves", notes, 10.4, 3.9, columns=2)
     loss_ax.plot(epochs, [r["train_loss"] for r in history], ".-", color=BLUE)
     loss_ax.set(ylim=(0, None), ylabel="training loss (cross-entropy)")
     acc_ax.plot(epochs, train_acc, ".-", color=BLUE, label="training (augmented)")
