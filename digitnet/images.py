@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from digitnet import DigitnetError
 
-MAX_SIDE = 4096  # larger images are box-reduced first: a digit needs far fewer pixels
+MAX_SIDE = 2048  # larger images are box-reduced first: the digit ends up 20 pixels high
 # Pillow's modes -> the mode to convert to first (None: take the pixels as they are)
 MODES: dict[str, str | None] = {
     "L": None, "LA": None, "RGB": None, "RGBA": None, "F": None, "I": None,

@@ -35,11 +35,16 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     image = np.ascontiguousarray(image)  # OpenCV wants plain memory
     if image.dtype != np.uint8 or channels in (2, 4):
         image = to_unit_float(image)
-    if channels in (2, 4):
-        image = composite_by_ink(image[..., :-1], image[..., -1])
-    if image.ndim == 3 and image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return image[..., 0] if image.ndim == 3 else image
+    if channels in (2, 4):  # gray first: compositing and BGR -> gray are both linear
+        return composite_by_ink(_colour_to_gray(image[..., :-1]), image[..., -1])
+    return _colour_to_gray(image) if image.ndim == 3 else image
+
+
+def _colour_to_gray(image: np.ndarray) -> np.ndarray:
+    """HxWx1 or HxWx3 (BGR) -> HxW."""
+    if image.shape[2] == 3:
+        return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2GRAY)
+    return image[..., 0]
 
 
 def check_image(image: np.ndarray) -> int:
@@ -66,7 +71,7 @@ def to_unit_float(image: np.ndarray) -> np.ndarray:
     if image.dtype.kind == "b":
         return image.astype(np.float32)
     if image.dtype.kind == "u":
-        return (image / np.iinfo(image.dtype).max).astype(np.float32)
+        return image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
     values = image.astype(np.float64)
     finite = np.isfinite(values)
     if not finite.all():
@@ -84,15 +89,16 @@ def to_unit_float(image: np.ndarray) -> np.ndarray:
     return ((values / 2 - low / 2) / half_range).clip(0, 1).astype(np.float32)
 
 
-def composite_by_ink(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Flatten unit-float colour with alpha onto black if what is opaque (the ink) is light,
+def composite_by_ink(gray: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Flatten unit-float gray with alpha onto black if what is opaque (the ink) is light,
     else onto white."""
-    gray = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY) if colour.shape[2] == 3 else colour[..., 0]
-    coverage = float(alpha.sum())
-    light_ink = coverage > 0 and float((gray * alpha).sum()) / coverage > 0.5
-    background = 0.0 if light_ink else 1.0
-    opacity = alpha[..., None]
-    return (colour * opacity + background * (1.0 - opacity)).astype(np.float32)
+    coverage = float(alpha.sum(dtype=np.float64))
+    ink_level = float(np.dot(gray.ravel(), alpha.ravel())) / max(coverage, 1e-12)
+    background = np.float32(0.0 if coverage > 0 and ink_level > 0.5 else 1.0)
+    flat = gray - background  # background + (gray - background) * alpha, in place
+    flat *= alpha
+    flat += background
+    return flat
 
 
 def ink_image(image: np.ndarray, invert: bool | None = None) -> np.ndarray:
