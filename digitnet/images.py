@@ -64,7 +64,9 @@ def _open(path: Path) -> Image.Image:
     except UnidentifiedImageError:
         raise
     except OSError as e:
-        raise ImageError(f"{path}: cannot read ({e.strerror or e})") from None
+        raise ImageError(f"{path}: cannot read ({e.strerror or _first_line(e)})") from None
+    except Exception as e:  # header parsers raise many types for hostile data
+        raise ImageError(f"{path}: not a readable image ({_first_line(e)})") from None
 
 
 def _decode(path: Path, image: Image.Image) -> np.ndarray:
@@ -79,8 +81,12 @@ def _decode(path: Path, image: Image.Image) -> np.ndarray:
             image = image.reduce(factor)
         return _to_array(image)
     except Exception as e:  # decoders raise many types for damaged data
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ImageError(f"{path}: cannot decode: {detail[:200]}") from None
+        raise ImageError(f"{path}: cannot decode: {_first_line(e)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def _plain_mode(image: Image.Image) -> Image.Image:

@@ -18,15 +18,17 @@ from digitnet.weights import WeightsInfo, WeightsMetadata, save_weights
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC."""
+    checksum = struct.pack(">I", zlib.crc32(kind + data))
+    return struct.pack(">I", len(data)) + kind + data + checksum
+
+
 def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
     """A PNG of a few hundred bytes whose header claims width x height gray pixels."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        checksum = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + checksum
-
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * 4000, 9)
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    chunks = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from conftest import bomb_png
-from PIL import Image
+from conftest import bomb_png, png_chunk
+from PIL import Image, PngImagePlugin
 
 from digitnet.drawing import render_strokes
 from digitnet.images import MAX_SIDE, ImageError, read_image
@@ -36,6 +37,18 @@ def test_a_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     path.write_bytes(bomb_png())
     assert path.stat().st_size < 1000
     with pytest.raises(ImageError, match=r"bomb\.png: refused: its header claims 4,294,836,225 "):
+        read_image(path)
+
+
+def test_a_bomb_in_a_text_chunk_is_refused(tmp_path: Path) -> None:
+    """A 10x10 PNG whose comment inflates to megabytes: Pillow's limit, one line."""
+    text = b"Comment\x00\x00" + zlib.compress(b"A" * (PngImagePlugin.MAX_TEXT_CHUNK * 2), 9)
+    path = tmp_path / "text.png"
+    cv2.imwrite(str(path), np.zeros((10, 10), np.uint8))
+    data = path.read_bytes()
+    at = data.index(b"IDAT") - 4  # the comment goes before the pixels
+    path.write_bytes(data[:at] + png_chunk(b"zTXt", text) + data[at:])
+    with pytest.raises(ImageError, match=r"text\.png: not a readable image \(Decompressed data"):
         read_image(path)
 
 
