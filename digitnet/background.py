@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digitnet import DigitnetError
+from digitnet.errors import debug_requested
 
 if TYPE_CHECKING:
     from digitnet.recognizer import Recognizer
@@ -150,7 +151,8 @@ class BackgroundFinetune:
         except DigitnetError as e:  # too few samples, no MNIST, a bad weights file, stopped
             news = Failed(str(e))
         except Exception as e:  # noqa: BLE001  a bug, torch failing: the window says so, app goes on
-            traceback.print_exc()
+            if debug_requested():
+                traceback.print_exc()
             news = Failed(f"{type(e).__name__}: {e}")
         self._news.put(news)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 import time
@@ -111,7 +112,8 @@ def window_closed() -> bool:
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """The app's entry point (realtime_opencv.py, `digitnet app`): returns the exit code."""
     args = build_parser(prog).parse_args(argv)
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the log is read live
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
     loading = BackgroundLoad()
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir)
     code = run_entry_point(lambda: run(args, loading, finetuner), debug=args.debug)

@@ -630,7 +630,9 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
      "too few samples in DIR: digit 3 has 2 (3 more needed)"),
     (RuntimeError("out of memory"), "RuntimeError: out of memory"),  # not ours: still no crash
 ])
-def test_a_failed_fine_tuning_is_one_status_line_and_the_app_goes_on(tmp_path, error, message):
+def test_a_failed_fine_tuning_is_one_status_line_and_the_app_goes_on(tmp_path, capsys,
+                                                                   monkeypatch, error, message):
+    monkeypatch.delenv("DIGITNET_DEBUG", raising=False)
     screen, fake = finetuning_screen(tmp_path, error)
     state = screen.state
     base = state.recognizer
@@ -640,6 +642,7 @@ def test_a_failed_fine_tuning_is_one_status_line_and_the_app_goes_on(tmp_path, e
     assert status_of(state) == f"fine-tuning failed: {message}" and state.teaching.status.error
     assert state.events.take() == ["finetune started", f"finetune failed error={message}"]
     assert state.running and state.recognizer is base
+    assert capsys.readouterr().err == ""  # no traceback (DIGITNET_DEBUG=1 shows one)
     screen.press("f")  # and it can be tried again
     assert len(fake.calls) == 2
     assert state.teaching.finetuner.join(5)
