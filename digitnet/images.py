@@ -10,9 +10,12 @@ decode, go to OpenCV once their header's size has been checked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +44,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageError(f"{path}: no such file")
     if not path.is_file():
         raise ImageError(f"{path}: not a file")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _native_stderr_silenced():
         warnings.simplefilter("ignore")  # Pillow's notes on damage it survives: not our user's
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -50,6 +53,26 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
             return _read_float_tiff(path)
         with image:
             return _decode(path, image)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for a while: libtiff and OpenCV print their own
+    complaints there, and the user gets ours, in one line."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _open(path: Path) -> Image.Image:
@@ -114,14 +137,10 @@ def _read_float_tiff(path: Path) -> np.ndarray:
                          f"than the {Image.MAX_IMAGE_PIXELS:,} digitnet decodes")
     import cv2
 
-    log_level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # failures are ours to say
     try:
         pixels = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     except cv2.error:
         pixels = None
-    finally:
-        cv2.utils.logging.setLogLevel(log_level)
     if pixels is None or pixels.shape[:2] != (height, width):
         raise ImageError(f"{path}: cannot decode: damaged or truncated TIFF")
     return pixels

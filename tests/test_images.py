@@ -52,6 +52,21 @@ def test_a_bomb_in_a_text_chunk_is_refused(tmp_path: Path) -> None:
         read_image(path)
 
 
+def test_decoder_complaints_stay_off_the_terminal(tmp_path: Path,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    """libtiff prints its own lines on file descriptor 2; the user gets digitnet's one line."""
+    path = tmp_path / "lzw.tiff"
+    Image.fromarray(seven()).save(path, compression="tiff_lzw")
+    with Image.open(path) as image:
+        start, length = image.tag_v2[273][0], image.tag_v2[279][0]
+    data = bytearray(path.read_bytes())
+    data[start + length // 2: start + length // 2 + 8] = b"\xff" * 8  # codes not in the table
+    path.write_bytes(data)
+    with pytest.raises(ImageError, match=r"lzw\.tiff: cannot decode: "):
+        read_image(path)
+    assert capfd.readouterr().err == ""
+
+
 @pytest.mark.parametrize("suffix", [".jpg", ".png"])
 def test_a_truncated_file_is_an_error_not_a_partial_image(tmp_path: Path, suffix: str) -> None:
     whole = tmp_path / f"whole{suffix}"
