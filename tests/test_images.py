@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import bomb_png, png_chunk
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, TiffImagePlugin
 
 from digitnet.drawing import render_strokes
 from digitnet.images import MAX_SIDE, ImageError, read_image
@@ -58,7 +58,8 @@ def test_decoder_complaints_stay_off_the_terminal(tmp_path: Path,
     path = tmp_path / "lzw.tiff"
     Image.fromarray(seven()).save(path, compression="tiff_lzw")
     with Image.open(path) as image:
-        start, length = image.tag_v2[273][0], image.tag_v2[279][0]
+        assert isinstance(image, TiffImagePlugin.TiffImageFile)
+        start, length = image.tag_v2[273][0], image.tag_v2[279][0]  # the strip's offset, size
     data = bytearray(path.read_bytes())
     data[start + length // 2: start + length // 2 + 8] = b"\xff" * 8  # codes not in the table
     path.write_bytes(data)
