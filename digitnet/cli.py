@@ -86,14 +86,12 @@ def run_predict(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             prediction = classify_file(recognizer, name, INVERT_CHOICES[args.invert])
-        except DigitnetError as e:
-            print(f"error: {e}", file=sys.stderr)
-            failed += 1
-            continue
-        except Exception as e:  # one file's surprise must not stop the others
-            if debug_requested():
+        except Exception as e:  # one file's failure, foreseen or not, must not stop the others
+            foreseen = isinstance(e, DigitnetError)
+            if not foreseen and debug_requested():
                 raise
-            print(f"error: {name}: {describe_unexpected(e)}", file=sys.stderr)
+            print(f"error: {e if foreseen else f'{name}: {describe_unexpected(e)}'}",
+                  file=sys.stderr)
             failed += 1
             continue
         print(format_prediction(name, prediction, args.json), flush=True)
