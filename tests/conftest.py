@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from digitnet.data import DataError, load_mnist
 from digitnet.models import create_model
@@ -49,6 +51,14 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is missing a prerequisite: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def torch_threads_restored() -> Iterator[None]:
+    """A Recognizer sets torch's thread count for the process; no test leaves it changed."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

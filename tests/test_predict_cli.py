@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO_ROOT, bomb_png
 from PIL import Image
 
+from digitnet.cli import main
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
 
@@ -21,6 +22,13 @@ from digitnet.digits import NUM_CLASSES
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "digitnet", *args], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=120)
+
+
+def predict(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`digitnet predict ARGS` in this process: (exit code, stdout, stderr)."""
+    code = main(["predict", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def json_lines(text: str) -> list[dict]:
@@ -74,11 +82,12 @@ def test_predict_json_on_real_digits_in_both_polarities(digit_files: dict[str, i
     assert correct >= len(digit_files) - 1
 
 
-def test_predict_text_output_and_default_weights(digit_files: dict[str, int]) -> None:
+def test_predict_text_output_and_default_weights(capsys: pytest.CaptureFixture[str],
+                                                 digit_files: dict[str, int]) -> None:
     files = sorted(digit_files)[:3]
-    result = run_cli("predict", *files)
-    assert result.returncode == 0, result.stderr
-    for name, line in zip(files, result.stdout.splitlines(), strict=True):
+    code, out, err = predict(capsys, *files)
+    assert code == 0, err
+    for name, line in zip(files, out.splitlines(), strict=True):
         assert re.fullmatch(rf"{re.escape(name)}: \d \((0|1)\.\d{{3}}\)", line)
 
 
@@ -113,7 +122,8 @@ def test_bad_files_fail_alone(tmp_path: Path, digit_files: dict[str, int],
 
 
 def test_photos_are_read_upright_and_transparent_ink_is_ink(
-        tmp_path: Path, digit_canvases: dict[int, np.ndarray], shipped_weights: Path) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, digit_canvases: dict[int, np.ndarray],
+        shipped_weights: Path) -> None:
     """A 7 on paper photographed upside down (EXIF orientation 3) reads 7, not 6 or L; a 6
     and a 9 in white ink on a transparent background read 6 and 9, not blank."""
     paper = 255 - digit_canvases[7]
@@ -126,25 +136,30 @@ def test_photos_are_read_upright_and_transparent_ink_is_ink(
         white_ink = np.dstack([np.full_like(ink, 255)] * 3 + [ink])
         cv2.imwrite(str(tmp_path / f"white{digit}.png"), white_ink)
     names = ["seven.jpg", "white6.png", "white9.png"]
-    result = run_cli("predict", "--json", "--weights", str(shipped_weights),
-                     *[str(tmp_path / name) for name in names])
-    assert result.returncode == 0, result.stderr
-    assert [record["digit"] for record in json_lines(result.stdout)] == [7, 6, 9]
+    code, out, err = predict(capsys, "--json", "--weights", str(shipped_weights),
+                             *[str(tmp_path / name) for name in names])
+    assert code == 0, err
+    assert [record["digit"] for record in json_lines(out)] == [7, 6, 9]
 
 
-def test_forced_polarity(digit_files: dict[str, int], shipped_weights: Path) -> None:
+def test_forced_polarity(capsys: pytest.CaptureFixture[str], digit_files: dict[str, int],
+                         shipped_weights: Path) -> None:
     light = [f for f in digit_files if "light" in f][:3]
-    right = run_cli("predict", "--json", "--invert", "no", "--weights", str(shipped_weights),
-                    *light)
-    digits = [record["digit"] for record in json_lines(right.stdout)]
-    assert digits == [digit_files[f] for f in light]
+    weights = ["--weights", str(shipped_weights)]
+    _, right, _ = predict(capsys, "--json", "--invert", "no", *weights, *light)
+    assert [record["digit"] for record in json_lines(right)] == [digit_files[f] for f in light]
+    _, wrong, _ = predict(capsys, "--json", "--invert", "yes", *weights, *light)
+    assert [record["digit"] for record in json_lines(wrong)] != [digit_files[f] for f in light]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["predict", "--weights", "nope.pt", "x.png"], "error: nope.pt: weights file not found"),
-    (["train", "--data-dir", "{empty}", "--epochs", "1"], "error: MNIST is not in"),
-])
-def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
-    result = run_cli(*[a.format(empty=tmp_path) for a in args])
+def test_missing_weights_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = predict(capsys, "--weights", "nope.pt", "x.png")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: nope.pt: weights file not found") and len(err.splitlines()) == 1
+
+
+def test_a_user_error_from_the_shell_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("train", "--data-dir", str(tmp_path), "--epochs", "1")
     assert result.returncode == 2
-    assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: MNIST is not in")
+    assert len(result.stderr.splitlines()) == 1
