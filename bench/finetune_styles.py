@@ -23,57 +23,69 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.errors import run_entry_point  # noqa: E402
-from digitnet.data import load_mnist  # noqa: E402
-from digitnet.drawing import Stroke, render_strokes  # noqa: E402
-from digitnet.drawn import draw_like_a_person, skeleton_strokes  # noqa: E402
-from digitnet.finetune import EPOCHS, LR, describe, finetune  # noqa: E402
-from digitnet.preprocess import to_mnist  # noqa: E402
-from digitnet.recognizer import Recognizer  # noqa: E402
-from digitnet.samples import SampleStore  # noqa: E402
+from digitnet.argtypes import non_negative_int, positive_int
+from digitnet.config import FinetuneConfig
+from digitnet.data import load_mnist
+from digitnet.digits import NUM_CLASSES
+from digitnet.drawing import Stroke, render_strokes
+from digitnet.drawn import draw_like_a_person, skeleton_strokes
+from digitnet.errors import run_entry_point
+from digitnet.finetune import describe, finetune
+from digitnet.preprocess import to_mnist
+from digitnet.recognizer import Recognizer
+from digitnet.samples import SampleStore
 
 CANVAS = (400, 400)  # the app's canvas, light ink on black
+DEFAULTS = FinetuneConfig()
 
 
 def draw_in_style(digit: np.ndarray, rng: np.random.Generator, slant: float) -> list[Stroke]:
-    """One drawing by a person with a steady hand: slanted backwards by about `slant`, in canvas units."""
+    """One drawing by a person with a steady hand: slanted backwards by about `slant`, in canvas
+    units."""
     shear = slant + rng.normal(0.0, 0.05)
     matrix = np.array([[1.0, shear], [0.0, 1.0]])  # y grows downwards, so the top leans left
     fit = 0.8 / (1.0 + abs(shear))  # keep the slanted digit and the pen inside the canvas
     return [(s - 0.5) @ matrix.T * fit + 0.5 for s in skeleton_strokes(digit)]
 
 
-def save_style_samples(store: SampleStore, digits: np.ndarray, labels: np.ndarray, rng, slant: float,
-                       brush: float) -> None:
-    for digit, label in zip(digits, labels):
+def save_style_samples(store: SampleStore, digits: np.ndarray, labels: np.ndarray,
+                       rng: np.random.Generator, slant: float, brush: float) -> None:
+    for digit, label in zip(digits, labels, strict=True):
         strokes = draw_in_style(digit, rng, slant)
         image = to_mnist(render_strokes(strokes, CANVAS, brush), invert=False)
-        store.save(strokes, image, int(label), canvas_size=CANVAS, brush=brush)
+        if image is not None:
+            store.save(strokes, image, int(label), canvas_size=CANVAS, brush=brush)
 
 
 def pick_per_digit(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    return np.concatenate([rng.choice(np.flatnonzero(labels == d), n, replace=False) for d in range(10)])
+    return np.concatenate([rng.choice(np.flatnonzero(labels == d), n, replace=False)
+                           for d in range(NUM_CLASSES)])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", help="weights to fine-tune (default: the best shipped model)")
-    parser.add_argument("--per-digit", type=int, default=10, help="samples of each digit to learn from")
-    parser.add_argument("--held", type=int, default=20, help="samples of each digit held aside for before/after")
+    parser.add_argument("--per-digit", type=positive_int, default=10,
+                        help="samples of each digit to learn from")
+    parser.add_argument("--held", type=positive_int, default=20,
+                        help="samples of each digit held aside for before/after")
     parser.add_argument("--slant", type=float, default=1.4, help="backward shear of the style")
-    parser.add_argument("--brush", type=float, default=0.012, help="pen width as a fraction of the canvas")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--lr", type=float, default=LR)
-    parser.add_argument("--mnist-limit", type=int, default=0, help="measure on the first N MNIST test images only")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--brush", type=float, default=0.012,
+                        help="pen width as a fraction of the canvas")
+    parser.add_argument("--epochs", type=positive_int, default=DEFAULTS.epochs)
+    parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    parser.add_argument("--mnist-limit", type=non_negative_int, default=0,
+                        help="measure on the first N MNIST test images only")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
     parser.add_argument("--keep", metavar="DIR", help="keep the samples and the new weights in DIR")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the report")
     args = parser.parse_args(argv)
 
-    with nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="digitnet-bench-") as work:
+    keep = nullcontext(args.keep) if args.keep else None
+    with keep or tempfile.TemporaryDirectory(prefix="digitnet-bench-") as work:
         return run(args, Path(work))
 
 
@@ -85,22 +97,24 @@ def run(args: argparse.Namespace, work: Path) -> int:
     store = SampleStore(work / "samples")
     save_style_samples(store, images[picked], labels[picked], rng, args.slant, args.brush)
     # the same digits drawn the usual way, for contrast: the style should be clearly harder
-    normal = np.stack([to_mnist(draw_like_a_person(d, rng)) for d in images[picked]])
-    normal_acc = float((base.probabilities(normal).argmax(1) == labels[picked]).mean())
-    summary = finetune(
-        store.folder, base.meta["path"], work / "finetuned.pt", epochs=args.epochs, lr=args.lr,
-        holdout=args.held / (args.per_digit + args.held), data_dir=args.data_dir, seed=args.seed,
-        mnist_limit=args.mnist_limit, progress=lambda message: print(f"  {message}", file=sys.stderr),
-    )
-    result = {"style": {"slant": args.slant, "brush": args.brush}, "normal_drawings_acc": normal_acc, **summary}
+    normal = [base.classify_canvas(draw_like_a_person(d, rng)).digit for d in images[picked]]
+    normal_acc = float(np.mean(np.array(normal) == labels[picked]))
+    config = FinetuneConfig(
+        samples=str(store.folder), weights=str(base.path), out=str(work / "finetuned.pt"),
+        epochs=args.epochs, lr=args.lr, holdout=args.held / (args.per_digit + args.held),
+        data_dir=args.data_dir, mnist_limit=args.mnist_limit, seed=args.seed)
+    result = finetune(config, progress=lambda message: print(f"  {message}", file=sys.stderr))
     if args.json:
-        print(json.dumps(result))
+        style = {"slant": args.slant, "brush": args.brush}
+        print(json.dumps({"style": style, "normal_drawings_acc": normal_acc, **result.as_dict()}))
         return 0
-    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, {args.per_digit} samples "
-          f"per digit learnt, {args.held} held aside")
-    print(f"  base {summary['base_weights']}: usual drawings of the same digits {100 * normal_acc:.1f} %")
-    print(f"  {describe(summary)}")
-    print(f"  fine-tuning took {summary['time_s']} s" + (f"; weights {summary['weights']}" if args.keep else ""))
+    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, "
+          f"{args.per_digit} samples per digit learnt, {args.held} held aside")
+    print(f"  base {result.base_weights}: usual drawings of the same digits "
+          f"{100 * normal_acc:.1f} %")
+    print(f"  {describe(result)}")
+    kept = f"; weights {result.weights}" if args.keep else ""
+    print(f"  fine-tuning took {result.time_s} s{kept}")
     return 0
 
 

@@ -9,22 +9,23 @@ Uses one thread, as Recognizer does (fastest for a single 28x28 image here).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.models import MODELS, create_model  # noqa: E402
-from digitnet.paths import weights_path  # noqa: E402
-from digitnet.recognizer import Recognizer  # noqa: E402
+from digitnet.argtypes import positive_int
+from digitnet.config import MODEL_NAMES
+from digitnet.digits import IMAGE_SIZE
+from digitnet.errors import run_entry_point
+from digitnet.models import create_model
+from digitnet.paths import weights_path
+from digitnet.recognizer import Recognizer
+from digitnet.weights import WeightsInfo, WeightsMetadata
 
 
 def time_forward(recognizer: Recognizer, runs: int) -> np.ndarray:
-    image = np.random.default_rng(0).random((1, 28, 28), dtype=np.float32)
+    image = np.random.default_rng(0).random((1, IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -33,17 +34,21 @@ def time_forward(recognizer: Recognizer, runs: int) -> np.ndarray:
     return 1000 * np.array(times)
 
 
+def recognizer_for(name: str, shipped: bool) -> Recognizer:
+    if shipped:
+        return Recognizer.load(weights_path(name))
+    return Recognizer(create_model(name), WeightsInfo(name, {}, WeightsMetadata()))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=2000)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=positive_int, default=2000)
     parser.add_argument("--shipped", action="store_true", help="time the shipped weights files")
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, batch of one, {args.runs} runs after warm-up")
-    for name in MODELS:
-        if args.shipped:
-            recognizer = Recognizer.load(weights_path(name))
-        else:
-            recognizer = Recognizer(create_model(name), {"model": name})
+    for name in MODEL_NAMES:
+        recognizer = recognizer_for(name, args.shipped)
         ms = time_forward(recognizer, args.runs)
         params = sum(p.numel() for p in recognizer.model.parameters())
         print(f"{name:9s} {params:8,d} params  forward p50 {np.percentile(ms, 50):.3f} ms  "
@@ -52,4 +57,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_entry_point(main))

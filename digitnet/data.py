@@ -1,4 +1,8 @@
-"""MNIST: IDX files read and written, found on disk or downloaded, always verified."""
+"""MNIST: IDX files read and written, found on disk or downloaded, always verified.
+
+The official files are checked by checksum whether they are stored gzipped (as downloaded)
+or raw (gunzipped), so a damaged or altered file never trains or scores a model silently.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ class DataError(DigitnetError):
 
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, bottom of the page).
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -31,15 +35,22 @@ _IDX_DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 
-MNIST_FILES = {
+MNIST_FILES = {  # the official files, as downloaded: md5 of the .gz
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
+MNIST_RAW_MD5 = {  # the same files gunzipped, as some tools store them
+    "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+}
+VALIDATION_SIZE = 5000  # training images held out to choose the exported epoch on
 MNIST_SPLITS = {
-    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60_000),
-    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10_000),
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),  # 60,000 images
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),  # 10,000
 }
 MNIST_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -59,10 +70,10 @@ def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise DataError(
-            f"{name}: IDX header promises {expected} data bytes for shape {shape}, file has {len(raw) - header}"
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+        raise DataError(f"{name}: IDX header promises {expected} data bytes for shape {shape}, "
+                        f"file has {len(raw) - header}")
+    array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
 
 
 def encode_idx(array: np.ndarray) -> bytes:
@@ -75,35 +86,36 @@ def encode_idx(array: np.ndarray) -> bytes:
     return header + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes()
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file, gzip-compressed (by its magic bytes) or raw."""
     path = Path(path)
+    return parse_idx(_decompress(_read_bytes(path), path), str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not a data file") from None
     except OSError as e:
-        raise DataError(f"{path}: cannot read ({e.strerror})") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise DataError(f"{path}: corrupt gzip data ({e})") from None
-    return parse_idx(raw, str(path))
+        raise DataError(f"{path}: cannot read ({e.strerror or e})") from None
 
 
-def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
+def _decompress(raw: bytes, path: Path) -> bytes:
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: corrupt gzip data ({e})") from None
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
     """Write an IDX file atomically, gzip-compressed when the name ends in .gz."""
     data = encode_idx(array)
     if str(path).endswith(".gz"):
         data = gzip.compress(data, mtime=0)
     return atomic_write_bytes(path, data)
-
-
-def md5sum(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _download(name: str, folder: Path) -> Path:
@@ -126,33 +138,44 @@ def _download(name: str, folder: Path) -> Path:
 
 
 def mnist_file(name: str, folder: Path, download: bool) -> Path:
-    """The verified path of one official MNIST file (its .gz, or the raw file gunzipped)."""
-    gz = folder / name
-    if gz.exists():
-        if md5sum(gz) != MNIST_FILES[name]:
-            raise DataError(f"{gz}: checksum mismatch (corrupt or not the official MNIST file)")
-        return gz
-    raw = folder / name.removesuffix(".gz")
-    if raw.exists():
-        return raw  # integrity checked by the IDX header and the expected counts
+    """Where one official MNIST file is: its .gz, the raw file gunzipped, or a fresh download."""
+    for path in (folder / name, folder / name.removesuffix(".gz")):
+        if path.exists() or path.is_symlink():
+            return path
     if not download:
-        raise DataError(f"MNIST file {name} is missing in {folder} (expected: {', '.join(MNIST_FILES)})")
+        raise DataError(f"MNIST file {name} is missing in {folder} "
+                        f"(expected: {', '.join(MNIST_FILES)})")
     return _download(name, folder)
 
 
+def read_mnist_file(name: str, folder: Path, download: bool) -> np.ndarray:
+    """One official MNIST file's array, its bytes verified by checksum (gzipped or raw)."""
+    path = mnist_file(name, folder, download)
+    raw = _read_bytes(path)
+    expected = MNIST_FILES[name] if path.name == name else MNIST_RAW_MD5[name]
+    if hashlib.md5(raw).hexdigest() != expected:
+        raise DataError(f"{path}: checksum mismatch (corrupt or not the official MNIST file)")
+    return parse_idx(_decompress(raw, path), str(path))
+
+
 def load_mnist(
-    split: str, data_dir: str | os.PathLike | None = None, download: bool = True
+    split: str, data_dir: str | os.PathLike[str] | None = None, download: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(images uint8 [N,28,28], labels int64 [N]) of MNIST's 'train' or 'test' split."""
+    """(images uint8 [N, 28, 28], labels int64 [N] in 0-9) of MNIST's 'train' or 'test' split."""
     if split not in MNIST_SPLITS:
         raise DataError(f"unknown MNIST split {split!r} (use 'train' or 'test')")
     folder = default_mnist_dir(data_dir)
-    images_name, labels_name, count = MNIST_SPLITS[split]
-    images_path = mnist_file(images_name, folder, download)
-    labels_path = mnist_file(labels_name, folder, download)
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.shape != (count, 28, 28) or images.dtype != np.uint8:
-        raise DataError(f"{images_path}: expected {count} uint8 images of 28x28, found {images.dtype} {images.shape}")
-    if labels.shape != (count,) or labels.max(initial=0) > 9:
-        raise DataError(f"{labels_path}: expected {count} labels 0-9, found shape {labels.shape}")
-    return images, labels.astype(np.int64)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: not a folder (the MNIST data folder: --data-dir or "
+                        f"${DATA_ENV_VAR})")
+    images_name, labels_name = MNIST_SPLITS[split]  # checksums verified: shapes, labels are right
+    images = read_mnist_file(images_name, folder, download)
+    return images, read_mnist_file(labels_name, folder, download).astype(np.int64)
+
+
+def validation_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training, validation) indices of the first `n` MNIST training images: `seed` holds out
+    a tenth of them, at most VALIDATION_SIZE, to choose epochs and settings on."""
+    order = np.random.default_rng(seed).permutation(n)
+    size = min(VALIDATION_SIZE, n // 10)
+    return order[size:], order[:size]

@@ -7,30 +7,32 @@ training curves: from --metrics if given, else from the weights file's own histo
 
 from __future__ import annotations
 
-import argparse
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from digitnet import DigitnetError
+from digitnet.config import EvaluateConfig
 from digitnet.data import load_mnist
+from digitnet.digits import NUM_CLASSES
+from digitnet.plain import RecordError, from_plain, to_plain
 from digitnet.recognizer import Recognizer
-from digitnet.weights import full_history
+from digitnet.weights import EpochRecord, WeightsMetadata
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-N_CLASSES = 10
 ECE_BINS = 15  # equal-width confidence bins, the usual choice since Guo et al. 2017
 TOP_CONFUSIONS = 10
 BATCH_SIZE = 500  # bounds memory: the first conv layer of 10,000 digits at once is ~1 GB
-CURVE_KEYS = ("epoch", "train_loss", "train_acc", "val_acc")
 
 
-def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray,
+                     n_classes: int = NUM_CLASSES) -> np.ndarray:
     """[true, predicted] -> count, int64 [n_classes, n_classes]."""
     flat = np.asarray(labels, np.int64) * n_classes + np.asarray(predictions, np.int64)
     return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
@@ -44,7 +46,8 @@ def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
 
 
 def top_confusions(confusion: np.ndarray, k: int = TOP_CONFUSIONS) -> list[tuple[int, int, int]]:
-    """The k most frequent (true, predicted, count) mistakes, most frequent first; ties by true label."""
+    """The k most frequent (true, predicted, count) mistakes, most frequent first; ties by true
+    label."""
     errors = confusion.copy()
     np.fill_diagonal(errors, 0)
     order = np.argsort(-errors, axis=None, kind="stable")[:k]
@@ -61,9 +64,11 @@ class ReliabilityBins:
     accuracy: np.ndarray  # float [n_bins], NaN where empty
 
 
-def reliability_bins(confidences: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> ReliabilityBins:
+def reliability_bins(confidences: np.ndarray, correct: np.ndarray,
+                     n_bins: int = ECE_BINS) -> ReliabilityBins:
     confidences = np.asarray(confidences, np.float64)
-    bins = np.clip(np.ceil(confidences * n_bins).astype(np.int64) - 1, 0, n_bins - 1)  # bin i: (i/n, (i+1)/n]
+    # bin i: (i/n, (i+1)/n]
+    bins = np.clip(np.ceil(confidences * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
     counts = np.bincount(bins, minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         confidence = np.bincount(bins, confidences, n_bins) / counts
@@ -71,7 +76,8 @@ def reliability_bins(confidences: np.ndarray, correct: np.ndarray, n_bins: int =
     return ReliabilityBins(counts, confidence, accuracy)
 
 
-def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> float:
+def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray,
+                               n_bins: int = ECE_BINS) -> float:
     """Mean |accuracy - confidence| over the bins, weighted by the share of images in each."""
     bins = reliability_bins(confidences, correct, n_bins)
     filled = bins.counts > 0
@@ -101,37 +107,38 @@ def summarize(labels: np.ndarray, probs: np.ndarray) -> dict:
         "per_class": [
             {"digit": d, "n": int(counts[d]), "errors": int(counts[d] - confusion[d, d]),
              "accuracy": None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6)}
-            for d in range(N_CLASSES)
+            for d in range(NUM_CLASSES)
         ],
         "confusion_matrix": confusion.tolist(),  # rows: true digit, columns: predicted
-        "top_confusions": [{"true": t, "predicted": p, "count": c} for t, p, c in top_confusions(confusion)],
+        "top_confusions": [{"true": t, "predicted": p, "count": c}
+                           for t, p, c in top_confusions(confusion)],
     }
 
 
 def predict_probabilities(recognizer: Recognizer, images: np.ndarray) -> np.ndarray:
     """uint8 MNIST images [N, 28, 28] -> probabilities [N, 10], a batch at a time."""
-    batches = [images[i : i + BATCH_SIZE].astype(np.float32) / 255 for i in range(0, len(images), BATCH_SIZE)]
+    batches = [images[i : i + BATCH_SIZE].astype(np.float32) / 255
+               for i in range(0, len(images), BATCH_SIZE)]
     return np.concatenate([recognizer.probabilities(batch) for batch in batches])
 
 
-def read_metrics(path: str | Path) -> list[dict]:
-    """A run's metrics.jsonl: one record per epoch, each with at least CURVE_KEYS."""
+def read_metrics(path: str | Path) -> list[EpochRecord]:
+    """A run's metrics.jsonl: one EpochRecord per line, every field checked."""
     try:
         lines = Path(path).read_text().splitlines()
-    except OSError as e:
-        raise DigitnetError(f"--metrics {path}: cannot read ({e.strerror})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or e
+        raise DigitnetError(f"--metrics {path}: cannot read ({reason})") from None
     records = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            records.append(from_plain(EpochRecord, json.loads(line), "record"))
         except json.JSONDecodeError:
             raise DigitnetError(f"{path}:{number}: not a JSON record") from None
-        missing = [key for key in CURVE_KEYS if not isinstance(record, dict) or key not in record]
-        if missing:
-            raise DigitnetError(f"{path}:{number}: missing {', '.join(missing)}")
-        records.append(record)
+        except RecordError as e:
+            raise DigitnetError(f"{path}:{number}: {e}") from None
     if not records:
         raise DigitnetError(f"--metrics {path}: no records")
     return records
@@ -141,30 +148,39 @@ def read_metrics(path: str | Path) -> list[dict]:
 class TrainingHistory:
     """Per-epoch records for the training curves, and what the curves should mark."""
 
-    records: list[dict]
+    records: list[EpochRecord]
     source: str  # "the weights file", a metrics.jsonl path, or "" when there is none
     fine_tune_from: int = 0  # epochs of the run an --init run started from
-    exported: tuple[int, float, str] | None = None  # (epoch, validation accuracy, what the weights file holds)
+    # (epoch, validation accuracy, what the weights file holds)
+    exported: tuple[int, float, str] | None = None
 
 
-def exported_epoch(metadata: dict, fine_tune_from: int) -> tuple[int, float, str] | None:
-    """The epoch a weights file was exported from, its validation accuracy, and a note saying what it holds."""
-    if "best_epoch" not in metadata or "val_acc" not in metadata:
+def exported_epoch(metadata: WeightsMetadata) -> tuple[int, float, str] | None:
+    """The epoch a weights file was exported from, its validation accuracy, and a note saying
+    what it holds."""
+    trained = metadata.trained()  # a fine-tune on samples keeps its base's epochs
+    if trained.best_epoch is None or trained.val_acc is None:
         return None
-    epoch = fine_tune_from + metadata["best_epoch"]
-    blend = (metadata.get("train_args") or {}).get("blend", 1.0)
-    held = f"epoch {epoch}" + (f" blended {100 * blend:.0f} % with the weights it started from" if blend < 1 else "")
-    return epoch, metadata["val_acc"], f"exported: {held}, validation accuracy {100 * metadata['val_acc']:.2f} %"
+    epoch = trained.full_history()[1] + trained.best_epoch
+    blend = trained.training.blend if trained.training else 1.0
+    held = f"epoch {epoch}"
+    if blend < 1:
+        held += f" blended {100 * blend:.0f} % with the weights it started from"
+    if trained is not metadata:
+        held += ", then fine-tuned on samples of a person's handwriting"
+    note = f"exported: {held}, validation accuracy {100 * trained.val_acc:.2f} %"
+    return epoch, trained.val_acc, note
 
 
-def training_history(metadata: dict, metrics_path: str | None) -> TrainingHistory:
+def training_history(metadata: WeightsMetadata, metrics_path: str | None) -> TrainingHistory:
     """The curves' records; an explicit --metrics wins over the weights file's own history."""
     if metrics_path:
         return TrainingHistory(read_metrics(metrics_path), str(metrics_path))
-    records, fine_tune_from = full_history(metadata)
+    records, fine_tune_from = metadata.full_history()
     if not records:
         return TrainingHistory([], "")
-    return TrainingHistory(records, "the weights file", fine_tune_from, exported_epoch(metadata, fine_tune_from))
+    return TrainingHistory(list(records), "the weights file", fine_tune_from,
+                           exported_epoch(metadata))
 
 
 def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
@@ -182,16 +198,18 @@ def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: n
     bins = reliability_bins(confidences, predictions == labels)
     wrong = misclassified(labels, probs)
     drawn = {
-        "confusion_matrix": reports.confusion_heatmap(np.array(summary["confusion_matrix"]), subject),
+        "confusion_matrix": reports.confusion_heatmap(np.array(summary["confusion_matrix"]),
+                                                      subject),
         "per_class_accuracy": reports.per_class_bars(accuracy, errors, counts, subject),
         "misclassified": reports.misclassified_grid(
             images[wrong], labels[wrong], predictions[wrong], confidences[wrong], wrong, subject),
-        "reliability": reports.reliability_diagram(bins.confidence, bins.accuracy, bins.counts, summary["ece"],
-                                                   subject),
+        "reliability": reports.reliability_diagram(bins.confidence, bins.accuracy, bins.counts,
+                                                   summary["ece"], subject),
     }
     if history.records:
         drawn["training_curves"] = reports.training_curves(
-            history.records, f"{model}, from {history.source}", history.exported, history.fine_tune_from)
+            [to_plain(record) for record in history.records], f"{model}, from {history.source}",
+            history.exported, history.fine_tune_from)
     return drawn
 
 
@@ -205,31 +223,31 @@ def write_reports(out: Path, drawn: dict[str, Figure]) -> list[str]:
 
 
 def make_folder(out: Path) -> None:
-    """Create --out before the slow part, so a bad path fails at once."""
+    """Create --out and check it takes files before the slow part, so a bad path fails at once."""
     try:
         out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
     except OSError as e:
-        raise DigitnetError(f"--out {out}: cannot create the folder ({e.strerror or e})") from None
+        raise DigitnetError(f"--out {out}: cannot write reports there "
+                            f"({e.strerror or e})") from None
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Evaluate as `args` says, write the reports, print the summary; return the JSON result."""
-    if args.limit < 0:
-        raise DigitnetError("--limit must be 0 (all) or a positive number of test images")
-    recognizer = Recognizer.load(args.weights, threads=None)  # all cores: a batch job, not the UI
-    history = training_history(recognizer.meta.get("metadata", {}), args.metrics)
-    images, labels = load_mnist("test", args.data_dir)
-    if args.limit:
-        images, labels = images[: args.limit], labels[: args.limit]
-    out = Path(args.out or Path("reports") / recognizer.name)
+def evaluate(config: EvaluateConfig) -> dict[str, Any]:
+    """Evaluate as `config` says and write the reports; return the result (the --json document)."""
+    recognizer = Recognizer.load(config.weights, threads=None)  # all cores: a batch job, not the UI
+    history = training_history(recognizer.metadata, config.metrics)
+    images, labels = load_mnist("test", config.data_dir)
+    if config.limit:
+        images, labels = images[: config.limit], labels[: config.limit]
+    out = Path(config.out or Path("reports") / recognizer.name)
     make_folder(out)
 
     probs = predict_probabilities(recognizer, images)
-    result = {"model": recognizer.name, "weights": recognizer.meta["path"], **summarize(labels, probs)}
+    result = {"model": recognizer.name, "weights": str(recognizer.path), **summarize(labels, probs)}
     drawn = draw_reports(result, images, labels, probs, history)
     result["reports"] = write_reports(out, drawn)
     result["training_curves"] = history.source or None
-    print(json.dumps(result) if args.json else format_summary(result))
     return result
 
 
@@ -245,23 +263,13 @@ def format_summary(result: dict) -> str:
         accuracy = "-" if row["accuracy"] is None else f"{100 * row['accuracy']:.2f} %"
         lines.append(f"{row['digit']:>5}  {row['n']:>6}  {row['errors']:>6}  {accuracy:>8}")
     lines += ["", "most frequent confusions (true -> predicted: count)"]
-    lines += [f"  {c['true']} -> {c['predicted']}: {c['count']}" for c in result["top_confusions"]] or ["  none"]
+    confusions = [f"  {c['true']} -> {c['predicted']}: {c['count']}"
+                  for c in result["top_confusions"]]
+    lines += confusions or ["  none"]
     lines += ["", "reports:"] + [f"  {path}" for path in result["reports"]]
     if result["training_curves"]:
         lines.append(f"training curves from {result['training_curves']}")
     else:
-        lines.append("training curves skipped: the weights file has no training history; pass --metrics "
-                     "RUN/metrics.jsonl")
+        lines.append("training curves skipped: the weights file has no training history; "
+                     "pass --metrics RUN/metrics.jsonl")
     return "\n".join(lines)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--weights", metavar="FILE", help="weights file (default: the best model in weights/)")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
-    parser.add_argument("--out", metavar="DIR", help="folder for the PNG reports (default: reports/MODEL)")
-    parser.add_argument("--metrics", metavar="FILE",
-                        help="a run's metrics.jsonl for the training curves (default: the weights file's own history)")
-    parser.add_argument("--limit", type=int, default=0, metavar="N",
-                        help="use only the first N test images (smoke tests)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the text summary")

@@ -5,59 +5,180 @@ forget everything else, so every epoch mixes them with three times as many MNIST
 digits, at a small learning rate, for a few hundred steps. Part of each digit's samples is
 held aside and never trained on: the accuracy on them before and after is the honest
 measure of what was learnt, and the MNIST test set before and after of what was forgotten.
+The replayed MNIST digits leave out the base model's validation images, so those stay unseen.
 
-One plain function serves the CLI and the app's background thread: progress goes to a
-callback, `should_stop` ends it early, and the result is a new weights file (the shipped
-ones and any existing file are never overwritten) plus a summary dict.
+One function serves the CLI and the app's background thread: progress goes to a callback,
+`should_stop` ends it within a batch, and the result is a new weights file (never written over
+an existing file; its name cannot collide with another run's) plus a typed result.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
+import secrets
+import shutil
+import tempfile
 import time
-from dataclasses import asdict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from digitnet import DigitnetError
 from digitnet.augment import Augment
-from digitnet.data import load_mnist
-from digitnet.models import MODELS
+from digitnet.config import MODEL_NAMES, FinetuneConfig
+from digitnet.data import load_mnist, validation_split
+from digitnet.digits import NUM_CLASSES
 from digitnet.paths import default_samples_dir, user_data_dir, weights_path
+from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
 from digitnet.recognizer import default_weights
-from digitnet.samples import SampleStore
-from digitnet.train import accuracy, pick_device, to_tensor, train_one_epoch
-from digitnet.weights import load_weights, save_weights
+from digitnet.samples import SampleError, SampleStore
+from digitnet.train import Check, Trainer, accuracy, pick_device, to_tensor
+from digitnet.weights import (
+    DataSource,
+    FinetuneRecord,
+    WeightsInfo,
+    WeightsMetadata,
+    load_weights,
+    save_weights,
+    utc_now,
+)
 
-EPOCHS = 40  # passes over the samples; 20 left MNIST measurably worse, 40 did not (bench/finetune_styles.py)
-LR = 1e-3  # peak, annealed to zero: small, so the base model's knowledge stays
-HOLDOUT = 0.2
 MIN_PER_DIGIT = 5  # fewer cannot be split into training and held-aside samples meaningfully
 REPLAY = 3  # MNIST training digits mixed in per user sample
 BATCH_SIZE = 32
 # the user's style is the point, so it is only jittered, not distorted away (nor redrawn)
-LIGHT_AUGMENT = Augment(rotate_deg=5.0, scale=(0.93, 1.05), shear=0.1, shift_px=1.0, elastic_px=1.0, stroke_prob=0.3,
-                        restroke_prob=0.0)
+LIGHT_AUGMENT = Augment(rotate_deg=5.0, scale=(0.93, 1.05), shear=0.1, shift_px=1.0,
+                        elastic_px=1.0, stroke_prob=0.3, restroke_prob=0.0)
+Report = Callable[[str], None]
 
 
 class FinetuneStopped(DigitnetError):
     """should_stop() said so; nothing was written."""
 
 
-def default_output(model_name: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return user_data_dir() / "weights" / f"finetuned-{model_name}-{stamp}.pt"
+@dataclass(frozen=True)
+class FinetuneResult:
+    weights: Path  # the new file
+    base_weights: Path
+    record: FinetuneRecord  # also in the new file's metadata
+    skipped: tuple[str, ...]  # one warning per sample file that could not be used
+    time_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """For --json: the paths, the record's figures, the warnings and the time."""
+        return {"weights": str(self.weights), "base_weights": str(self.base_weights),
+                **to_plain(self.record), "skipped_files": list(self.skipped), "time_s": self.time_s}
+
+
+@dataclass(frozen=True)
+class UserSamples:
+    """The person's samples as network inputs, split into what is learnt and what is held aside."""
+
+    folder: Path
+    images: torch.Tensor  # float [N, 1, 28, 28]
+    labels: torch.Tensor
+    train: np.ndarray  # indices
+    held: np.ndarray
+    skipped: tuple[str, ...]
+
+    def per_digit(self, idx: np.ndarray | None = None) -> tuple[int, ...]:
+        labels = self.labels.numpy() if idx is None else self.labels.numpy()[idx]
+        return tuple(np.bincount(labels, minlength=NUM_CLASSES).tolist())
+
+
+@dataclass(frozen=True)
+class Scores:
+    held_aside: float
+    mnist_test: float
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """A fine-tuning run under way: what its steps share."""
+
+    config: FinetuneConfig
+    model: torch.nn.Module
+    device: torch.device
+    samples: UserSamples
+    mnist_test: tuple[torch.Tensor, torch.Tensor]  # the first --mnist-limit test images
+    report: Report
+    check_stop: Check
+
+    def measure(self, when: str) -> Scores:
+        """Accuracy on the held-aside samples and on MNIST test, reported."""
+        held = self.samples.held
+        scores = Scores(
+            accuracy(self.model, self.samples.images[held], self.samples.labels[held], self.device),
+            accuracy(self.model, *self.mnist_test, self.device, check=self.check_stop))
+        self.report(f"{when}: held-aside samples {100 * scores.held_aside:.1f} %, "
+                    f"MNIST test {100 * scores.mnist_test:.2f} %")
+        return scores
+
+
+def finetune(config: FinetuneConfig, progress: Report | None = None,
+             should_stop: Callable[[], bool] | None = None) -> FinetuneResult:
+    """Fine-tune `config.weights` (default: the best shipped model) on `config.samples`.
+
+    Raises DigitnetError for too few samples, a bad weights file or an output that cannot be
+    written (all before any training), and FinetuneStopped soon after `should_stop()` is true.
+    """
+    start = time.perf_counter()
+    report = progress or (lambda message: None)
+    samples = load_samples(config, report)
+    base_path = Path(config.weights) if config.weights else default_weights()
+    model, base = load_weights(base_path)
+    out = Path(config.out) if config.out else new_output_name(base.model)
+    check_output(out, model)
+    torch.manual_seed(config.seed)
+    device = pick_device("auto")
+    tuning = Tuning(config, model.to(device), device, samples, mnist_test(config), report,
+                    stop_check(should_stop))
+    before = tuning.measure("before")
+    train_with_replay(tuning, replay_pool(config, base.metadata))
+    record = make_record(tuning, before, tuning.measure("after"))
+    save_new_weights(out, base, base_path, record, model)
+    report(f"wrote {out}")
+    return FinetuneResult(out, base_path, record, samples.skipped,
+                          round(time.perf_counter() - start, 1))
+
+
+def stop_check(should_stop: Callable[[], bool] | None) -> Check:
+    def check() -> None:
+        if should_stop and should_stop():
+            raise FinetuneStopped("fine-tuning stopped; nothing was written")
+
+    return check
+
+
+def load_samples(config: FinetuneConfig, report: Report) -> UserSamples:
+    """Every usable sample (a damaged or absurd one is skipped with a warning), split by digit."""
+    folder = default_samples_dir(config.samples)
+    samples, warnings = SampleStore(folder).load_all()
+    images, labels = [], []
+    for sample in samples:
+        try:
+            images.append(sample.current_image())
+            labels.append(sample.label)
+        except SampleError as e:
+            warnings.append(f"{sample.path}: skipped, {e}")
+    for warning in warnings:
+        report(f"warning: {warning}")
+    label_array = np.array(labels, np.int64)
+    check_enough(np.bincount(label_array, minlength=NUM_CLASSES).tolist(), folder)
+    train, held = split_holdout(label_array, config.holdout, np.random.default_rng(config.seed))
+    report(f"{len(labels)} samples in {folder}: {len(train)} to learn from, {len(held)} held aside")
+    return UserSamples(folder, torch.from_numpy(np.stack(images)).unsqueeze(1),
+                       torch.from_numpy(label_array), train, held, tuple(warnings))
 
 
 def check_enough(counts: list[int], folder: Path) -> None:
-    """Refuse, saying how many more are needed, unless every digit present has MIN_PER_DIGIT samples."""
+    """Refuse, saying how many more are needed, unless each digit present has MIN_PER_DIGIT."""
     if not any(counts):
         raise DigitnetError(
             f"no samples in {folder}: draw a digit in the app and press its key (0-9) to save it; "
@@ -72,8 +193,10 @@ def check_enough(counts: list[int], folder: Path) -> None:
         )
 
 
-def split_holdout(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(train, held-aside) indices, `fraction` of each digit's samples held aside (at least one, never all)."""
+def split_holdout(labels: np.ndarray, fraction: float,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(train, held-aside) indices: `fraction` of each digit's samples held aside (at least
+    one, never all)."""
     train, held = [], []
     for digit in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == digit))
@@ -83,160 +206,110 @@ def split_holdout(labels: np.ndarray, fraction: float, rng: np.random.Generator)
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(held))
 
 
-def check_output(out: Path) -> None:
-    shipped = {weights_path(name).resolve() for name in MODELS}
-    if out.resolve() in shipped:
-        raise DigitnetError(f"{out} is a shipped weights file; write fine-tuned weights elsewhere (see --out)")
-    if out.exists():
+def new_output_name(model_name: str) -> Path:
+    """A new file in the per-user weights folder; the random part keeps two runs started in the
+    same second apart (and save_new_weights never replaces a file anyway)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"finetuned-{model_name}-{stamp}-{secrets.token_hex(3)}.pt"
+    return user_data_dir() / "weights" / name
+
+
+def check_output(out: Path, model: torch.nn.Module) -> None:
+    """Before any training: never a shipped or an existing file; a folder with room for it."""
+    if out.resolve() in {weights_path(name).resolve() for name in MODEL_NAMES}:
+        raise DigitnetError(f"{out} is a shipped weights file; write fine-tuned weights "
+                            "elsewhere (see --out)")
+    if out.exists() or out.is_symlink():
         raise DigitnetError(f"{out} already exists; fine-tuning never overwrites a weights file")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+        free = shutil.disk_usage(out.parent).free
+    except OSError as e:
+        raise DigitnetError(f"cannot write {out} ({e.strerror or e}); choose another "
+                            "--out") from None
+    need = 2 * sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    if free < need:
+        raise DigitnetError(f"cannot write {out}: {free / 1e6:.1f} MB free, the weights need "
+                            f"{need / 1e6:.1f} MB; choose another --out")
 
 
-def train_with_replay(model, user, mnist, epochs, lr, rng, generator, device, report, check_stop) -> None:
-    """Each epoch: every user sample once, shuffled in with REPLAY times as many fresh MNIST training digits.
+def mnist_test(config: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = load_mnist("test", config.data_dir)
+    limit = config.mnist_limit or None
+    return to_tensor(images[:limit]), torch.from_numpy(labels[:limit])
 
-    user: (images [N, 1, 28, 28] float, labels) tensors; mnist: (images uint8 [M, 28, 28], labels) arrays.
-    """
-    user_x, user_y = user
-    mnist_x, mnist_y = mnist
+
+def replay_pool(config: FinetuneConfig, base: WeightsMetadata) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST training digits to mix in: all but the base's validation images, if it says which."""
+    images, labels = load_mnist("train", config.data_dir)
+    trained = base.trained()
+    if trained.validation_seed is None:
+        return images, labels
+    limit = trained.training.limit if trained.training and trained.training.limit else len(images)
+    _, validation = validation_split(limit, trained.validation_seed)
+    keep = np.ones(len(images), bool)
+    keep[validation] = False
+    return images[keep], labels[keep]
+
+
+def train_with_replay(tuning: Tuning, mnist: tuple[np.ndarray, np.ndarray]) -> None:
+    """Each epoch: every sample to learn from once, shuffled in with REPLAY times as many fresh
+    MNIST digits; a small learning rate annealed to zero."""
+    config, samples = tuning.config, tuning.samples
+    user_x, user_y = samples.images[samples.train], samples.labels[samples.train]
     n_replay = REPLAY * len(user_x)
-    steps_per_epoch = math.ceil((len(user_x) + n_replay) / BATCH_SIZE)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
-    for epoch in range(1, epochs + 1):
-        replay = rng.choice(len(mnist_x), n_replay, replace=False)
-        images = torch.cat([user_x, to_tensor(mnist_x[replay])])
-        targets = torch.cat([user_y, torch.from_numpy(mnist_y[replay])])
-        loss, train_acc, _ = train_one_epoch(model, optimizer, scheduler, images, targets, LIGHT_AUGMENT, generator,
-                                             BATCH_SIZE, device, f"epoch {epoch}/{epochs}", progress_stream=None)
-        report(f"epoch {epoch}/{epochs}: loss {loss:.4f}, accuracy {100 * train_acc:.1f} % (samples and MNIST replay)")
-        check_stop()
+    steps = config.epochs * math.ceil((len(user_x) + n_replay) / BATCH_SIZE)
+    optimizer = torch.optim.AdamW(tuning.model.parameters(), lr=config.lr, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    trainer = Trainer(tuning.model, optimizer, scheduler,
+                      torch.Generator().manual_seed(config.seed), tuning.device, LIGHT_AUGMENT)
+    rng = np.random.default_rng(config.seed)
+    for epoch in range(1, config.epochs + 1):
+        replay = rng.choice(len(mnist[0]), n_replay, replace=False)
+        images = torch.cat([user_x, to_tensor(mnist[0][replay])])
+        targets = torch.cat([user_y, torch.from_numpy(mnist[1][replay])])
+        stats = trainer.epoch(images, targets, BATCH_SIZE, progress=False, check=tuning.check_stop)
+        tuning.report(f"epoch {epoch}/{config.epochs}: loss {stats.loss:.4f}, accuracy "
+                      f"{100 * stats.accuracy:.1f} % (samples and MNIST replay)")
 
 
-def finetune(
-    samples_dir: str | os.PathLike | None = None,
-    weights: str | os.PathLike | None = None,
-    out: str | os.PathLike | None = None,
-    *,
-    epochs: int = EPOCHS,
-    lr: float = LR,
-    holdout: float = HOLDOUT,
-    data_dir: str | os.PathLike | None = None,
-    seed: int = 0,
-    mnist_limit: int = 0,
-    progress: Callable[[str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> dict:
-    """Fine-tune `weights` (default: the best shipped model) on the samples in `samples_dir`.
-
-    Writes the new weights to `out` (default: a new file in the per-user weights folder) and
-    returns a summary: the path written, and accuracy before and after on the held-aside
-    samples and on the MNIST test set (its first `mnist_limit` images, if set).
-    Raises DigitnetError for too few samples, a bad weights file or output path, and
-    FinetuneStopped if `should_stop()` turned true.
-    """
-    if not 0 < holdout < 1:
-        raise DigitnetError(f"--holdout must be between 0 and 1, got {holdout}")
-    if epochs < 1 or lr <= 0:
-        raise DigitnetError("--epochs must be at least 1 and --lr positive")
-    report = progress or (lambda message: None)
-
-    def check_stop() -> None:
-        if should_stop and should_stop():
-            raise FinetuneStopped("fine-tuning stopped; nothing was written")
-
-    start = time.perf_counter()
-    folder = default_samples_dir(samples_dir)
-    samples, warnings = SampleStore(folder).load_all()
-    for warning in warnings:
-        report(f"warning: {warning}")
-    labels = np.array([s.label for s in samples], np.int64)
-    counts = np.bincount(labels, minlength=10).tolist()
-    check_enough(counts, folder)
-
-    base = Path(weights) if weights else default_weights()
-    model, base_meta = load_weights(base)
-    out = Path(out) if out else default_output(base_meta["model"])
-    check_output(out)
-
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    generator = torch.Generator().manual_seed(seed)
-    device = pick_device("auto")
-    model.to(device)
-
-    train_idx, held_idx = split_holdout(labels, holdout, rng)
-    user_x = torch.from_numpy(np.stack([s.current_image() for s in samples])).unsqueeze(1)
-    user_y = torch.from_numpy(labels)
-    mnist_x, mnist_y = load_mnist("train", data_dir)
-    test_x, test_y = load_mnist("test", data_dir)
-    if mnist_limit:
-        test_x, test_y = test_x[:mnist_limit], test_y[:mnist_limit]
-    test_x, test_y = to_tensor(test_x), torch.from_numpy(test_y)
-    report(f"{len(samples)} samples in {folder}: {len(train_idx)} to learn from, {len(held_idx)} held aside")
-
-    def measure(when: str) -> tuple[float, float]:
-        held_acc = accuracy(model, user_x[held_idx], user_y[held_idx], device)
-        mnist_acc = accuracy(model, test_x, test_y, device)
-        report(f"{when}: held-aside samples {100 * held_acc:.1f} %, MNIST test {100 * mnist_acc:.2f} %")
-        return held_acc, mnist_acc
-
-    held_before, mnist_before = measure("before")
-    check_stop()
-
-    train_with_replay(model, (user_x[train_idx], user_y[train_idx]), (mnist_x, mnist_y), epochs, lr, rng, generator,
-                      device, report, check_stop)
-    held_after, mnist_after = measure("after")
-    record = {
-        "base_weights": str(base.resolve()),
-        "base_model": base_meta["model"],
-        "samples_dir": str(folder.resolve()),
-        "samples_per_digit": counts,
-        "trained_per_digit": np.bincount(labels[train_idx], minlength=10).tolist(),
-        "held_aside_per_digit": np.bincount(labels[held_idx], minlength=10).tolist(),
-        "held_aside_acc_before": held_before,
-        "held_aside_acc_after": held_after,
-        "mnist_test_images": len(test_y),
-        "mnist_test_acc_before": mnist_before,
-        "mnist_test_acc_after": mnist_after,
-        "epochs": epochs,
-        "lr": lr,
-        "holdout": holdout,
-        "replay": REPLAY,
-        "augment": asdict(LIGHT_AUGMENT),
-        "seed": seed,
-        "torch": str(torch.__version__),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    metadata = {
-        "transform_version": TRANSFORM_VERSION,  # the samples and MNIST it learnt from went through it
-        "date": record["date"],
-        "finetune": record,
-        "base": base_meta["metadata"],  # everything the base model's file said, for the record
-    }
-    save_weights(out, base_meta["model"], base_meta["config"], model, metadata)
-    report(f"wrote {out}")
-    return {"weights": str(out), **record, "skipped_files": warnings, "time_s": round(time.perf_counter() - start, 1)}
+def make_record(tuning: Tuning, before: Scores, after: Scores) -> FinetuneRecord:
+    samples = tuning.samples
+    return FinetuneRecord(
+        config=tuning.config, samples_dir=str(samples.folder.resolve()),
+        samples_per_digit=samples.per_digit(), trained_per_digit=samples.per_digit(samples.train),
+        held_aside_per_digit=samples.per_digit(samples.held),
+        held_aside_acc_before=before.held_aside, held_aside_acc_after=after.held_aside,
+        mnist_test_images=len(tuning.mnist_test[1]), mnist_test_acc_before=before.mnist_test,
+        mnist_test_acc_after=after.mnist_test, replay=REPLAY, augment=asdict(LIGHT_AUGMENT))
 
 
-def describe(summary: dict) -> str:
+def save_new_weights(out: Path, base: WeightsInfo, base_path: Path, record: FinetuneRecord,
+                     model: torch.nn.Module) -> None:
+    """Write the fine-tuned weights with the base's lineage; never over a file that appeared
+    meanwhile."""
+    samples = DataSource("samples", images=sum(record.trained_per_digit))
+    metadata = WeightsMetadata(
+        transform_version=TRANSFORM_VERSION,  # the samples and MNIST it learnt from went through it
+        date=utc_now(), torch=str(torch.__version__),
+        learned_from=(*base.metadata.learned_from, samples),
+        validation_seed=base.metadata.validation_seed, finetune=record, base=base.metadata,
+        base_path=str(base_path.resolve()), reject_threshold=base.metadata.reject_threshold)
+    try:
+        save_weights(out, WeightsInfo(base.model, base.config, metadata), model.cpu(),
+                     replace=False)
+    except FileExistsError:
+        raise DigitnetError(f"{out} appeared while fine-tuning; nothing was written over "
+                            "it") from None
+    except OSError as e:
+        raise DigitnetError(f"cannot write {out} ({e.strerror or e})") from None
+
+
+def describe(result: FinetuneResult) -> str:
     """The before/after figures in one line, for a terminal or the app's window."""
-    return (
-        f"your held-aside samples {100 * summary['held_aside_acc_before']:.1f} % -> "
-        f"{100 * summary['held_aside_acc_after']:.1f} %, MNIST test {100 * summary['mnist_test_acc_before']:.2f} % -> "
-        f"{100 * summary['mnist_test_acc_after']:.2f} %"
-    )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", metavar="DIR",
-                        help="samples folder (default: $DIGITNET_SAMPLES or the per-user one)")
-    parser.add_argument("--weights", help="weights to start from (default: the best model in weights/)")
-    parser.add_argument("--out", help="new weights file (default: a new file in the per-user weights folder)")
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the samples to learn from")
-    parser.add_argument("--lr", type=float, default=LR, help="peak learning rate, annealed to zero")
-    parser.add_argument("--holdout", type=float, default=HOLDOUT, help="fraction of each digit's samples held aside")
-    parser.add_argument("--data-dir",
-                        help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
-    parser.add_argument("--mnist-limit", type=int, default=0, help="measure on the first N MNIST test images only")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    r = result.record
+    return (f"your held-aside samples {100 * r.held_aside_acc_before:.1f} % -> "
+            f"{100 * r.held_aside_acc_after:.1f} %, MNIST test "
+            f"{100 * r.mnist_test_acc_before:.2f} % -> {100 * r.mnist_test_acc_after:.2f} %")

@@ -9,30 +9,33 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.models import MODELS
+from digitnet import DigitnetError
+from digitnet.config import MODEL_NAMES
+from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.paths import weights_path
 from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
-from digitnet.weights import WeightsError, load_weights
+from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
 
 DEFAULT_MODEL = "improved"  # the best shipped model; the app and predict use it unless told
+
+
+class RecognizerError(DigitnetError):
+    pass
 
 
 @dataclass(frozen=True)
 class Prediction:
     digit: int | None  # None: the canvas was blank
     confidence: float
-    probs: tuple[float, ...]  # ten probabilities, all zero for a blank canvas
-
-    def as_dict(self) -> dict:
-        return {"digit": self.digit, "confidence": self.confidence, "probs": list(self.probs)}
+    probs: tuple[float, ...]  # NUM_CLASSES probabilities, all zero for a blank canvas
 
 
-BLANK = Prediction(None, 0.0, (0.0,) * 10)
+BLANK = Prediction(None, 0.0, (0.0,) * NUM_CLASSES)
 
 
 def default_weights() -> Path:
     """The best shipped weights file present: DEFAULT_MODEL's, else any other shipped one."""
-    for name in [DEFAULT_MODEL, *MODELS]:
+    for name in [DEFAULT_MODEL, *MODEL_NAMES]:
         if weights_path(name).is_file():
             return weights_path(name)
     return weights_path(DEFAULT_MODEL)
@@ -41,49 +44,64 @@ def default_weights() -> Path:
 class Recognizer:
     """A loaded model plus the canvas transform it was trained for."""
 
-    def __init__(self, model: torch.nn.Module, meta: dict, threads: int | None = 1):
+    def __init__(self, model: torch.nn.Module, info: WeightsInfo, path: Path | None = None,
+                 threads: int | None = 1):
         self.model = model.eval()
-        self.meta = meta
+        self.info = info
+        self.path = path  # the weights file, if the model came from one
         if threads:
             # one thread is fastest for one tiny image and leaves the other core to the UI
             torch.set_num_threads(threads)
         self._warm_up()
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, threads: int | None = 1) -> "Recognizer":
+    def load(cls, path: str | os.PathLike[str] | None = None,
+             threads: int | None = 1) -> Recognizer:
         path = Path(path) if path else default_weights()
-        model, meta = load_weights(path)
-        version = meta.get("metadata", {}).get("transform_version", TRANSFORM_VERSION)
+        model, info = load_weights(path)
+        version = info.metadata.transform_version
         if version > TRANSFORM_VERSION:
-            raise WeightsError(f"{path}: made for canvas transform v{version}, this digitnet has v{TRANSFORM_VERSION}")
-        return cls(model, {**meta, "path": str(path)}, threads)
+            raise WeightsError(f"{path}: made for canvas transform v{version}, "
+                               f"this digitnet has v{TRANSFORM_VERSION}")
+        return cls(model, info, path, threads)
 
     @property
     def name(self) -> str:
-        return self.meta["model"]
+        return self.info.model
+
+    @property
+    def metadata(self) -> WeightsMetadata:
+        return self.info.metadata
 
     def _warm_up(self) -> None:
-        """Run the first, slow forward passes now so the first real call is as fast as later ones."""
-        blank = np.zeros((1, 28, 28), np.float32)
+        """Run the first, slow forward passes now, so the first real call is as fast as later."""
+        blank = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
         for _ in range(3):
             self.probabilities(blank)
 
     @torch.inference_mode()
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """[N, 28, 28] float images in [0, 1] (MNIST convention) -> [N, 10] probabilities."""
+        """[N, 28, 28] finite float images in [0, 1] (MNIST convention) -> [N, 10] probabilities."""
         images = np.asarray(images, np.float32)
         if images.ndim == 2:
             images = images[None]
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise ValueError(f"expected [N, 28, 28] images, got shape {images.shape}")
+        if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise RecognizerError(f"expected [N, {IMAGE_SIZE}, {IMAGE_SIZE}] images, "
+                                  f"got shape {images.shape}")
+        if not np.isfinite(images).all():
+            raise RecognizerError("the images hold NaN or infinite pixels")
         logits = self.model(torch.from_numpy(images).unsqueeze(1))
-        return torch.softmax(logits.float(), dim=1).numpy()
+        probs = torch.softmax(logits.float(), dim=1).numpy()
+        if not np.isfinite(probs).all():  # loading refuses non-finite weights: a last guard
+            raise RecognizerError(f"{self.path or self.name}: the model's output is not finite "
+                                  "(damaged weights?)")
+        return probs
 
     def classify_images(self, images: np.ndarray) -> list[Prediction]:
         return [_prediction(p) for p in self.probabilities(images)]
 
     def classify_canvas(self, canvas: np.ndarray, invert: bool | None = None) -> Prediction:
-        """A whole drawing in any size or polarity, through the same transform as training-time tools."""
+        """A whole drawing in any size or polarity, through the transform training tools use."""
         image = to_mnist(canvas, invert=invert)
         if image is None:
             return BLANK

@@ -18,14 +18,16 @@ import re
 import secrets
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
+import cv2
 import numpy as np
 
 from digitnet import DigitnetError
+from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.drawing import DEFAULT_BRUSH, Stroke, render_strokes
 from digitnet.paths import default_samples_dir
 from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
@@ -33,6 +35,12 @@ from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
 SAMPLE_FORMAT = "digitnet-sample"
 SAMPLE_FORMAT_VERSION = 1
 SAMPLE_NAME = re.compile(r"(?P<label>[0-9])_\d{8}T\d{12}Z_[0-9a-f]{8}\.npz")
+# what a real drawing can hold; beyond it a stored sample is damaged or forged (and redrawing it
+# could take all memory): canvas sides in pixels, brush as a fraction of the canvas, points in
+# canvas units (a stroke may leave the canvas a little)
+CANVAS_SIDES = (8, 8192)
+BRUSH_LIMITS = (0.001, 0.5)
+POINT_LIMITS = (-1.0, 2.0)
 
 
 class SampleError(DigitnetError):
@@ -42,7 +50,7 @@ class SampleError(DigitnetError):
 @dataclass(frozen=True)
 class Sample:
     label: int
-    image: np.ndarray  # [28, 28] float32 in [0, 1], as preprocess.to_mnist made it
+    image: np.ndarray  # [IMAGE_SIZE, IMAGE_SIZE] float32 in [0, 1], as preprocess.to_mnist made it
     strokes: list[Stroke]  # canvas units, as in digitnet.drawing
     canvas_size: tuple[int, int]  # (width, height) in pixels when drawn
     brush: float
@@ -55,10 +63,17 @@ class Sample:
         return render_strokes(self.strokes, self.canvas_size, self.brush)
 
     def current_image(self) -> np.ndarray:
-        """The 28x28 image as this version's canvas transform makes it: redrawn if another version made it."""
+        """The network's input image as this version's canvas transform makes it: redrawn if
+        another version made it. SampleError if the drawing cannot be redrawn."""
         if self.transform_version == TRANSFORM_VERSION:
             return self.image
-        return to_mnist(self.render(), invert=False)
+        try:
+            image = to_mnist(self.render(), invert=False)
+        except (DigitnetError, ValueError, MemoryError, cv2.error) as e:
+            raise SampleError(f"cannot be redrawn ({type(e).__name__}: {str(e)[:100]})") from None
+        if image is None:
+            raise SampleError("its strokes draw nothing")
+        return image
 
 
 class SampleStore:
@@ -79,16 +94,17 @@ class SampleStore:
         """Store one drawing under a new file name; returns its path."""
         record = _validated_record(strokes, image28, label, canvas_size, brush)
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **record)
+        np.savez_compressed(buffer, allow_pickle=False, **record)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             return _write_new_sample(self.folder, int(label), buffer.getvalue())
         except OSError as e:
-            raise SampleError(f"cannot save the sample in {self.folder}: {e.strerror or e}") from None
+            raise SampleError(f"cannot save the sample in {self.folder}: "
+                              f"{e.strerror or e}") from None
 
     def counts(self) -> list[int]:
-        """Samples per digit, from one directory listing (no file is opened): cheap enough for a UI."""
-        counts = [0] * 10
+        """Samples per digit, from one directory listing (no file is opened): cheap for a UI."""
+        counts = [0] * NUM_CLASSES
         try:
             with os.scandir(self.folder) as entries:
                 for entry in entries:
@@ -103,7 +119,8 @@ class SampleStore:
         """Every valid sample, in name order, and one warning for each file that was skipped."""
         if not self.folder.is_dir():
             return [], []
-        samples, warnings = [], []
+        samples: list[Sample] = []
+        warnings: list[str] = []
         for path in sorted(self.folder.iterdir()):
             if path.name.startswith("."):
                 continue  # unfinished writes and the OS's own files
@@ -117,8 +134,9 @@ class SampleStore:
         return samples, warnings
 
 
-def _validated_record(strokes, image28, label, canvas_size, brush) -> dict[str, np.ndarray]:
-    if not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+def _validated_record(strokes: Sequence[Stroke], image28: np.ndarray | None, label: int,
+                      canvas_size: tuple[int, int], brush: float) -> dict[str, np.ndarray]:
+    if not isinstance(label, (int, np.integer)) or not 0 <= label < NUM_CLASSES:
         raise SampleError(f"label must be a digit 0-9, got {label!r}")
     if image28 is None:
         raise SampleError("nothing is drawn")
@@ -135,13 +153,13 @@ def _validated_record(strokes, image28, label, canvas_size, brush) -> dict[str, 
         "canvas_size": np.array(canvas_size, np.int64).reshape(2),
         "brush": np.array(float(brush)),
         "transform_version": np.array(TRANSFORM_VERSION),
-        "created": np.array(datetime.now(timezone.utc).isoformat(timespec="microseconds")),
+        "created": np.array(datetime.now(UTC).isoformat(timespec="microseconds")),
     }
     _check_record(record)
     return record
 
 
-def _check_record(record) -> None:
+def _check_record(record: dict[str, np.ndarray]) -> None:
     """Raise SampleError unless `record` is a sample this version can use."""
     if str(record["format"]) != SAMPLE_FORMAT:
         raise SampleError("not a digitnet sample")
@@ -150,16 +168,25 @@ def _check_record(record) -> None:
     label, image = int(record["label"]), record["image"]
     points, lengths = record["stroke_points"], record["stroke_lengths"]
     width, height = record["canvas_size"]
-    if not 0 <= label <= 9:
+    if not 0 <= label < NUM_CLASSES:
         raise SampleError(f"label {label} is not a digit")
-    if image.shape != (28, 28) or not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
-        raise SampleError("image is not 28x28 values in [0, 1]")
+    if (image.shape != (IMAGE_SIZE, IMAGE_SIZE) or not np.isfinite(image).all()
+            or image.min() < 0 or image.max() > 1):
+        raise SampleError(f"image is not {IMAGE_SIZE}x{IMAGE_SIZE} values in [0, 1]")
     if points.ndim != 2 or points.shape[1] != 2 or not np.isfinite(points).all():
         raise SampleError("stroke points are not finite (x, y) pairs")
-    if lengths.ndim != 1 or len(lengths) == 0 or (lengths < 1).any() or lengths.sum() != len(points):
+    if points.size and (points.min() < POINT_LIMITS[0] or points.max() > POINT_LIMITS[1]):
+        raise SampleError(f"stroke points lie outside {POINT_LIMITS} (canvas units)")
+    if (lengths.ndim != 1 or len(lengths) == 0 or (lengths < 1).any()
+            or lengths.sum() != len(points)):
         raise SampleError("stroke lengths do not match the stroke points")
-    if width < 1 or height < 1 or not np.isfinite(record["brush"]) or record["brush"] <= 0:
-        raise SampleError("canvas size or brush is not positive")
+    low, high = CANVAS_SIDES
+    if not (low <= width <= high and low <= height <= high):
+        raise SampleError(f"canvas size {width}x{height} is outside {low}-{high} pixels")
+    brush = record["brush"]
+    if not (np.isfinite(brush) and BRUSH_LIMITS[0] <= brush <= BRUSH_LIMITS[1]):
+        raise SampleError(f"brush {float(brush):g} is outside {BRUSH_LIMITS[0]}-{BRUSH_LIMITS[1]} "
+                          "of the canvas")
 
 
 def _read_sample(path: Path) -> Sample:
@@ -178,7 +205,7 @@ def _read_sample(path: Path) -> Sample:
     except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as e:
         raise SampleError(f"damaged ({type(e).__name__}: {str(e)[:100]})") from None
     label = int(record["label"])
-    if SAMPLE_NAME.fullmatch(path.name)["label"] != str(label):
+    if not path.name.startswith(str(label)):  # load_all reads only names that match SAMPLE_NAME
         raise SampleError(f"its name says digit {path.name[0]} but it holds a {label}")
     ends = np.cumsum(record["stroke_lengths"])[:-1]
     width, height = (int(v) for v in record["canvas_size"])
@@ -195,7 +222,8 @@ def _read_sample(path: Path) -> Sample:
 
 
 def _write_new_sample(folder: Path, label: int, data: bytes) -> Path:
-    """Write `data` atomically under a new SAMPLE_NAME: label, UTC time, random suffix; never over a file."""
+    """Write `data` atomically under a new SAMPLE_NAME (label, UTC time, random suffix); never
+    over a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{label}_", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -203,7 +231,7 @@ def _write_new_sample(folder: Path, label: int, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         while True:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             path = folder / f"{label}_{stamp}_{secrets.token_hex(4)}.npz"
             try:
                 os.link(tmp, path)  # atomic, and fails rather than replace an existing file

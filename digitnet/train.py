@@ -1,52 +1,69 @@
-"""Train a registered CNN on MNIST: one plain loop, everything a flag.
+"""Train a registered CNN on MNIST: build, fit, export, each a step of one plain loop.
 
 Validation is a fixed slice of the training set held out by seed; the best epoch on it is
-exported. The test set is only evaluated once, on that exported model, for the record.
-A full checkpoint is written atomically after every epoch, so `--resume` continues a
-killed run and reproduces the uninterrupted one exactly.
+exported (or the last, with --select last). The test set is evaluated once, on the exported
+model, for the record (--no-test skips it). A full checkpoint is written atomically after
+every epoch, so `--resume` continues a killed run and reproduces the uninterrupted one
+exactly; a run folder that holds a run is never trained into again without --resume.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
+import shutil
 import sys
+import tempfile
 import time
-from dataclasses import asdict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
 
 from digitnet import DigitnetError
-from digitnet.atomic import atomic_write
+from digitnet.atomic import atomic_write_bytes
 from digitnet.augment import Augment, add_continental_marks, skeletons_2x
-from digitnet.data import MNIST_FILES, load_mnist
-from digitnet.models import MODELS, create_model
+from digitnet.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    RunProgress,
+    load_checkpoint,
+    save_checkpoint,
+)
+from digitnet.config import MODEL_NAMES, TrainConfig
+from digitnet.data import MNIST_FILES, load_mnist, validation_split
+from digitnet.models import create_model
+from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.weights import full_history, load_weights, save_weights
+from digitnet.weights import (
+    DataSource,
+    EpochRecord,
+    WeightsInfo,
+    WeightsMetadata,
+    first_line,
+    load_weights,
+    save_weights,
+    utc_now,
+)
 
-VALIDATION_SIZE = 5000
+AfterEpoch = Callable[[nn.Module, EpochRecord], None]
+Check = Callable[[], None]  # raises to stop
 
 
 def pick_device(name: str) -> torch.device:
+    mps = getattr(torch.backends, "mps", None)
+    available = {"cuda": torch.cuda.is_available(), "mps": bool(mps and mps.is_available())}
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DigitnetError("--device cuda: no CUDA device is available")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise DigitnetError("--device mps: no Apple MPS device is available")
+        return torch.device(next((kind for kind, ok in available.items() if ok), "cpu"))
+    if name in available and not available[name]:
+        raise DigitnetError(f"--device {name}: no such device is available here")
     return torch.device(name)
 
 
@@ -55,91 +72,330 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).float().div_(255).unsqueeze(1)
 
 
-def split_train_val(images: np.ndarray, labels: np.ndarray, val_size: int, seed: int):
-    order = np.random.default_rng(seed).permutation(len(images))
-    val, train = order[:val_size], order[val_size:]
-    return (images[train], labels[train]), (images[val], labels[val])
-
-
 @torch.inference_mode()
-def predict_logits(model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 1000) -> torch.Tensor:
+def predict_logits(model: nn.Module, images: torch.Tensor, device: torch.device,
+                   batch_size: int = 1000, check: Check | None = None) -> torch.Tensor:
+    """Logits in eval mode, a batch at a time; `check()` before each batch (it may raise)."""
     model.eval()
-    return torch.cat([model(images[i : i + batch_size].to(device)).float().cpu() for i in range(0, len(images), batch_size)])
+    logits = []
+    for i in range(0, len(images), batch_size):
+        if check:
+            check()
+        logits.append(model(images[i : i + batch_size].to(device)).float().cpu())
+    return torch.cat(logits)
 
 
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device) -> float:
-    return (predict_logits(model, images, device).argmax(1) == labels).float().mean().item()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device,
+             check: Check | None = None) -> float:
+    predictions = predict_logits(model, images, device, check=check).argmax(1)
+    return (predictions == labels).float().mean().item()
 
 
-class Progress:
-    """A one-line progress bar on stderr: batches done, loss, accuracy, images/s."""
-
-    def __init__(self, total: int, label: str, stream=sys.stderr):
-        """stream=None draws nothing (a caller that reports per epoch itself)."""
-        self.total, self.label, self.stream = total, label, stream
-        self.start = time.perf_counter()
-        self.last_draw = 0.0
-
-    def update(self, done: int, seen: int, loss: float, acc: float, final: bool = False) -> None:
-        now = time.perf_counter()
-        if self.stream is None or not self.stream.isatty() or (not final and now - self.last_draw < 0.5):
-            return  # logs get the per-epoch summary line only
-        self.last_draw = now
-        width = 24
-        filled = int(width * done / self.total)
-        rate = seen / max(now - self.start, 1e-9)
-        self.stream.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-            f"loss {loss:.4f} acc {acc:.4f} {rate:,.0f} img/s"
-        )
-        if final:
-            self.stream.write("\n")
-        self.stream.flush()
+@dataclass(frozen=True)
+class EpochStats:
+    loss: float
+    accuracy: float
+    images_per_s: float
 
 
-def train_one_epoch(model, optimizer, scheduler, images, labels, augment, generator, batch_size, device, label,
-                    ema: AveragedModel | None = None, skeletons: torch.Tensor | None = None, progress_stream=sys.stderr):
-    model.train()
-    order = torch.randperm(len(images), generator=generator)
-    n_batches = math.ceil(len(images) / batch_size)
-    progress = Progress(n_batches, label, progress_stream)
-    total_loss, correct, seen = 0.0, 0, 0
-    for i in range(n_batches):
-        idx = order[i * batch_size : (i + 1) * batch_size]
-        x = (augment(images[idx], generator) if skeletons is None
-             else augment(images[idx], generator, skeletons[idx])).to(device)
-        y = labels[idx].to(device)
-        logits = model(x)
+@dataclass
+class Trainer:
+    """A model with what one training step updates: optimizer, schedule, optional weight EMA.
+
+    `generator` drives the shuffling and the augmentation, so a run is reproducible from it.
+    """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    generator: torch.Generator
+    device: torch.device
+    augment: Augment | None = None
+    ema: AveragedModel | None = None
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """What is validated and exported: the EMA of the weights if there is one."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def step(self, images: torch.Tensor, labels: torch.Tensor,
+             skeletons: torch.Tensor | None) -> tuple[float, int]:
+        """One optimizer step on one batch; (its loss, how many it got right)."""
+        x = self.augment(images, self.generator, skeletons) if self.augment else images
+        x, y = x.to(self.device), labels.to(self.device)
+        logits = self.model(x)
         loss = F.cross_entropy(logits, y)
-        optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
-        scheduler.step()
-        if ema is not None:
-            ema.update_parameters(model)
-        total_loss += loss.item() * len(idx)
-        correct += (logits.argmax(1) == y).sum().item()
-        seen += len(idx)
-        progress.update(i + 1, seen, total_loss / seen, correct / seen, final=i + 1 == n_batches)
-    return total_loss / seen, correct / seen, seen / (time.perf_counter() - progress.start)
+        self.optimizer.step()
+        self.scheduler.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
+        return loss.item(), int((logits.argmax(1) == y).sum().item())
+
+    def epoch(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, *,
+              skeletons: torch.Tensor | None = None, label: str = "", progress: bool = True,
+              check: Check | None = None) -> EpochStats:
+        """One shuffled pass; a tqdm bar on a terminal if `progress`; `check()` after each batch."""
+        self.model.train()
+        order = torch.randperm(len(images), generator=self.generator)
+        batches = [order[i : i + batch_size] for i in range(0, len(images), batch_size)]
+        total_loss, correct, start = 0.0, 0, time.perf_counter()
+        bar = tqdm(batches, desc=label, unit="batch", leave=False,
+                   disable=None if progress else True)  # None: on a terminal only
+        for n, idx in enumerate(bar, 1):
+            skeleton = None if skeletons is None else skeletons[idx]
+            loss, hits = self.step(images[idx], labels[idx], skeleton)
+            total_loss, correct = total_loss + loss * len(idx), correct + hits
+            seen = min(n * batch_size, len(images))
+            bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}",
+                            refresh=False)
+            if check:
+                check()
+        return EpochStats(total_loss / len(images), correct / len(images),
+                          len(images) / (time.perf_counter() - start))
 
 
-def run_config(args: argparse.Namespace) -> dict:
-    """The flags that define a run (plain values only: checkpoints load with weights_only=True)."""
-    flags = {k: v for k, v in vars(args).items() if k not in ("func", "resume")}
-    return {k: str(v) if isinstance(v, os.PathLike) else v for k, v in flags.items()}
+@dataclass
+class TrainData:
+    """MNIST's training images split by seed into what is trained on and what is held out."""
+
+    train_x: torch.Tensor  # float [N, 1, 28, 28]
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    skeletons: torch.Tensor | None  # for redrawing digits (--restroke)
+    sources: tuple[DataSource, ...]
 
 
-def _rng_state(generator: torch.Generator) -> dict:
-    return {"generator": generator.get_state(), "torch": torch.get_rng_state()}
+def load_data(config: TrainConfig) -> TrainData:
+    images, labels = load_mnist("train", config.data_dir)
+    if config.limit:
+        images, labels = images[: config.limit], labels[: config.limit]
+    train, val = validation_split(len(images), config.seed)
+    train_y = torch.from_numpy(labels[train])
+    skeletons = skeletons_2x(images[train]) if config.augment and config.restroke > 0 else None
+    if skeletons is not None and config.continental > 0:
+        skeletons = add_continental_marks(skeletons, train_y, config.continental, config.seed)
+    mnist = DataSource("mnist", dict(MNIST_FILES), images=len(train))
+    return TrainData(to_tensor(images[train]), train_y, to_tensor(images[val]),
+                     torch.from_numpy(labels[val]), skeletons, (mnist,))
 
 
-def _set_rng_state(generator: torch.Generator, state: dict) -> None:
-    generator.set_state(state["generator"])
-    torch.set_rng_state(state["torch"])
+class RunFolder:
+    """A run's folder: checkpoint, metrics log, exported weights; a run in it is never replaced."""
+
+    def __init__(self, config: TrainConfig):
+        self.path = Path(config.out)
+        self.checkpoint = self.path / "checkpoint.pt"
+        self.metrics = self.path / "metrics.jsonl"
+        self.weights = self.path / f"{config.model}.pt"
+
+    def prepare(self, resume: bool) -> None:
+        """Make the folder and check it can be written, before any training; refuse to train
+        into a run without --resume."""
+        if self.path.exists() and not self.path.is_dir():
+            raise DigitnetError(f"--out {self.path} is a file, not a run folder")
+        ours = [self.checkpoint, self.metrics, *(self.path / f"{name}.pt" for name in MODEL_NAMES)]
+        found = [p.name for p in ours if p.exists()]
+        if found and not resume:
+            raise DigitnetError(f"--out {self.path} holds a run already ({', '.join(found)}): pass "
+                                "--resume to continue it, or choose a new --out")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.path):
+                pass
+        except OSError as e:
+            raise DigitnetError(f"--out {self.path} cannot be written "
+                                f"({e.strerror or e})") from None
+
+    def check_space(self, model: nn.Module) -> None:
+        """A checkpoint holds about five copies of the weights (model, EMA, best, Adam's two)."""
+        need = 8 * sum(t.numel() * t.element_size() for t in model.state_dict().values())
+        free = shutil.disk_usage(self.path).free
+        if free < need:
+            raise DigitnetError(f"--out {self.path}: {free / 1e6:.1f} MB free, a run needs about "
+                                f"{need / 1e6:.0f} MB")
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        """The checkpoint, then the metrics log rewritten from it: the log never runs ahead."""
+        save_checkpoint(self.checkpoint, checkpoint)
+        lines = "".join(to_json_line(record) for record in checkpoint.progress.history)
+        atomic_write_bytes(self.metrics, lines.encode())
 
 
-def _tensorboard(run_dir: Path):
+def to_json_line(record: EpochRecord) -> str:
+    return json.dumps(to_plain(record)) + "\n"
+
+
+@dataclass
+class Run:
+    """A training run being built, fitted and exported."""
+
+    config: TrainConfig
+    folder: RunFolder
+    data: TrainData
+    trainer: Trainer
+    model_config: dict[str, Any]
+    base: WeightsMetadata | None  # the --init weights' metadata
+    init_state: dict[str, torch.Tensor] | None  # the --init weights, for --blend
+    progress: RunProgress
+    best_state: dict[str, torch.Tensor] | None = None
+
+
+def train(config: TrainConfig, resume: bool = False,
+          after_epoch: AfterEpoch | None = None) -> WeightsMetadata:
+    """Train as `config` says into its run folder; return the exported weights' metadata.
+
+    after_epoch(model, record) is called after each epoch's checkpoint (benchmarks measure there).
+    """
+    folder = RunFolder(config)
+    folder.prepare(resume)
+    checkpoint = load_checkpoint(folder.checkpoint) if resume else None
+    if checkpoint:
+        check_same_flags(checkpoint.config, config, folder.checkpoint)
+    torch.manual_seed(config.seed)
+    run = build(config, folder, load_data(config))
+    if checkpoint:
+        restore(run, checkpoint)
+    fit(run, after_epoch)
+    return export(run)
+
+
+def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
+    """The model (new, or from --init), its optimizer, one-cycle schedule and EMA."""
+    model, model_config, base = start_model(config)
+    folder.check_space(model)
+    init_state = {k: v.detach().clone() for k, v in model.state_dict().items()} if base else None
+    device = pick_device(config.device)
+    model.to(device)
+    total_steps = config.epochs * math.ceil(len(data.train_x) / config.batch_size)
+    if total_steps < 3:
+        raise DigitnetError(f"{total_steps} training steps are too few for the one-cycle schedule: "
+                            "use more --epochs or a smaller --batch-size")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
+                                  weight_decay=config.weight_decay)
+    warm_up = min(max(0.2, 2.5 / total_steps), 0.9)  # a fifth of the run, at least 1.5 steps
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
+                                                    total_steps=total_steps, pct_start=warm_up)
+    # an exponential moving average of the weights generalises a little better than the last step
+    ema = None
+    if config.ema:
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
+    augment = Augment(restroke_prob=config.restroke) if config.augment else None
+    trainer = Trainer(model, optimizer, scheduler, torch.Generator().manual_seed(config.seed),
+                      device, augment, ema)
+    return Run(config, folder, data, trainer, model_config, base, init_state, RunProgress())
+
+
+def start_model(config: TrainConfig) -> tuple[nn.Module, dict[str, Any], WeightsMetadata | None]:
+    """(model, its constructor config, the --init weights' metadata or None).
+
+    --init weights must hold --model and have been trained with this --seed: the seed picks the
+    validation images, which must stay unseen for the best-epoch choice to mean anything.
+    """
+    if not config.init:
+        model_config = {"dropout": config.dropout} if config.dropout is not None else {}
+        return create_model(config.model, **model_config), model_config, None
+    model, info = load_weights(config.init)
+    if info.model != config.model:
+        raise DigitnetError(f"--init {config.init} holds a {info.model} model, "
+                            f"not --model {config.model}")
+    seed = info.metadata.validation_seed
+    if seed is None:
+        print(f"warning: --init {config.init} does not say which validation images it was trained "
+              "without; validation accuracy may be optimistic", file=sys.stderr)
+    elif seed != config.seed:
+        raise DigitnetError(f"--init {config.init} was trained with seed {seed}: pass --seed "
+                            f"{seed}, so that its validation images stay held out")
+    return model, info.config, info.metadata
+
+
+def check_same_flags(saved: TrainConfig, config: TrainConfig, path: Path) -> None:
+    changed = saved.differences(config)
+    if changed:
+        raise CheckpointError(f"--resume: {path} was made with other flags: {'; '.join(changed)}. "
+                              "Use the same flags, or train into a new --out")
+
+
+def restore(run: Run, checkpoint: Checkpoint) -> None:
+    """Continue from `checkpoint` (made with the same flags): weights, optimizer, schedule, RNGs."""
+    path, trainer = run.folder.checkpoint, run.trainer
+    try:
+        trainer.model.load_state_dict(checkpoint.model)
+        if trainer.ema is not None:
+            trainer.ema.load_state_dict(checkpoint.ema or {})
+        trainer.optimizer.load_state_dict(checkpoint.optimizer)
+        trainer.scheduler.load_state_dict(checkpoint.scheduler)
+        trainer.generator.set_state(checkpoint.rng["generator"])
+        torch.set_rng_state(checkpoint.rng["torch"])
+        check_same_shapes(checkpoint.best_state, trainer.evaluated.state_dict())
+    except (RuntimeError, ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path}: does not fit this run "
+                              f"({type(e).__name__}: {first_line(e)})") from None
+    run.progress, run.best_state = checkpoint.progress, checkpoint.best_state
+    print(f"resumed {path} after epoch {run.progress.epoch}", file=sys.stderr)
+
+
+def check_same_shapes(state: dict[str, Any], reference: dict[str, torch.Tensor]) -> None:
+    """Raise ValueError unless `state` has a tensor of the same shape for each of `reference`'s."""
+    for key, tensor in reference.items():
+        if not isinstance(state.get(key), torch.Tensor) or state[key].shape != tensor.shape:
+            raise ValueError(f"the best weights lack {key} or have another shape")
+
+
+def fit(run: Run, after_epoch: AfterEpoch | None) -> None:
+    """The remaining epochs: train, validate, keep the best, checkpoint, log."""
+    writer = tensorboard_writer(run.folder.path)
+    try:
+        for epoch in range(run.progress.epoch + 1, run.config.epochs + 1):
+            record = fit_epoch(run, epoch)
+            run.folder.save(make_checkpoint(run))
+            log_epoch(record, writer)
+            if after_epoch:
+                after_epoch(run.trainer.evaluated, record)
+    finally:
+        if writer:
+            writer.close()
+
+
+def fit_epoch(run: Run, epoch: int) -> EpochRecord:
+    start, trainer, data, progress = time.perf_counter(), run.trainer, run.data, run.progress
+    stats = trainer.epoch(data.train_x, data.train_y, run.config.batch_size,
+                          skeletons=data.skeletons, label=f"epoch {epoch}/{run.config.epochs}")
+    val_acc = accuracy(trainer.evaluated, data.val_x, data.val_y, trainer.device)
+    progress.elapsed_s += time.perf_counter() - start
+    progress.epoch = epoch
+    if run.config.select == "last" or val_acc > progress.best_val_acc:
+        progress.best_val_acc, progress.best_epoch = val_acc, epoch
+        run.best_state = {k: v.detach().cpu().clone()
+                          for k, v in trainer.evaluated.state_dict().items()}
+    lr = float(trainer.scheduler.get_last_lr()[0])
+    record = EpochRecord(epoch, stats.loss, stats.accuracy, val_acc, lr, stats.images_per_s,
+                         progress.elapsed_s)
+    progress.history.append(record)
+    return record
+
+
+def make_checkpoint(run: Run) -> Checkpoint:
+    trainer = run.trainer
+    assert run.best_state is not None, "a checkpoint is made after an epoch"
+    rng = {"generator": trainer.generator.get_state(), "torch": torch.get_rng_state()}
+    return Checkpoint(run.config, run.progress, run.best_state, trainer.model.state_dict(),
+                      trainer.ema.state_dict() if trainer.ema else None,
+                      trainer.optimizer.state_dict(), trainer.scheduler.state_dict(), rng)
+
+
+def log_epoch(record: EpochRecord, writer: Any) -> None:
+    print(f"epoch {record.epoch}: loss {record.train_loss:.4f} train {record.train_acc:.4f} "
+          f"val {record.val_acc:.4f} ({record.images_per_s:,.0f} img/s)", file=sys.stderr)
+    if writer:
+        for key in ("train_loss", "train_acc", "val_acc", "lr"):
+            writer.add_scalar(key, getattr(record, key), record.epoch)
+
+
+def tensorboard_writer(run_dir: Path) -> Any:
+    """TensorBoard's writer when tensorboard is installed, else None."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
@@ -147,25 +403,36 @@ def _tensorboard(run_dir: Path):
     return SummaryWriter(str(run_dir / "tensorboard"))
 
 
-def start_from(args: argparse.Namespace) -> tuple[nn.Module, dict, dict]:
-    """--init: the model, config and a record of the weights file a run continues training from.
+def export(run: Run) -> WeightsMetadata:
+    """Write the best (or last) epoch's weights, blended with --init's if asked, and metadata."""
+    config, trainer, progress = run.config, run.trainer, run.progress
+    model = trainer.evaluated
+    assert run.best_state is not None, "export follows at least one epoch"
+    model.load_state_dict(run.best_state)
+    val_acc = progress.best_val_acc
+    if config.blend < 1 and run.init_state is not None:
+        blend_weights(model, run.init_state, config.blend)
+        val_acc = accuracy(model, run.data.val_x, run.data.val_y, trainer.device)
+    test_acc = mnist_test_accuracy(model, config, trainer.device) if config.test else None
+    metadata = WeightsMetadata(
+        transform_version=TRANSFORM_VERSION, date=utc_now(), torch=str(torch.__version__),
+        learned_from=run.data.sources, validation_seed=config.seed, val_acc=val_acc,
+        test_acc=test_acc, best_epoch=progress.best_epoch,
+        train_time_s=round(progress.elapsed_s, 1), history=tuple(progress.history),
+        training=config, augment=asdict(trainer.augment) if trainer.augment else None,
+        base=run.base, base_path=config.init)
+    info = WeightsInfo(config.model, run.model_config, metadata)
+    save_weights(run.folder.weights, info, model.cpu())
+    blended = f", {100 * config.blend:.0f} % blended with --init" if config.blend < 1 else ""
+    tested = f", test {test_acc:.4f}" if test_acc is not None else ""
+    print(f"exported epoch {progress.best_epoch}{blended}: val {val_acc:.4f}{tested} "
+          f"-> {run.folder.weights}", file=sys.stderr)
+    return metadata
 
-    The file must hold --model, and have been trained with this --seed: the seed picks the
-    validation images, which must stay unseen for the best-epoch choice to mean anything.
-    """
-    model, meta = load_weights(args.init)
-    base = meta["metadata"]
-    if meta["model"] != args.model:
-        raise DigitnetError(f"--init {args.init} holds a {meta['model']} model, not --model {args.model}")
-    if args.dropout is not None:
-        raise DigitnetError("--dropout cannot change the model of --init weights")
-    base_seed = base.get("train_args", {}).get("seed")
-    if base_seed != args.seed:
-        raise DigitnetError(f"--init {args.init} was trained with seed {base_seed}: pass --seed {base_seed}, "
-                            "so that its validation images stay held out")
-    record = {"path": str(args.init), "test_acc": base.get("test_acc"), "val_acc": base.get("val_acc"),
-              "train_args": base.get("train_args"), "date": base.get("date"), "history": full_history(base)[0]}
-    return model, meta["config"], record
+
+def mnist_test_accuracy(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
+    images, labels = load_mnist("test", config.data_dir)
+    return accuracy(model, to_tensor(images), torch.from_numpy(labels), device)
 
 
 def blend_weights(model: nn.Module, init_state: dict[str, torch.Tensor], share: float) -> None:
@@ -180,156 +447,3 @@ def blend_weights(model: nn.Module, init_state: dict[str, torch.Tensor], share: 
         start = init_state[key].to(tuned.device)
         blended[key] = torch.lerp(start, tuned, share) if tuned.is_floating_point() else tuned
     model.load_state_dict(blended)
-
-
-def run(args: argparse.Namespace, after_epoch: Callable[[nn.Module, dict], None] | None = None) -> dict:
-    """Train as `args` says; return the summary written beside the exported weights."""
-    if not 0 < args.blend <= 1 or (args.blend < 1 and not args.init):
-        raise DigitnetError("--blend takes a share in (0, 1], and below 1 needs --init weights to blend with")
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
-    run_dir = Path(args.out)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = run_dir / "checkpoint.pt"
-    metrics_path = run_dir / "metrics.jsonl"
-
-    images, labels = load_mnist("train", args.data_dir)
-    if args.limit:
-        images, labels = images[: args.limit], labels[: args.limit]
-    val_size = min(VALIDATION_SIZE, len(images) // 10)
-    (train_x_uint8, train_y), (val_x, val_y) = split_train_val(images, labels, val_size, args.seed)
-    train_x, val_x = to_tensor(train_x_uint8), to_tensor(val_x)
-    train_y, val_y = torch.from_numpy(train_y), torch.from_numpy(val_y)
-
-    if args.init:
-        model, config, init_record = start_from(args)
-        init_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    else:
-        config = {"dropout": args.dropout} if args.dropout is not None else {}
-        model, init_record, init_state = create_model(args.model, **config), None, None
-    model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    total_steps = args.epochs * math.ceil(len(train_x) / args.batch_size)
-    if total_steps < 3:
-        raise DigitnetError(f"{total_steps} training steps are too few for the one-cycle schedule: "
-                            "use more --epochs or a smaller --batch-size")
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(  # warm-up: a fifth of the run, at least 1.5 steps
-        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=min(max(0.2, 2.5 / total_steps), 0.9)
-    )
-    # an exponential moving average of the weights generalises a little better than the last step
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True) if args.ema else None
-    evaluated = ema.module if ema else model
-    generator = torch.Generator().manual_seed(args.seed)
-    augment = Augment(restroke_prob=args.restroke) if args.augment else (lambda x, g: x)
-    skeletons = skeletons_2x(train_x_uint8) if args.augment and args.restroke > 0 else None
-    if skeletons is not None and args.continental > 0:
-        skeletons = add_continental_marks(skeletons, train_y, args.continental, args.seed)
-    state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "best_state": None, "elapsed_s": 0.0, "history": []}
-
-    if args.resume:
-        if not checkpoint_path.exists():
-            raise DigitnetError(f"--resume: no checkpoint in {run_dir}")
-        ckpt = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-        if ckpt["args"]["model"] != args.model or ckpt["args"]["epochs"] != args.epochs:
-            raise DigitnetError(f"--resume: {checkpoint_path} was made with different --model/--epochs")
-        model.load_state_dict(ckpt["model"])
-        if ema:
-            ema.load_state_dict(ckpt["ema"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        _set_rng_state(generator, ckpt["rng"])
-        state = ckpt["state"]
-        print(f"resumed {checkpoint_path} after epoch {state['epoch']}", file=sys.stderr)
-    elif metrics_path.exists():
-        metrics_path.unlink()  # a fresh run starts a fresh log
-
-    writer = _tensorboard(run_dir)
-    for epoch in range(state["epoch"] + 1, args.epochs + 1):
-        start = time.perf_counter()
-        loss, train_acc, rate = train_one_epoch(
-            model, optimizer, scheduler, train_x, train_y, augment, generator, args.batch_size, device,
-            f"epoch {epoch}/{args.epochs}", ema, skeletons,
-        )
-        val_acc = accuracy(evaluated, val_x, val_y, device)
-        state["elapsed_s"] += time.perf_counter() - start
-        state["epoch"] = epoch
-        if args.select == "last" or val_acc > state["best_val_acc"]:
-            state.update(best_val_acc=val_acc, best_epoch=epoch,
-                         best_state={k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()})
-        record = {"epoch": epoch, "train_loss": loss, "train_acc": train_acc, "val_acc": val_acc,
-                  "lr": scheduler.get_last_lr()[0], "images_per_s": rate, "elapsed_s": state["elapsed_s"]}
-        print(f"epoch {epoch}: loss {loss:.4f} train {train_acc:.4f} val {val_acc:.4f} ({rate:,.0f} img/s)",
-              file=sys.stderr)
-        state["history"].append(record)
-        with open(metrics_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        if writer:
-            for key in ("train_loss", "train_acc", "val_acc", "lr"):
-                writer.add_scalar(key, record[key], epoch)
-        ckpt = {"args": run_config(args), "model": model.state_dict(), "ema": ema.state_dict() if ema else None,
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": _rng_state(generator), "state": state}
-        atomic_write(checkpoint_path, lambda tmp: torch.save(ckpt, tmp))
-        if after_epoch:
-            after_epoch(evaluated, record)
-    if writer:
-        writer.close()
-
-    evaluated.load_state_dict(state["best_state"])
-    if args.blend < 1:
-        blend_weights(evaluated, init_state, args.blend)
-        state["best_val_acc"] = accuracy(evaluated, val_x, val_y, device)
-    test_x, test_y = load_mnist("test", args.data_dir)
-    test_acc = accuracy(evaluated, to_tensor(test_x), torch.from_numpy(test_y), device)
-    summary = {
-        "model": args.model,
-        "best_epoch": state["best_epoch"],
-        "val_acc": state["best_val_acc"],
-        "test_acc": test_acc,
-        "train_time_s": round(state["elapsed_s"], 1),
-        "history": state["history"],  # per-epoch metrics, for the training-curve report
-        "init": init_record,
-        "train_args": run_config(args),
-        "augment": asdict(Augment(restroke_prob=args.restroke)) if args.augment else None,
-        "transform_version": TRANSFORM_VERSION,
-        "mnist_md5": dict(MNIST_FILES),
-        "torch": str(torch.__version__),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    weights_path = run_dir / f"{args.model}.pt"
-    save_weights(weights_path, args.model, config, evaluated.cpu(), summary)
-    blended = f", {100 * args.blend:.0f} % blended with --init" if args.blend < 1 else ""
-    print(f"exported epoch {state['best_epoch']}{blended}: val {state['best_val_acc']:.4f}, test {test_acc:.4f} "
-          f"-> {weights_path}", file=sys.stderr)
-    return summary
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=list(MODELS), default="simple")
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
-    parser.add_argument("--weight-decay", type=float, default=0.05, help="AdamW's decoupled weight decay")
-    parser.add_argument("--dropout", type=float, default=None, help="override the model's dropout")
-    parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
-                        help="evaluate and export an exponential moving average of the weights (e.g. 0.999); 0: off")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-augment", dest="augment", action="store_false", help="train on plain MNIST")
-    parser.add_argument("--restroke", type=float, default=0.5, metavar="P",
-                        help="share of digits redrawn from their skeleton with a round brush, like mouse drawings")
-    parser.add_argument("--continental", type=float, default=0.0, metavar="P",
-                        help="share of 1s and 7s redrawn with a flag on the 1 or a bar through the 7 "
-                             "(needs --restroke)")
-    parser.add_argument("--init", metavar="WEIGHTS",
-                        help="start from these weights (same --model and --seed) instead of from scratch")
-    parser.add_argument("--select", choices=["val", "last"], default="val",
-                        help="export the epoch with the best validation accuracy, or the last one (for fine-tunes "
-                             "that teach what the MNIST validation split cannot measure, such as --continental)")
-    parser.add_argument("--blend", type=float, default=1.0, metavar="SHARE",
-                        help="with --init: export SHARE of the fine-tuned weights plus the rest of the --init "
-                             "weights (WiSE-FT); 1: the fine-tuned weights alone")
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke tests)")
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)")
-    parser.add_argument("--out", default="runs/latest", help="run folder: checkpoint, metrics.jsonl, exported weights")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")

@@ -1,13 +1,21 @@
-"""Weights files: a state dict plus the metadata needed to rebuild and trust the model.
+"""Weights files: a state dict plus the typed metadata needed to rebuild and trust the model.
 
-A file is a plain dict (loadable with torch.load(weights_only=True)):
-    format, format_version, model, config, state_dict, metadata
+A file is a plain dict, so it loads with `torch.load(weights_only=True)` (no pickled code runs):
+    format, format_version, model, config (the model's constructor arguments), state_dict,
+    metadata (a WeightsMetadata as a plain dict).
+Version 1 files (written before the metadata was typed: the shipped weights of 2026-11 and the
+fine-tunes of that time) still load: `legacy_metadata` reads their two shapes into this one.
+Loading checks everything: the header, the model name and config, every field of the
+metadata, and every tensor (finite, variances not negative, no layer all zeros).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,68 +23,291 @@ import torch
 from torch import nn
 
 from digitnet import DigitnetError
+from digitnet.argtypes import non_negative_float, non_negative_int, positive_int
 from digitnet.atomic import atomic_write
-from digitnet.models import MODELS, create_model
+from digitnet.config import SEEDS, SHARE, FinetuneConfig, TrainConfig
+from digitnet.models import MODELS, check_config, create_model
+from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
 
 WEIGHTS_FORMAT = "digitnet-weights"
-WEIGHTS_FORMAT_VERSION = 1
+WEIGHTS_FORMAT_VERSION = 2  # 1: before typed metadata, still read
+LEGACY_TRANSFORM_VERSION = 1  # the only canvas transform version 1 files can have been made with
 
 
 class WeightsError(DigitnetError):
     pass
 
 
-def save_weights(path: str | os.PathLike, model_name: str, config: dict, model: nn.Module, metadata: dict) -> Path:
+@dataclass(frozen=True)
+class DataSource:
+    """Data a model learned from: a name, its files' checksums, and how many images it took."""
+
+    name: str
+    files: dict[str, str] = field(default_factory=dict)  # file name -> md5
+    images: int = checked(0, non_negative_int)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch of training: a line of RUN/metrics.jsonl and of a weights file's history."""
+
+    epoch: int = checked(dataclasses.MISSING, positive_int)
+    train_loss: float = checked(dataclasses.MISSING, non_negative_float)
+    train_acc: float = checked(dataclasses.MISSING, SHARE)
+    val_acc: float = checked(dataclasses.MISSING, SHARE)
+    lr: float = checked(0.0, non_negative_float)
+    images_per_s: float = checked(0.0, non_negative_float)
+    elapsed_s: float = checked(0.0, non_negative_float)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass(frozen=True)
+class FinetuneRecord:
+    """What fine-tuning on a person's samples did, and its figures before and after."""
+
+    config: FinetuneConfig
+    samples_dir: str
+    samples_per_digit: tuple[int, ...]
+    trained_per_digit: tuple[int, ...]
+    held_aside_per_digit: tuple[int, ...]
+    held_aside_acc_before: float = checked(dataclasses.MISSING, SHARE)
+    held_aside_acc_after: float = checked(dataclasses.MISSING, SHARE)
+    mnist_test_images: int = checked(dataclasses.MISSING, non_negative_int)
+    mnist_test_acc_before: float = checked(dataclasses.MISSING, SHARE)
+    mnist_test_acc_after: float = checked(dataclasses.MISSING, SHARE)
+    replay: int = checked(0, non_negative_int)  # MNIST digits mixed in per sample
+    augment: dict[str, float | tuple[float, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass(frozen=True)
+class WeightsMetadata:
+    """Where a model's weights came from and how good they are: one shape for train and finetune.
+
+    `base` is the metadata of the weights a run started from (train --init, finetune), so a
+    file carries its whole lineage. `reject_threshold` is for a model that can say "not a digit".
+    """
+
+    transform_version: int = checked(LEGACY_TRANSFORM_VERSION, positive_int)
+    date: str = ""
+    torch: str = ""
+    learned_from: tuple[DataSource, ...] = ()
+    # the seed that picked the held-out MNIST validation images
+    validation_seed: int | None = checked(None, SEEDS)
+    val_acc: float | None = checked(None, SHARE)
+    test_acc: float | None = checked(None, SHARE)
+    best_epoch: int | None = checked(None, positive_int)  # the exported epoch of `history`
+    train_time_s: float | None = checked(None, non_negative_float)
+    history: tuple[EpochRecord, ...] = ()  # this run's epochs; the base's are in `base`
+    training: TrainConfig | None = None
+    augment: dict[str, float | tuple[float, float]] | None = None
+    finetune: FinetuneRecord | None = None
+    base: WeightsMetadata | None = None
+    base_path: str | None = None
+    reject_threshold: float | None = checked(None, SHARE)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.best_epoch is not None and self.history and self.best_epoch > len(self.history):
+            raise RecordError(f"best_epoch {self.best_epoch} is beyond the {len(self.history)} "
+                              "epochs of history")
+
+    def trained(self) -> WeightsMetadata:
+        """The metadata of the last training run with epochs: this one, or a fine-tune's base."""
+        if not self.history and self.base is not None:
+            return self.base.trained()
+        return self
+
+    def full_history(self) -> tuple[tuple[EpochRecord, ...], int]:
+        """(every epoch of the runs that made these weights, oldest first; epochs before the last).
+
+        A run started with --init continues its base's history, renumbered, so that a fine-tune's
+        curves continue the ones it started from; fine-tuning on samples adds no epochs.
+        """
+        if self.base is None:
+            return self.history, 0
+        if not self.history:
+            return self.base.full_history()
+        earlier, _ = self.base.full_history()
+        own = tuple(dataclasses.replace(r, epoch=len(earlier) + r.epoch) for r in self.history)
+        return earlier + own, len(earlier)
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """Everything a weights file says besides its tensors."""
+
+    model: str
+    config: dict[str, Any]  # the model's constructor arguments (digitnet.models.check_config)
+    metadata: WeightsMetadata
+
+
+def save_weights(path: str | os.PathLike[str], info: WeightsInfo, model: nn.Module, *,
+                 replace: bool = True) -> Path:
+    """Write atomically; with replace=False an existing file is never replaced (FileExistsError)."""
     payload = {
         "format": WEIGHTS_FORMAT,
         "format_version": WEIGHTS_FORMAT_VERSION,
-        "model": model_name,
-        "config": dict(config),
+        "model": info.model,
+        "config": dict(info.config),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "metadata": dict(metadata),
+        "metadata": to_plain(info.metadata),
     }
-    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp), replace=replace)
 
 
-def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the model a weights file describes, in eval mode; (model, the file's dict minus state_dict)."""
+def load_weights(path: str | os.PathLike[str]) -> tuple[nn.Module, WeightsInfo]:
+    """Rebuild the model a weights file describes (eval mode, CPU), after checking it all."""
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"{path}: weights file not found")
+    payload = _read_payload(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for foreign or damaged files
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()  # torch colours some messages
-        first_line = text.splitlines()[0] if text else type(e).__name__
-        raise WeightsError(f"{path}: not a readable weights file ({first_line[:200]})") from None
-    if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
-        raise WeightsError(f"{path}: not a digitnet weights file (no '{WEIGHTS_FORMAT}' header)")
-    if payload.get("format_version") != WEIGHTS_FORMAT_VERSION:
-        raise WeightsError(f"{path}: weights format version {payload.get('format_version')} is not supported")
-    name, config, state = payload.get("model"), payload.get("config"), payload.get("state_dict")
-    if name not in MODELS:
-        raise WeightsError(f"{path}: unknown model {name!r} (known: {', '.join(MODELS)})")
-    if not isinstance(config, dict) or not isinstance(state, dict):
-        raise WeightsError(f"{path}: config or state_dict missing")
-    try:
-        model = create_model(name, **config)
-    except TypeError as e:
-        raise WeightsError(f"{path}: config does not fit model {name!r} ({e})") from None
+        info = read_info(payload)
+    except (RecordError, ValueError) as e:
+        raise WeightsError(f"{path}: {e}") from None
+    state = payload.get("state_dict")
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path}: state_dict is missing")
+    check_tensors(state, path)
+    model = create_model(info.model, **info.config)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
         detail = str(e).strip().splitlines()[0]
-        raise WeightsError(f"{path}: weights do not match the {name!r} architecture ({detail[:200]})") from None
-    meta = {k: v for k, v in payload.items() if k != "state_dict"}
-    return model.to(device).eval(), meta
+        raise WeightsError(f"{path}: weights do not match the {info.model!r} architecture "
+                           f"({detail[:200]})") from None
+    return model.eval(), info
 
 
-def full_history(metadata: dict) -> tuple[list[dict], int]:
-    """(per-epoch records of every run that made these weights, epochs before the last run).
+def _read_payload(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        problem = "not a file" if path.exists() else "weights file not found"
+        raise WeightsError(f"{path}: {problem}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for foreign, damaged or unreadable files
+        raise WeightsError(f"{path}: not a readable weights file ({first_line(e)})") from None
+    if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
+        raise WeightsError(f"{path}: not a digitnet weights file (no '{WEIGHTS_FORMAT}' header)")
+    return payload
 
-    A run started with --init carries its start's history; its own epochs follow, renumbered, so
-    that a fine-tune's curves continue the ones it started from.
-    """
-    earlier = (metadata.get("init") or {}).get("history") or []
-    own = [{**record, "epoch": len(earlier) + record["epoch"]} for record in metadata.get("history") or []]
-    return earlier + own, len(earlier)
+
+def read_info(payload: dict[str, Any]) -> WeightsInfo:
+    """A weights file's dict without its tensors, checked: RecordError or ValueError name the
+    bad field."""
+    version = payload.get("format_version")
+    if version not in (1, WEIGHTS_FORMAT_VERSION):
+        raise RecordError(f"weights format version {version!r} is not supported "
+                          f"(this digitnet reads 1 and {WEIGHTS_FORMAT_VERSION})")
+    name, config = payload.get("model"), payload.get("config")
+    if not isinstance(name, str) or name not in MODELS:
+        raise RecordError(f"unknown model {name!r} (known: {', '.join(MODELS)})")
+    if not isinstance(config, dict):
+        raise RecordError(f"config must be a dict, got {config!r}")
+    check_config(name, config)
+    metadata = payload.get("metadata")
+    if version == 1:
+        metadata = legacy_metadata(metadata)
+    return WeightsInfo(name, config, from_plain(WeightsMetadata, metadata, "metadata"))
+
+
+def check_tensors(state: dict[Any, Any], path: Path) -> None:
+    """Refuse what would give NaN or meaningless answers: non-finite values, negative
+    BatchNorm variances, or a layer whose weights are all zero (then every image gets the
+    same answer)."""
+    for key, tensor in state.items():
+        if not isinstance(key, str) or not isinstance(tensor, torch.Tensor):
+            raise WeightsError(f"{path}: state_dict entry {key!r} is not a named tensor")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise WeightsError(f"{path}: {key} holds NaN or infinite values (damaged weights)")
+        if key.endswith("running_var") and bool((tensor < 0).any()):
+            raise WeightsError(f"{path}: {key} holds a negative variance (damaged weights)")
+        if key.endswith(".weight") and tensor.numel() and not bool(tensor.any()):
+            raise WeightsError(f"{path}: {key} is all zeros: the model would answer the same for "
+                               "every image (wiped or never-trained weights)")
+
+
+def utc_now() -> str:
+    """The time to date metadata with: UTC, ISO 8601, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's first line without terminal colours, at most 200 characters."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()  # torch colours some messages
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
+
+
+# --- version 1 files ------------------------------------------------------------------------
+
+# The flags that did not exist yet when a version 1 file's run was made did what these values do.
+LEGACY_TRAIN_DEFAULTS = {"ema": 0.0, "restroke": 0.0, "continental": 0.0, "select": "val",
+                         "blend": 1.0}
+
+
+def legacy_metadata(meta: object) -> dict[str, Any]:
+    """A version 1 file's metadata (train's or finetune's shape) as a plain WeightsMetadata dict."""
+    if not isinstance(meta, dict):
+        raise RecordError(f"metadata must be a dict, got {meta!r:.60}")
+    if "finetune" in meta:
+        return _legacy_finetune(meta)
+    train_args = _dict(meta.get("train_args"), "metadata.train_args")
+    init = _dict(meta.get("init"), "metadata.init")
+    return {
+        **{k: meta[k] for k in ("transform_version", "date", "torch", "val_acc", "test_acc",
+                                "best_epoch", "train_time_s", "history", "augment") if k in meta},
+        "learned_from": [{"name": "mnist", "files": meta["mnist_md5"]}] if "mnist_md5" in meta
+        else [],
+        "validation_seed": train_args.get("seed"),
+        "training": _legacy_training(train_args) if train_args else None,
+        "base": _legacy_init(init) if init else None,
+        "base_path": init.get("path"),
+    }
+
+
+def _legacy_training(train_args: dict[str, Any]) -> dict[str, Any]:
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    given = {k: v for k, v in train_args.items() if k in fields and not (k == "out" and v is None)}
+    return {**LEGACY_TRAIN_DEFAULTS, **given}
+
+
+def _legacy_init(init: dict[str, Any]) -> dict[str, Any]:
+    """train --init recorded its start as {path, test_acc, val_acc, train_args, date, history}."""
+    train_args = _dict(init.get("train_args"), "metadata.init.train_args")
+    return {
+        **{k: init[k] for k in ("test_acc", "val_acc", "date", "history") if k in init},
+        "validation_seed": train_args.get("seed"),
+        "training": _legacy_training(train_args) if train_args else None,
+    }
+
+
+def _legacy_finetune(meta: dict[str, Any]) -> dict[str, Any]:
+    """finetune wrote {transform_version, date, finetune: its record, base: the base's metadata}."""
+    record = _dict(meta["finetune"], "metadata.finetune")
+    base = legacy_metadata(meta["base"]) if meta.get("base") is not None else None
+    kept = ("epochs", "lr", "holdout", "seed")
+    config: dict[str, Any] = {k: record[k] for k in kept if k in record}
+    config.update(samples=record.get("samples_dir"), weights=record.get("base_weights"))
+    return {
+        **{k: meta[k] for k in ("transform_version", "date") if k in meta},
+        "torch": record.get("torch", ""),
+        "learned_from": base["learned_from"] if base else [],
+        "validation_seed": base["validation_seed"] if base else None,
+        "finetune": {**record, "config": config},
+        "base": base,
+        "base_path": record.get("base_weights"),
+    }
+
+
+def _dict(value: object, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f"{name} must be a dict, got {value!r:.60}")
+    return value

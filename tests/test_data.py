@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from digitnet import data
-from digitnet.data import DataError, load_mnist, read_idx, write_idx
+from digitnet.data import (
+    VALIDATION_SIZE,
+    DataError,
+    load_mnist,
+    read_idx,
+    validation_split,
+    write_idx,
+)
 
 
 @pytest.mark.parametrize("name", ["a.idx", "a.idx.gz"])
@@ -75,15 +82,51 @@ def test_wrong_checksum_names_the_file(tmp_path, mnist_dir):
     assert str(tampered) in str(info.value)
 
 
-def test_raw_idx_files_with_wrong_count_are_rejected(tmp_path, mnist_dir):
+def test_raw_official_files_load_and_altered_ones_are_refused(tmp_path, mnist_dir):
+    """Gunzipped MNIST is verified by checksum too: a shuffled label file once trained at 9 %."""
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (tmp_path / name).write_bytes(gzip.decompress((mnist_dir / f"{name}.gz").read_bytes()))
+    images, labels = load_mnist("test", tmp_path, download=False)
+    expected_images, expected_labels = load_mnist("test", mnist_dir)
+    assert np.array_equal(images, expected_images) and np.array_equal(labels, expected_labels)
+
+    altered = labels.astype(np.uint8)
+    altered[0] = 12  # a label out of 0-9
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", altered)
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte: checksum mismatch"):
+        load_mnist("test", tmp_path, download=False)
     write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8))
-    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(5, np.uint8))
-    with pytest.raises(DataError, match="expected 10000"):
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte: checksum mismatch"):
         load_mnist("test", tmp_path, download=False)
 
 
+def test_a_folder_or_an_unreadable_file_is_a_clear_error(tmp_path, mnist_dir):
+    (tmp_path / "t10k-images-idx3-ubyte.gz").mkdir()
+    with pytest.raises(DataError, match="is a folder, not a data file"):
+        load_mnist("test", tmp_path, download=False)
+    with pytest.raises(DataError, match="is a folder, not a data file"):
+        read_idx(tmp_path / "t10k-images-idx3-ubyte.gz")
+    (tmp_path / "t10k-images-idx3-ubyte.gz").rmdir()
+    (tmp_path / "t10k-images-idx3-ubyte.gz").symlink_to(tmp_path / "gone")
+    with pytest.raises(DataError, match="cannot read"):
+        load_mnist("test", tmp_path, download=False)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DataError, match="not a folder"):
+        load_mnist("test", tmp_path / "file", download=False)
+
+
+def test_the_validation_split_is_fixed_by_seed_and_disjoint():
+    train, val = validation_split(60_000, seed=1)
+    assert len(val) == VALIDATION_SIZE and len(train) == 55_000
+    assert len(np.intersect1d(train, val)) == 0 and len(np.union1d(train, val)) == 60_000
+    again, other = validation_split(60_000, seed=1)[1], validation_split(60_000, seed=2)[1]
+    assert np.array_equal(val, again) and not np.array_equal(val, other)
+    assert len(validation_split(600, seed=0)[1]) == 60  # a tenth of a small run
+
+
 def test_missing_files_offline_name_folder_and_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens on port 9
+    # nothing listens on port 9
+    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))
     with pytest.raises(DataError) as info:
         load_mnist("train", tmp_path)
     message = str(info.value)
@@ -121,7 +164,8 @@ def test_download_verifies_and_writes_files(tmp_path, monkeypatch, mnist_dir):
         bad_server.shutdown()
         good_server.shutdown()
     assert images.shape == (10_000, 28, 28)
-    assert sorted(p.name for p in target.iterdir()) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert sorted(p.name for p in target.iterdir()) == ["t10k-images-idx3-ubyte.gz",
+                                                        "t10k-labels-idx1-ubyte.gz"]
 
 
 def test_unknown_split():

@@ -1,3 +1,9 @@
+"""Evaluation: the metrics counted by hand, the command's output and reports, the training
+history it finds (fine-tunes included), and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import gzip
 import json
 from pathlib import Path
 
@@ -6,6 +12,7 @@ import numpy as np
 import pytest
 
 from digitnet.cli import main
+from digitnet.config import TrainConfig
 from digitnet.evaluate import (
     confusion_matrix,
     expected_calibration_error,
@@ -16,14 +23,15 @@ from digitnet.evaluate import (
     training_history,
 )
 from digitnet.models import create_model
-from digitnet.weights import save_weights
+from digitnet.plain import to_plain
+from digitnet.weights import EpochRecord, WeightsInfo, WeightsMetadata, load_weights, save_weights
 
-REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliability", "training_curves"]
-HISTORY = [
-    {"epoch": e, "train_loss": 1 / e, "train_acc": 0.8 + e / 100, "val_acc": 0.9 + e / 100, "lr": 1e-3,
-     "images_per_s": 1000.0, "elapsed_s": 10.0 * e}
-    for e in (1, 2, 3)
-]
+REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliability",
+           "training_curves"]
+HISTORY = tuple(EpochRecord(e, 1 / e, 0.8 + e / 100, 0.9 + e / 100, 1e-3, 1000.0, 10.0 * e)
+                for e in (1, 2, 3))
+# written by the finetune of 2026-11, before metadata was typed
+OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"
 
 # three classes, counted by hand: rows true, columns predicted
 LABELS = np.array([0, 0, 1, 1, 2, 2, 2])
@@ -73,23 +81,39 @@ def test_misclassified_lists_the_most_confident_mistakes_first():
     assert misclassified(np.array([0, 0, 0, 1]), probs).tolist() == [2, 1, 3]
 
 
-def test_a_fine_tunes_curves_continue_the_run_it_started_from():
-    tuned = {"init": {"history": HISTORY}, "history": HISTORY[:2], "best_epoch": 2, "val_acc": 0.925,
-             "train_args": {"blend": 0.6}}
+def test_a_runs_curves_continue_the_run_it_started_from():
+    base = WeightsMetadata(history=HISTORY, best_epoch=3, val_acc=0.93)
+    tuned = WeightsMetadata(history=HISTORY[:2], best_epoch=2, val_acc=0.925, base=base,
+                            training=TrainConfig(init="base.pt", blend=0.6))
     history = training_history(tuned, None)
-    assert [r["epoch"] for r in history.records] == [1, 2, 3, 4, 5]
-    assert [r["val_acc"] for r in history.records] == [r["val_acc"] for r in HISTORY + HISTORY[:2]]
+    assert [r.epoch for r in history.records] == [1, 2, 3, 4, 5]
+    assert [r.val_acc for r in history.records] == [r.val_acc for r in HISTORY + HISTORY[:2]]
     assert history.source == "the weights file" and history.fine_tune_from == 3
-    assert history.exported == (5, 0.925, "exported: epoch 5 blended 60 % with the weights it started from, "
-                                          "validation accuracy 92.50 %")
-    plain = training_history({"history": HISTORY, "best_epoch": 2, "val_acc": 0.92}, None)
-    assert plain.fine_tune_from == 0 and plain.exported == (2, 0.92, "exported: epoch 2, validation accuracy 92.00 %")
+    assert history.exported == (5, 0.925, "exported: epoch 5 blended 60 % with the weights it "
+                                          "started from, validation accuracy 92.50 %")
+    plain = training_history(base, None)
+    assert plain.fine_tune_from == 0
+    assert plain.exported == (3, 0.93, "exported: epoch 3, validation accuracy 93.00 %")
+
+
+def test_a_fine_tune_on_samples_shows_the_curves_of_its_base():
+    """It used to skip them: its metadata had no history of its own."""
+    metadata = load_weights(OLD_FINETUNED)[1].metadata
+    history = training_history(metadata, None)
+    assert len(history.records) == 15 and history.source == "the weights file"
+    assert history.exported is not None and history.exported[0] == 12  # simple.pt's best epoch
+    assert history.exported[2].endswith("then fine-tuned on samples of a person's handwriting, "
+                                         "validation accuracy 99.36 %")
 
 
 @pytest.fixture
 def weights_with_history(tmp_path: Path) -> Path:
     """An untrained SimpleCNN with a training history: the flow needs no accuracy."""
-    return save_weights(tmp_path / "simple.pt", "simple", {}, create_model("simple"), {"history": HISTORY})
+    return weights_file(tmp_path / "simple.pt", WeightsMetadata(history=HISTORY))
+
+
+def weights_file(path: Path, metadata: WeightsMetadata) -> Path:
+    return save_weights(path, WeightsInfo("simple", {}, metadata), create_model("simple"))
 
 
 def evaluate(capsys, *args: str) -> tuple[int, str, str]:
@@ -102,21 +126,22 @@ def assert_png(path: str) -> None:
     image = cv2.imread(path)
     assert image is not None, f"{path} is not a readable image"
     height, width, channels = image.shape
-    assert channels == 3 and 300 <= height <= 2000 and 500 <= width <= 2000, f"{path}: {image.shape}"
+    assert channels == 3 and 300 <= height <= 2000 and 500 <= width <= 2000, image.shape
     assert 0 < (image < 250).mean() < 0.7, f"{path}: blank or flooded"
 
 
-def test_evaluate_json_on_the_full_test_set_writes_every_report(capsys, tmp_path, mnist_dir, weights_with_history):
+def test_evaluate_json_writes_every_report(capsys, tmp_path, mnist_dir, weights_with_history):
     out = tmp_path / "reports"
-    code, stdout, _ = evaluate(capsys, "--weights", str(weights_with_history), "--data-dir", str(mnist_dir),
-                               "--out", str(out), "--json")
+    code, stdout, _ = evaluate(capsys, "--weights", str(weights_with_history), "--data-dir",
+                               str(mnist_dir), "--out", str(out), "--limit", "2000", "--json")
     assert code == 0
     result = json.loads(stdout)  # exactly one JSON document
-    assert result["n"] == 10_000 and 0 <= result["accuracy"] <= 1
+    assert result["n"] == 2000 and 0 <= result["accuracy"] <= 1
     confusion = np.array(result["confusion_matrix"])
-    assert confusion.shape == (10, 10) and confusion.sum() == 10_000
-    assert result["errors"] == 10_000 - np.trace(confusion) == sum(row["errors"] for row in result["per_class"])
-    assert result["accuracy"] == pytest.approx(1 - result["errors"] / 10_000)
+    assert confusion.shape == (10, 10) and confusion.sum() == 2000
+    errors = sum(row["errors"] for row in result["per_class"])
+    assert result["errors"] == 2000 - np.trace(confusion) == errors
+    assert result["accuracy"] == pytest.approx(1 - result["errors"] / 2000)
     assert 0 <= result["ece"] <= 1
     assert all(c["count"] > 0 for c in result["top_confusions"])
     assert result["weights"] == str(weights_with_history)
@@ -128,9 +153,10 @@ def test_evaluate_json_on_the_full_test_set_writes_every_report(capsys, tmp_path
 
 def test_evaluate_text_skips_curves_without_history_and_defaults_out_to_reports_model(
         capsys, tmp_path, monkeypatch, mnist_dir):
-    weights = save_weights(tmp_path / "bare.pt", "simple", {}, create_model("simple"), {})
+    weights = weights_file(tmp_path / "bare.pt", WeightsMetadata())
     monkeypatch.chdir(tmp_path)
-    code, stdout, _ = evaluate(capsys, "--weights", str(weights), "--data-dir", str(mnist_dir), "--limit", "200")
+    code, stdout, _ = evaluate(capsys, "--weights", str(weights), "--data-dir", str(mnist_dir),
+                               "--limit", "200")
     assert code == 0
     assert "on 200 MNIST test images" in stdout and "accuracy" in stdout and "ECE" in stdout
     assert "training curves skipped" in stdout
@@ -139,32 +165,70 @@ def test_evaluate_text_skips_curves_without_history_and_defaults_out_to_reports_
 
 
 def test_evaluate_draws_curves_from_a_metrics_file(capsys, tmp_path, mnist_dir):
-    weights = save_weights(tmp_path / "bare.pt", "simple", {}, create_model("simple"), {})
+    weights = weights_file(tmp_path / "bare.pt", WeightsMetadata())
     metrics = tmp_path / "metrics.jsonl"
-    metrics.write_text("".join(json.dumps(record) + "\n" for record in HISTORY))
-    code, stdout, _ = evaluate(capsys, "--weights", str(weights), "--data-dir", str(mnist_dir), "--limit", "50",
-                               "--out", str(tmp_path / "out"), "--metrics", str(metrics), "--json")
+    metrics.write_text("".join(json.dumps(to_plain(record)) + "\n" for record in HISTORY))
+    code, stdout, _ = evaluate(capsys, "--weights", str(weights), "--data-dir", str(mnist_dir),
+                               "--limit", "50", "--out", str(tmp_path / "out"), "--metrics",
+                               str(metrics), "--json")
     assert code == 0
     assert json.loads(stdout)["training_curves"] == str(metrics)
     assert_png(str(tmp_path / "out" / "training_curves.png"))
 
 
-@pytest.mark.parametrize("problem", ["missing weights", "out is a file", "corrupt data", "bad metrics"])
-def test_user_errors_are_one_error_line_and_exit_2(capsys, tmp_path, mnist_dir, weights_with_history, problem):
-    args = {"--weights": str(weights_with_history), "--data-dir": str(mnist_dir), "--out": str(tmp_path / "out"),
-            "--limit": "10"}
+BAD_METRICS: dict[str, tuple[str | bytes, str]] = {
+    "missing fields": ('{"epoch": 1}\n', "metrics.jsonl:1: record.train_loss is missing"),
+    "non-numeric": ('{"epoch": 1, "train_loss": "low", "train_acc": 0.5, "val_acc": 0.5}\n',
+                    "metrics.jsonl:1: record.train_loss must be a number, got 'low'"),
+    "NaN": ('{"epoch": 1, "train_loss": NaN, "train_acc": 0.5, "val_acc": 0.5}\n',
+            "metrics.jsonl:1: record.train_loss: expected a finite number >= 0, got 'nan'"),
+    "out of range": ('{"epoch": 0, "train_loss": 1, "train_acc": 0.5, "val_acc": 2}\n',
+                     "metrics.jsonl:1: record.epoch: expected an integer >= 1"),
+    "not JSON": ('{"epoch": 1,\n', "metrics.jsonl:1: not a JSON record"),
+    "a list": ("[1, 2]\n", "metrics.jsonl:1: record must be a dict"),
+    "empty": ("\n", "no records"),
+    "binary": (b"\xff\xfe\x00", "cannot read"),
+}
+
+
+@pytest.mark.parametrize("problem", ["missing weights", "out is a file", "corrupt data",
+                                     "data file is a folder", "data dir is a file",
+                                     "shuffled raw labels", *BAD_METRICS])
+def test_user_errors_are_one_error_line_and_exit_2(capsys, tmp_path, mnist_dir,
+                                                  weights_with_history, problem):
+    args = {"--weights": str(weights_with_history), "--data-dir": str(mnist_dir),
+            "--out": str(tmp_path / "out"), "--limit": "10"}
+    data = tmp_path / "data"
+    data.mkdir()
+    expected = "error: "
     if problem == "missing weights":
         args["--weights"] = str(tmp_path / "nope.pt")
     elif problem == "out is a file":
         (tmp_path / "file").write_text("")
         args["--out"] = str(tmp_path / "file")
     elif problem == "corrupt data":
-        (tmp_path / "data").mkdir()
-        (tmp_path / "data" / "t10k-images-idx3-ubyte.gz").write_bytes(b"not mnist")
-        args["--data-dir"] = str(tmp_path / "data")
+        (data / "t10k-images-idx3-ubyte.gz").write_bytes(b"not mnist")
+        args["--data-dir"], expected = str(data), "checksum mismatch"
+    elif problem == "data file is a folder":
+        (data / "t10k-images-idx3-ubyte.gz").mkdir()
+        args["--data-dir"], expected = str(data), "is a folder, not a data file"
+    elif problem == "data dir is a file":
+        args["--data-dir"], expected = str(tmp_path / "out.txt"), "not a folder"
+        (tmp_path / "out.txt").write_text("")
+    elif problem == "shuffled raw labels":
+        for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+            (data / name).write_bytes(gzip.decompress((mnist_dir / f"{name}.gz").read_bytes()))
+        labels = data / "t10k-labels-idx1-ubyte"
+        raw = bytearray(labels.read_bytes())
+        raw[8:] = bytes(np.random.default_rng(0).permutation(np.frombuffer(raw[8:], np.uint8)))
+        labels.write_bytes(bytes(raw))
+        args["--data-dir"], expected = str(data), "t10k-labels-idx1-ubyte: checksum mismatch"
     else:
-        (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\n')
-        args["--metrics"] = str(tmp_path / "metrics.jsonl")
+        content, expected = BAD_METRICS[problem]
+        metrics = tmp_path / "metrics.jsonl"
+        metrics.write_bytes(content if isinstance(content, bytes) else content.encode())
+        args["--metrics"] = str(metrics)
     code, stdout, stderr = evaluate(capsys, *[part for pair in args.items() for part in pair])
     assert code == 2 and stdout == ""
     assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("error: "), stderr
+    assert expected in stderr

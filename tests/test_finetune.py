@@ -1,60 +1,94 @@
-import sys
+"""Fine-tuning on a person's samples: it learns their style, never loses or clobbers a file,
+checks its output before training, and stops within a few batches when asked."""
+
+from __future__ import annotations
+
+import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
 
-from digitnet import DigitnetError
+from digitnet import DigitnetError, samples
 from digitnet.augment import Augment
 from digitnet.cli import main
+from digitnet.config import FinetuneConfig
 from digitnet.data import load_mnist
-from digitnet.finetune import FinetuneStopped, finetune
+from digitnet.finetune import FinetuneStopped, finetune, new_output_name
 from digitnet.models import create_model
 from digitnet.paths import weights_path
 from digitnet.recognizer import Recognizer
 from digitnet.samples import SampleStore
-from digitnet.train import to_tensor, train_one_epoch
-from digitnet.weights import save_weights
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from finetune_styles import save_style_samples  # noqa: E402  (the benchmark's "unusual hand")
+from digitnet.train import Trainer, to_tensor
+from digitnet.weights import WeightsInfo, WeightsMetadata, save_weights
 
 TINY = {"width": 8, "hidden": 32}
+STROKE = [np.array([[0.5, 0.2], [0.5, 0.8]])]  # stored with each sample; its image is what counts
 
 
 def fill(store: SampleStore, counts: dict[int, int]) -> None:
     """Trivial stand-in samples: enough for the checks that run before any training."""
-    strokes = [np.array([[0.5, 0.2], [0.5, 0.8]])]
     image = np.zeros((28, 28), np.float32)
     image[4:24, 13:15] = 1.0
     for label, n in counts.items():
         for _ in range(n):
-            store.save(strokes, image, label, canvas_size=(100, 100))
+            store.save(STROKE, image, label, canvas_size=(100, 100))
+
+
+def slanted(image: np.ndarray, shear: float = 0.9) -> np.ndarray:
+    """A digit in a strongly back-slanted hand, still inside the 28x28 frame."""
+    matrix = np.array([[1, shear, -14 * shear], [0, 1, 0]], np.float32)
+    warped = cv2.warpAffine(image.astype(np.float32) / 255, matrix, (28, 28))
+    return np.clip(warped, 0, 1)
 
 
 def test_refuses_too_few_samples_saying_how_many_more(tmp_path, untrained_weights):
     store = SampleStore(tmp_path / "samples")
     fill(store, {2: 3, 5: 6, 8: 4})
-    with pytest.raises(DigitnetError, match=r"digit 2 has 3 \(2 more needed\), digit 8 has 4 \(1 more needed\)"):
-        finetune(store.folder, untrained_weights, tmp_path / "out.pt")
+    config = FinetuneConfig(str(store.folder), str(untrained_weights), str(tmp_path / "out.pt"))
+    with pytest.raises(DigitnetError, match=r"digit 2 has 3 \(2 more needed\), "
+                                            r"digit 8 has 4 \(1 more needed\)"):
+        finetune(config)
     assert not (tmp_path / "out.pt").exists()
 
 
 def test_refuses_an_empty_folder_from_the_cli(tmp_path, untrained_weights, capsys):
-    assert main(["finetune", "--samples", str(tmp_path / "none"), "--weights", str(untrained_weights)]) == 2
+    flags = ["--samples", str(tmp_path / "none"), "--weights", str(untrained_weights)]
+    assert main(["finetune", *flags]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no samples in") and err.count("\n") == 1
     assert "press its key (0-9)" in err
 
 
-def test_never_writes_over_shipped_or_existing_weights(tmp_path, untrained_weights):
+@pytest.mark.parametrize("where, message", [
+    ("shipped", "shipped weights file"),
+    ("existing", "already exists; fine-tuning never overwrites"),
+    ("under a file", "cannot write"),
+    ("full disk", "MB free, the weights need"),
+])
+def test_the_output_is_checked_before_any_training(tmp_path, untrained_weights, monkeypatch,
+                                                   where, message):
     store = SampleStore(tmp_path / "samples")
     fill(store, {1: 5})
-    with pytest.raises(DigitnetError, match="shipped weights file"):
-        finetune(store.folder, untrained_weights, weights_path("simple"))
-    with pytest.raises(DigitnetError, match="already exists"):
-        finetune(store.folder, untrained_weights, untrained_weights)
+    (tmp_path / "file").write_text("")
+    out = {"shipped": weights_path("simple"), "existing": untrained_weights,
+           "under a file": tmp_path / "file" / "out.pt", "full disk": tmp_path / "out.pt"}[where]
+    if where == "full disk":
+        monkeypatch.setattr("digitnet.finetune.shutil.disk_usage",
+                            lambda path: type("Usage", (), {"free": 1000})())
+    messages: list[str] = []
+    with pytest.raises(DigitnetError, match=message):
+        finetune(FinetuneConfig(str(store.folder), str(untrained_weights), str(out)),
+                 progress=messages.append)
+    # nothing was measured, let alone trained
+    assert not any(m.startswith("before:") for m in messages)
+
+
+def test_output_names_cannot_collide():
+    names = {new_output_name("simple") for _ in range(50)}  # all within the same second
+    assert len(names) == 50 and all(n.name.startswith("finetuned-simple-") for n in names)
 
 
 @pytest.fixture(scope="module")
@@ -66,47 +100,101 @@ def tiny_base(mnist_dir, tmp_path_factory) -> Path:
     model = create_model("simple", **TINY)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=2 * 63)
-    generator = torch.Generator().manual_seed(0)
-    for epoch in range(2):
-        train_one_epoch(model, optimizer, scheduler, x, y, Augment(), generator, 64, torch.device("cpu"), "tiny")
+    trainer = Trainer(model, optimizer, scheduler, torch.Generator().manual_seed(0),
+                      torch.device("cpu"), Augment(restroke_prob=0.0))
+    for _ in range(2):
+        trainer.epoch(x, y, 64, progress=False)
     path = tmp_path_factory.mktemp("base") / "simple.pt"
-    return save_weights(path, "simple", TINY, model, {"transform_version": 1, "test_acc": 0.9})
+    metadata = WeightsMetadata(transform_version=1, test_acc=0.9, validation_seed=0)
+    return save_weights(path, WeightsInfo("simple", TINY, metadata), model)
 
 
 @pytest.fixture(scope="module")
 def slanted_samples(mnist_dir, tmp_path_factory) -> Path:
-    """20 drawings of each digit in a strongly back-slanted hand, from MNIST digits the base never saw."""
+    """20 drawings of each digit in a strongly slanted hand, of MNIST digits the base never saw."""
     images, labels = load_mnist("train", mnist_dir)
     rng = np.random.default_rng(1)
-    picked = np.concatenate([50_000 + rng.choice(np.flatnonzero(labels[50_000:] == d), 20, replace=False)
-                             for d in range(10)])
     store = SampleStore(tmp_path_factory.mktemp("samples"))
-    save_style_samples(store, images[picked], labels[picked], rng, slant=1.4, brush=0.012)
+    for digit in range(10):
+        for i in rng.choice(np.flatnonzero(labels[50_000:] == digit), 20, replace=False):
+            store.save(STROKE, slanted(images[50_000 + i]), digit, canvas_size=(100, 100))
     return store.folder
 
 
-def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnist_dir, tiny_base, slanted_samples):
+def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnist_dir, tiny_base,
+                                                                  slanted_samples):
     base_bytes = tiny_base.read_bytes()
-    messages = []
-    summary = finetune(slanted_samples, tiny_base, tmp_path / "mine.pt", epochs=10, lr=3e-3, holdout=0.5,
-                       data_dir=mnist_dir, mnist_limit=1000, progress=messages.append)
+    messages: list[str] = []
+    config = FinetuneConfig(str(slanted_samples), str(tiny_base), str(tmp_path / "mine.pt"),
+                            epochs=10, lr=3e-3, holdout=0.5, data_dir=str(mnist_dir),
+                            mnist_limit=1000)
+    result = finetune(config, progress=messages.append)
 
     assert tiny_base.read_bytes() == base_bytes
-    assert summary["trained_per_digit"] == [10] * 10 and summary["held_aside_per_digit"] == [10] * 10
-    assert summary["held_aside_acc_after"] >= summary["held_aside_acc_before"] + 0.3, summary
-    assert summary["mnist_test_acc_after"] >= summary["mnist_test_acc_before"] - 0.03, summary
-    assert any(m.startswith("before:") for m in messages) and messages[-1] == f"wrote {tmp_path / 'mine.pt'}"
+    record = result.record
+    assert record.trained_per_digit == (10,) * 10 and record.held_aside_per_digit == (10,) * 10
+    assert record.held_aside_acc_after >= record.held_aside_acc_before + 0.2, record
+    assert record.mnist_test_acc_after >= record.mnist_test_acc_before - 0.03, record
+    assert any(m.startswith("before:") for m in messages)
+    assert messages[-1] == f"wrote {tmp_path / 'mine.pt'}"
 
-    recognizer = Recognizer.load(summary["weights"])
-    meta = recognizer.meta["metadata"]
-    assert meta["finetune"]["base_weights"] == str(tiny_base.resolve())
-    assert meta["finetune"]["samples_per_digit"] == [20] * 10
-    assert meta["finetune"]["held_aside_acc_after"] == summary["held_aside_acc_after"]
-    assert meta["base"]["test_acc"] == 0.9 and meta["transform_version"] == 1
+    recognizer = Recognizer.load(result.weights)
+    metadata = recognizer.metadata
+    assert metadata.finetune == record and metadata.base_path == str(tiny_base.resolve())
+    assert metadata.base is not None and metadata.base.test_acc == 0.9
+    assert metadata.validation_seed == 0
+    assert [source.name for source in metadata.learned_from] == ["samples"]
+    assert json.loads(json.dumps(result.as_dict()))["held_aside_per_digit"] == [10] * 10
 
 
-def test_stops_when_asked_and_writes_nothing(tmp_path, mnist_dir, tiny_base, slanted_samples):
+def test_a_file_that_appears_meanwhile_is_never_clobbered(tmp_path, mnist_dir, tiny_base,
+                                                          slanted_samples):
+    out = tmp_path / "mine.pt"
+
+    def squat(message: str) -> None:  # another program writes the same name during training
+        if message.startswith("epoch 1/"):
+            out.write_bytes(b"someone else's")
+
+    config = FinetuneConfig(str(slanted_samples), str(tiny_base), str(out), epochs=1,
+                            data_dir=str(mnist_dir), mnist_limit=100)
+    with pytest.raises(DigitnetError, match="appeared while fine-tuning; nothing was written"):
+        finetune(config, progress=squat)
+    assert out.read_bytes() == b"someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt"]
+
+
+def test_stops_within_a_few_batches_and_writes_nothing(tmp_path, mnist_dir, tiny_base,
+                                                       slanted_samples):
+    messages: list[str] = []
+    calls = 0
+
+    def stop_after_a_few_checks() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 3  # the "before" measurement checks once per 1,000 images; then per batch
+
+    config = FinetuneConfig(str(slanted_samples), str(tiny_base), str(tmp_path / "mine.pt"),
+                            data_dir=str(mnist_dir), mnist_limit=1000)
     with pytest.raises(FinetuneStopped):
-        finetune(slanted_samples, tiny_base, tmp_path / "mine.pt", data_dir=mnist_dir, mnist_limit=100,
-                 should_stop=lambda: True)
-    assert list(tmp_path.iterdir()) == []
+        finetune(config, progress=messages.append, should_stop=stop_after_a_few_checks)
+    assert not any(m.startswith("epoch 1/") for m in messages)  # stopped inside the first epoch
+    assert calls == 4 and list(tmp_path.iterdir()) == []
+
+
+def test_skips_samples_that_cannot_be_redrawn(tmp_path, mnist_dir, tiny_base, slanted_samples,
+                                              monkeypatch):
+    store = SampleStore(tmp_path / "samples")
+    for path in sorted(slanted_samples.iterdir())[:60]:  # digits 0-2, 20 of each
+        (store.folder / path.name).parent.mkdir(exist_ok=True)
+        (store.folder / path.name).write_bytes(path.read_bytes())
+    store.save([np.array([[1.5, 1.5], [1.9, 1.9]])], np.zeros((28, 28)), 3, canvas_size=(100, 100))
+    # as if the transform had changed since they were saved: every sample is redrawn from its
+    # strokes, and the last one's strokes lie off its canvas
+    monkeypatch.setattr(samples, "TRANSFORM_VERSION", samples.TRANSFORM_VERSION + 1)
+    messages: list[str] = []
+    config = FinetuneConfig(str(store.folder), str(tiny_base), str(tmp_path / "m.pt"), epochs=1,
+                            data_dir=str(mnist_dir), mnist_limit=100)
+    result = finetune(config, progress=messages.append)
+    assert len(result.skipped) == 1 and "skipped, its strokes draw nothing" in result.skipped[0]
+    assert any(m.startswith("warning: ") and "draw nothing" in m for m in messages)
+    assert result.record.samples_per_digit == (20, 20, 20) + (0,) * 7

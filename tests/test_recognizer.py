@@ -1,19 +1,25 @@
+"""The recognizer: a weights file plus the canvas transform, as the app and predict use it."""
+
+from __future__ import annotations
+
 import numpy as np
 import pytest
 import torch
 
+from digitnet.config import MODEL_NAMES
 from digitnet.models import MODELS, create_model
 from digitnet.recognizer import BLANK, Recognizer
-from digitnet.weights import WeightsError, save_weights
+from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights, save_weights
 
 
 def test_classifies_batches_and_canvases(untrained_weights):
     recognizer = Recognizer.load(untrained_weights)
+    assert recognizer.path == untrained_weights and recognizer.name == "simple"
     images = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
     predictions = recognizer.classify_images(images)
     assert len(predictions) == 5
     for p in predictions:
-        assert 0 <= p.digit <= 9 and len(p.probs) == 10
+        assert p.digit is not None and 0 <= p.digit <= 9 and len(p.probs) == 10
         assert sum(p.probs) == pytest.approx(1.0, abs=1e-5) and p.confidence == max(p.probs)
     canvas = np.zeros((300, 300), np.uint8)
     canvas[50:250, 140:160] = 255
@@ -21,12 +27,17 @@ def test_classifies_batches_and_canvases(untrained_weights):
     assert recognizer.classify_canvas(np.zeros((300, 300), np.uint8)) == BLANK
 
 
+def test_the_model_names_are_one_list():
+    assert tuple(MODELS) == MODEL_NAMES  # the torch-free names the command line offers
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_registered_model_round_trips(tmp_path, name):
     model = create_model(name).eval()
-    path = save_weights(tmp_path / f"{name}.pt", name, {}, model, {"test_acc": 0.5})
+    metadata = WeightsMetadata(test_acc=0.5)
+    path = save_weights(tmp_path / f"{name}.pt", WeightsInfo(name, {}, metadata), model)
     recognizer = Recognizer.load(path)
-    assert recognizer.name == name and recognizer.meta["metadata"]["test_acc"] == 0.5
+    assert recognizer.name == name and recognizer.metadata == metadata
     x = torch.rand(2, 1, 28, 28)
     with torch.inference_mode():
         expected = torch.softmax(model(x), 1).numpy()
@@ -38,13 +49,6 @@ def test_missing_file(tmp_path):
         Recognizer.load(tmp_path / "nope.pt")
 
 
-def test_garbage_file(tmp_path):
-    path = tmp_path / "garbage.pt"
-    path.write_bytes(b"\x00not a torch file" * 100)
-    with pytest.raises(WeightsError, match="not a readable weights file"):
-        Recognizer.load(path)
-
-
 def test_foreign_torch_file(tmp_path):
     path = tmp_path / "foreign.pt"
     torch.save(create_model("simple").state_dict(), path)  # a bare state dict, no header
@@ -52,34 +56,17 @@ def test_foreign_torch_file(tmp_path):
         Recognizer.load(path)
 
 
-def test_pickled_code_is_refused(tmp_path):
-    path = tmp_path / "pickle.pt"
-    torch.save({"format": "digitnet-weights", "payload": object()}, path)
-    with pytest.raises(WeightsError, match="not a readable weights file"):
-        Recognizer.load(path)
-
-
-def test_weights_of_another_architecture(tmp_path):
-    path = save_weights(tmp_path / "w.pt", "simple", {}, create_model("simple"), {})
-    payload = torch.load(path, weights_only=True)
+def test_weights_of_another_architecture(tmp_path, untrained_weights):
+    payload = torch.load(untrained_weights, weights_only=True)
     payload["model"] = "improved"
-    torch.save(payload, path)
+    torch.save(payload, tmp_path / "w.pt")
     with pytest.raises(WeightsError, match="do not match the 'improved' architecture"):
-        Recognizer.load(path)
-
-
-def test_unknown_model_and_bad_config(tmp_path):
-    path = save_weights(tmp_path / "w.pt", "simple", {}, create_model("simple"), {})
-    payload = torch.load(path, weights_only=True)
-    torch.save({**payload, "model": "resnet9000"}, path)
-    with pytest.raises(WeightsError, match="unknown model 'resnet9000'"):
-        Recognizer.load(path)
-    torch.save({**payload, "config": {"colour": "blue"}}, path)
-    with pytest.raises(WeightsError, match="config does not fit"):
-        Recognizer.load(path)
+        Recognizer.load(tmp_path / "w.pt")
 
 
 def test_newer_transform_is_refused(tmp_path):
-    path = save_weights(tmp_path / "w.pt", "simple", {}, create_model("simple"), {"transform_version": 99})
+    info = WeightsInfo("simple", {}, WeightsMetadata(transform_version=99))
+    path = save_weights(tmp_path / "w.pt", info, create_model("simple"))
+    assert load_weights(path)[1].metadata.transform_version == 99
     with pytest.raises(WeightsError, match="transform v99"):
         Recognizer.load(path)

@@ -1,5 +1,5 @@
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -14,7 +14,9 @@ STROKES = [np.array([[0.45, 0.2], [0.55, 0.5], [0.5, 0.8]]), np.array([[0.6, 0.3
 
 
 def drawing() -> np.ndarray:
-    return to_mnist(render_strokes(STROKES, CANVAS, 0.04), invert=False)
+    image = to_mnist(render_strokes(STROKES, CANVAS, 0.04), invert=False)
+    assert image is not None
+    return image
 
 
 def save(store: SampleStore, label: int):
@@ -31,10 +33,12 @@ def test_saves_and_reloads_everything(tmp_path):
     assert sample.canvas_size == CANVAS and sample.brush == pytest.approx(0.04)
     np.testing.assert_array_equal(sample.image, drawing())
     assert len(sample.strokes) == 2
-    for got, want in zip(sample.strokes, STROKES):
+    for got, want in zip(sample.strokes, STROKES, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-6)
     # the strokes are enough to draw it again, through the same transform
-    np.testing.assert_allclose(to_mnist(sample.render(), invert=False), sample.image, atol=1e-6)
+    again = to_mnist(sample.render(), invert=False)
+    assert again is not None
+    np.testing.assert_allclose(again, sample.image, atol=1e-6)
 
 
 def test_counts_come_from_file_names(tmp_path):
@@ -58,7 +62,7 @@ def test_never_overwrites_a_sample(tmp_path, monkeypatch):
     class FrozenClock(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime(2030, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+            return datetime(2030, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
 
     suffixes = iter(["aaaaaaaa", "aaaaaaaa", "bbbbbbbb"])
     monkeypatch.setattr(samples, "datetime", FrozenClock)
@@ -69,7 +73,8 @@ def test_never_overwrites_a_sample(tmp_path, monkeypatch):
     second = store.save(STROKES, drawing(), 4, canvas_size=CANVAS, brush=0.09)
     assert first != second and second.name.endswith("_bbbbbbbb.npz")
     assert first.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files left
+    # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
 
 
 @pytest.mark.parametrize(
@@ -82,6 +87,10 @@ def test_never_overwrites_a_sample(tmp_path, monkeypatch):
         ({"image28": np.full((28, 28), np.nan)}, "28x28"),
         ({"strokes": []}, "at least one stroke"),
         ({"canvas_size": (0, 100)}, "canvas size"),
+        ({"canvas_size": (100_000, 100_000)}, "canvas size 100000x100000 is outside"),
+        ({"brush": 5.0}, "brush 5 is outside"),
+        ({"brush": float("nan")}, "brush nan is outside"),
+        ({"strokes": [np.array([[0.5, 0.5], [1e9, 0.5]])]}, "stroke points lie outside"),
     ],
 )
 def test_refuses_bad_samples(tmp_path, kwargs, message):
@@ -104,17 +113,20 @@ def test_corrupt_and_foreign_files_are_skipped_with_a_warning(tmp_path):
     (tmp_path / name("00000001")).write_bytes(b"\x00garbage" * 50)
     (tmp_path / name("00000002")).write_bytes(good[0].read_bytes()[:300])  # truncated
     write_npz(tmp_path / name("00000003"), weights=np.zeros(3))  # someone else's npz
-    write_npz(tmp_path / name("00000004"), **{**valid, "label": np.array(5), "image": np.full((28, 28), np.nan)})
-    write_npz(tmp_path / name("00000005"), **{**valid, "label": np.array(5), "format_version": np.array(99)})
-    write_npz(tmp_path / name("00000006"), **{**valid, "label": np.array(5), "stroke_lengths": np.array([1, 1])})
+    five = {**valid, "label": np.array(5)}
+    write_npz(tmp_path / name("00000004"), **{**five, "image": np.full((28, 28), np.nan)})
+    write_npz(tmp_path / name("00000005"), **{**five, "format_version": np.array(99)})
+    write_npz(tmp_path / name("00000006"), **{**five, "stroke_lengths": np.array([1, 1])})
     write_npz(tmp_path / name("00000007"), **valid)  # holds a 1, its name says 5
     with open(tmp_path / name("00000008"), "wb") as f:
         np.save(f, np.zeros((28, 28)))  # a bare .npy under a sample's name
     with zipfile.ZipFile(tmp_path / name("00000009"), "w") as z:  # an npz holding pickled objects
-        z.writestr("label.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (), }"
+        z.writestr("label.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, "
+                   b"'shape': (), }"
                    + b" " * 50 + b"\n" + b"junk")
     (tmp_path / "readme.txt").write_text("hello")
-    (tmp_path / ".5_unfinished.tmp").write_bytes(b"half a sample")  # a crashed save: ignored silently
+    # a crashed save: ignored silently
+    (tmp_path / ".5_unfinished.tmp").write_bytes(b"half a sample")
 
     loaded, warnings = store.load_all()
     assert [s.path for s in loaded] == good
@@ -129,8 +141,34 @@ def test_corrupt_and_foreign_files_are_skipped_with_a_warning(tmp_path):
 
 def test_a_sample_made_by_another_transform_version_is_redrawn(tmp_path, monkeypatch):
     store = SampleStore(tmp_path)
-    store.save(STROKES, np.zeros((28, 28)), 1, canvas_size=CANVAS, brush=0.04)  # an image the strokes do not give
+    # an image the strokes do not give
+    store.save(STROKES, np.zeros((28, 28)), 1, canvas_size=CANVAS, brush=0.04)
     [sample], _ = store.load_all()
     assert sample.current_image() is sample.image
     monkeypatch.setattr(samples, "TRANSFORM_VERSION", samples.TRANSFORM_VERSION + 1)
     np.testing.assert_allclose(sample.current_image(), drawing(), atol=1e-6)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("canvas_size", np.array([10**6, 10**6]), "canvas size 1000000x1000000 is outside"),
+    ("brush", np.array(1e6), "brush 1e+06 is outside"),
+    ("stroke_points", np.array([[0.5, 0.5], [3e9, 1.0], [0.1, 0.1]], np.float32), "stroke points"),
+])
+def test_a_stored_absurd_canvas_or_brush_is_skipped_with_a_warning(tmp_path, field, value, message):
+    """Redrawing such a sample could take all memory; it is refused when it is read."""
+    store = SampleStore(tmp_path)
+    good = save(store, 2)
+    forged = tmp_path / "3_20300101T000000000000Z_00000001.npz"
+    write_npz(forged, **{**dict(np.load(good)), "label": np.array(3), field: value})
+    loaded, warnings = store.load_all()
+    assert [s.path for s in loaded] == [good]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{forged}: skipped, {message}")
+
+
+def test_a_sample_that_cannot_be_redrawn_says_why(tmp_path, monkeypatch):
+    store = SampleStore(tmp_path)
+    store.save([np.array([[1.5, 1.5], [1.9, 1.9]])], np.zeros((28, 28)), 1, canvas_size=CANVAS)
+    [sample], _ = store.load_all()
+    monkeypatch.setattr(samples, "TRANSFORM_VERSION", samples.TRANSFORM_VERSION + 1)
+    with pytest.raises(SampleError, match="its strokes draw nothing"):
+        sample.current_image()

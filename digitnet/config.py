@@ -1,0 +1,182 @@
+"""Typed configs for train, finetune and evaluate, and the command-line flags that build them.
+
+Torch-free, so `digitnet train --help` needs no torch. Each field is declared once: its
+default, its allowed range (an argparse type from digitnet.argtypes, checked for the flag and
+again for a config made in code or read from a checkpoint) and its help. `add_arguments`
+turns a config class into flags, `from_args` the parsed flags into a config; the library
+(`train.train`, `finetune.finetune`, `evaluate.evaluate`) takes only configs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+from typing import Any, TypeVar
+
+from digitnet.argtypes import (
+    float_range,
+    int_range,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from digitnet.plain import Parse, RecordError, check_fields, checked
+
+C = TypeVar("C")
+
+MODEL_NAMES = ("simple", "improved")  # digitnet.models registers a network under each name
+DEVICES = ("auto", "cpu", "cuda", "mps")
+SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
+SHARE = float_range(0, 1)
+DROPOUT = float_range(0, 1, high_inclusive=False)
+MIN_LIMIT = 100  # --limit below this leaves too few images to hold out a validation tenth
+DATA_HELP = "folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)"
+
+
+def option(default: Any, help: str, parse: Parse | None = None, *,
+           choices: tuple[str, ...] | None = None, metavar: str | None = None,
+           flag: str | None = None) -> Any:
+    """A config field that is also a command-line flag (`--field-name` unless `flag` says)."""
+    return checked(default, parse, help=help, choices=choices, metavar=metavar, flag=flag)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Train a registered CNN on MNIST: AdamW with a one-cycle schedule, batch augmentation,
+    an optional weight EMA. The best epoch on 5,000 held-out training images is exported to
+    OUT/MODEL.pt with its metadata; the test set is evaluated once, for the record. A checkpoint
+    after every epoch lets --resume continue a killed run exactly. A folder that holds a run is
+    never trained into again without --resume. (Its checkpoint and weights store this config.)
+    """
+
+    model: str = option("simple", "the network to train", choices=MODEL_NAMES)
+    epochs: int = option(15, "passes over the training images", positive_int)
+    batch_size: int = option(128, "images per training step", positive_int)
+    lr: float = option(3e-3, "peak learning rate of the one-cycle schedule", positive_float)
+    weight_decay: float = option(0.05, "AdamW's decoupled weight decay", non_negative_float)
+    dropout: float | None = option(None, "override the model's dropout", DROPOUT)
+    ema: float = option(0.0, "evaluate and export an exponential moving average of the weights "
+                        "with this decay (e.g. 0.999); 0: off",
+                        float_range(0, 1, high_inclusive=False), metavar="DECAY")
+    seed: int = option(0, "seeds the run and picks the validation images", SEEDS)
+    augment: bool = option(True, "train on plain MNIST, without augmentation", flag="--no-augment")
+    restroke: float = option(0.5, "share of digits redrawn from their skeleton with a round brush, "
+                             "like mouse drawings", SHARE, metavar="P")
+    continental: float = option(0.0, "share of 1s, 4s, 7s and 9s drawn the continental way: "
+                                "flags, feet, bars, hooks, open 4s (needs --restroke)", SHARE,
+                                metavar="P")
+    init: str | None = option(None, "start from these weights (same --model and --seed) instead of "
+                              "from scratch", metavar="WEIGHTS")
+    select: str = option("val", "export the epoch with the best validation accuracy, or the last "
+                         "one (for fine-tunes that teach what MNIST's validation images cannot "
+                         "measure, such as --continental)", choices=("val", "last"))
+    blend: float = option(1.0, "with --init: export SHARE of the fine-tuned weights plus the rest "
+                          "of the --init weights (WiSE-FT); 1: the fine-tuned weights alone",
+                          float_range(0, 1, low_inclusive=False), metavar="SHARE")
+    limit: int = option(0, "use only the first N training images (0: all; else at least "
+                        f"{MIN_LIMIT})", non_negative_int, metavar="N")
+    data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
+    out: str = option("runs/latest", "run folder: checkpoint, metrics.jsonl, exported weights",
+                      metavar="DIR")
+    device: str = option("auto", "where to train", choices=DEVICES)
+    test: bool = option(True, "skip the final evaluation on the MNIST test set", flag="--no-test")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.blend < 1 and not self.init:
+            raise RecordError("blend below 1 needs --init weights to blend with")
+        if self.dropout is not None and self.init:
+            raise RecordError("dropout cannot change the model of --init weights")
+        if self.continental > 0 and not (self.augment and self.restroke > 0):
+            raise RecordError("continental needs --restroke above 0 (and augmentation on)")
+        if 0 < self.limit < MIN_LIMIT:
+            raise RecordError(f"limit must be 0 (all images) or at least {MIN_LIMIT}, "
+                              f"got {self.limit}")
+
+    def differences(self, other: TrainConfig) -> list[str]:
+        """What differs in `other` among the settings that must match to resume a run:
+        ["--batch-size 32, now 64", ...]."""
+        free = {"data_dir", "out", "device", "test"}  # where and how, not what is trained
+        changed = [field for field in dataclasses.fields(self) if field.name not in free
+                   and getattr(self, field.name) != getattr(other, field.name)]
+        return [f"{field.name if isinstance(field.default, bool) else flag_name(field)} "
+                f"{getattr(self, field.name)}, now {getattr(other, field.name)}"
+                for field in changed]
+
+
+@dataclasses.dataclass(frozen=True)
+class FinetuneConfig:
+    """Teach a model your handwriting: fine-tune it on the samples you saved in the app (keys
+    0-9), mixed with MNIST digits so that it forgets nothing, holding part of your samples
+    aside to measure on. Writes a new weights file; never over an existing one.
+    """
+
+    samples: str | None = option(None, "samples folder (default: $DIGITNET_SAMPLES or the "
+                                 "per-user one)", metavar="DIR")
+    weights: str | None = option(None, "weights to start from (default: the best shipped model)",
+                                 metavar="FILE")
+    out: str | None = option(None, "new weights file (default: a new file in the per-user weights "
+                             "folder)", metavar="FILE")
+    # 20 epochs left MNIST measurably worse, 40 did not (bench/finetune_styles.py)
+    epochs: int = option(40, "passes over the samples to learn from", positive_int)
+    lr: float = option(1e-3, "peak learning rate, annealed to zero", positive_float)
+    holdout: float = option(0.2, "share of each digit's samples held aside to measure on",
+                            float_range(0, 1, low_inclusive=False, high_inclusive=False))
+    data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
+    mnist_limit: int = option(0, "measure on the first N MNIST test images only (0: all)",
+                              non_negative_int, metavar="N")
+    seed: int = option(0, "seeds the held-aside split, the replay and the augmentation", SEEDS)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig:
+    """Evaluate a weights file on the MNIST test set: accuracy, per-class accuracy, the most
+    frequent confusions, calibration (ECE), and reports: confusion matrix, per-class accuracy,
+    the misclassified digits, a reliability diagram and the training curves.
+    """
+
+    weights: str | None = option(None, "weights file (default: the best shipped model)",
+                                 metavar="FILE")
+    data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
+    out: str | None = option(None, "folder for the reports (default: reports/MODEL)", metavar="DIR")
+    metrics: str | None = option(None, "a run's metrics.jsonl for the training curves (default: "
+                                 "the weights file's own history)", metavar="FILE")
+    limit: int = option(0, "use only the first N test images (0: all)", non_negative_int,
+                        metavar="N")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def flag_name(field: dataclasses.Field[Any]) -> str:
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+
+
+def description(config_type: type) -> str:
+    """The command's description for --help: the config's docstring."""
+    return inspect.cleandoc(config_type.__doc__ or "")
+
+
+def add_arguments(parser: argparse.ArgumentParser, config_type: type) -> None:
+    """One flag per field of `config_type`, with its default, range and help."""
+    for field in dataclasses.fields(config_type):
+        spec = field.metadata
+        if isinstance(field.default, bool):
+            action = "store_false" if field.default else "store_true"
+            parser.add_argument(flag_name(field), dest=field.name, action=action, help=spec["help"])
+            continue
+        default = "" if field.default is None else " (default: %(default)s)"
+        parser.add_argument(flag_name(field), dest=field.name, default=field.default,
+                            type=spec["parse"] or str, choices=spec["choices"],
+                            metavar=spec["metavar"], help=spec["help"] + default)
+
+
+def from_args(config_type: type[C], args: argparse.Namespace) -> C:
+    """The config the parsed flags describe (flags of other commands are ignored)."""
+    names = [field.name for field in dataclasses.fields(config_type)]  # type: ignore[arg-type]
+    return config_type(**{name: getattr(args, name) for name in names})
