@@ -3,7 +3,13 @@
 The app lives in the package (digitnet/window.py), so `digitnet app` runs the same thing.
 """
 
-from digitnet.window import main
+import sys
+
+try:
+    from digitnet.window import main
+except KeyboardInterrupt:  # Ctrl-C while it starts: as quiet as later on
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
