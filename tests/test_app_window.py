@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, require
 
+from digitnet.display import display_checked
 from digitnet.samples import SampleStore
 from digitnet.window import STOP_WAIT_S
 
@@ -429,3 +430,11 @@ def test_escape_during_a_real_fine_tune_stops_it_promptly(display, tmp_path, unt
     assert time.monotonic() - start < STOP_WAIT_S + 10
     assert not any(line.startswith("finetune done") for line in app.seen)
     assert not list(tmp_path.rglob("finetuned-*.pt"))  # stopped: nothing written
+
+
+def test_the_display_check_reads_the_screen_and_survives_the_server_resetting(display):
+    """An X server resets itself when its last client leaves, and refuses connections for a
+    moment: each check here is that last client, and the next one must still get in."""
+    for _ in range(25):  # without the retries in display.py, about one in 30 is refused
+        with display_checked(display) as screen:
+            assert screen == SCREEN
