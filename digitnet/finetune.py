@@ -221,6 +221,8 @@ def check_output(out: Path, model: torch.nn.Module) -> None:
                             "elsewhere (see --out)")
     if out.exists() or out.is_symlink():
         raise DigitnetError(f"{out} already exists; fine-tuning never overwrites a weights file")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise DigitnetError(f"cannot write {out}: {out.parent} is a file, not a folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out.parent):

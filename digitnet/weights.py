@@ -239,9 +239,13 @@ def utc_now() -> str:
 
 
 def first_line(error: BaseException) -> str:
-    """An exception's first line without terminal colours, at most 200 characters."""
+    """An exception's first line without terminal colours, at most 200 characters, with its
+    type when the text alone says nothing (torch answers a text file with KeyError '1748')."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()  # torch colours some messages
-    return (text.splitlines()[0] if text else type(error).__name__)[:200]
+    line = text.splitlines()[0] if text else ""
+    if not any(c.isalpha() for c in line):
+        line = f"{type(error).__name__} {line}".strip()
+    return line[:200]
 
 
 # --- version 1 files ------------------------------------------------------------------------

@@ -208,8 +208,12 @@ def test_init_refuses_another_model_or_seed(base_run, mnist_dir, tmp_path):
 
 def test_init_from_a_fine_tuned_file_of_the_old_format(mnist_dir, tmp_path):
     """It used to fail with "trained with seed None": the seed is its base's."""
-    metadata = train(tiny(tmp_path, mnist_dir, epochs=1, init=str(OLD_FINETUNED)))
+    # with digits redrawn from their skeletons, some the continental way: that path runs too
+    config = tiny(tmp_path, mnist_dir, epochs=1, init=str(OLD_FINETUNED), restroke=0.5,
+                  continental=0.5)
+    metadata = train(config)
     assert metadata.base is not None and metadata.base.finetune is not None
+    assert metadata.augment is not None and metadata.augment["restroke_prob"] == 0.5
     assert Recognizer.load(tmp_path / "simple.pt").info.config == {"width": 8, "hidden": 32}
 
 
