@@ -133,9 +133,11 @@ def add_train_command(commands: Commands, debug: argparse.ArgumentParser) -> Non
 
 def run_train(args: argparse.Namespace) -> int:
     from digitnet.config import TrainConfig, from_args
+
+    config = from_args(TrainConfig, args)  # flags that do not go together fail before torch loads
     from digitnet.train import train
 
-    train(from_args(TrainConfig, args), resume=args.resume)
+    train(config, resume=args.resume)
     return 0
 
 
