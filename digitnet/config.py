@@ -44,10 +44,11 @@ def option(default: Any, help: str, parse: Parse | None = None, *,
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Train a registered CNN on MNIST: AdamW with a one-cycle schedule, batch augmentation,
-    an optional weight EMA. The best epoch on 5,000 held-out training images is exported to
-    OUT/MODEL.pt with its metadata; the test set is evaluated once, for the record. A checkpoint
-    after every epoch lets --resume continue a killed run exactly. A folder that holds a run is
+    """Train a registered CNN on MNIST, and optionally real pen digits and drawings that are not
+    digits: AdamW with a one-cycle schedule, batch augmentation, an optional weight EMA. The best
+    epoch on 5,000 held-out MNIST training images is exported to OUT/MODEL.pt with its metadata;
+    the test set is evaluated once, for the record. A checkpoint after every epoch lets --resume
+    continue a killed run exactly. A folder that holds a run is
     never trained into again without --resume. (Its checkpoint and weights store this config.)
     """
 
@@ -77,6 +78,19 @@ class TrainConfig:
                           float_range(0, 1, low_inclusive=False), metavar="SHARE")
     limit: int = option(0, "use only the first N training images (0: all; else at least "
                         f"{MIN_LIMIT})", non_negative_int, metavar="N")
+    pen: int = option(0, "also learn from the real pen digits of pendigits' training writers "
+                      "(never the real-handwriting benchmark's), each drawn this many times the "
+                      "app's way; 0: none", non_negative_int, metavar="RENDERS")
+    negatives: int = option(0, "also learn from N drawings that are not digits (Omniglot's train "
+                            "split, a fifth generated scribbles, shapes and letters), their ten "
+                            "outputs pulled towards uniform, and store a reject threshold; 0: none",
+                            non_negative_int, metavar="N")
+    outlier_weight: float = option(0.5, "weight of that pull towards uniform against the digits' "
+                                   "loss (outlier exposure)", non_negative_float, metavar="W")
+    reject_keep: float = option(0.997, "with --negatives: the reject threshold keeps this share "
+                                "of the validation digits", float_range(0.5, 1), metavar="SHARE")
+    epoch_images: int = option(0, "images per epoch, drawn afresh from all the training images "
+                               "each epoch; 0: all of them", non_negative_int, metavar="N")
     data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
     out: str = option("runs/latest", "run folder: checkpoint, metrics.jsonl, exported weights",
                       metavar="DIR")

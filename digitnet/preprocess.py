@@ -8,6 +8,8 @@ way, so the app, `predict`, the benchmarks and fine-tuning all call `to_mnist`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -125,20 +127,44 @@ def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None
     Takes any image to_gray takes (DigitnetError for others). invert: True for dark ink on a
     light background, False for light on dark, None to detect.
     """
+    ink = find_ink(image, invert)
+    return None if ink is None else frame_ink(ink)
+
+
+@dataclass(frozen=True, eq=False)
+class Ink:
+    """An image's ink cropped to its bounding box: what `frame_ink` scales into the frame, and
+    what tells a speck from a digit (digitnet.reject.is_speck)."""
+
+    crop: np.ndarray  # float32 [h, w] in [0, 1], relative to the ink's peak
+    mask: np.ndarray  # uint8 [h, w], non-zero where the crop counts as ink (INK_THRESHOLD)
+    image_shape: tuple[int, int]  # the whole image's (height, width)
+
+
+def find_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
+    """The image's ink (see to_mnist for what it takes), or None if the image is blank."""
     ink = ink_image(image, invert)
     full = 255.0 if ink.dtype == np.uint8 else 1.0
     peak = float(ink.max())
     if peak < 0.1 * full:
         return None
     _, mask = cv2.threshold(ink, INK_THRESHOLD * peak, 255, cv2.THRESH_BINARY)
-    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8, copy=False))
-    crop = ink[top : top + height, left : left + width].astype(np.float32) / peak
+    mask = mask.astype(np.uint8, copy=False)
+    left, top, width, height = cv2.boundingRect(mask)
+    box = (slice(top, top + height), slice(left, left + width))
+    crop = ink[box].astype(np.float32) / peak
+    return Ink(crop, mask[box], (ink.shape[0], ink.shape[1]))
 
+
+def frame_ink(ink: Ink) -> np.ndarray:
+    """The ink with its longer side scaled to BOX pixels, its centre of mass at the frame's
+    CENTRE: 28x28 float32 in [0, 1]."""
+    height, width = ink.crop.shape
     scale = BOX / max(height, width)
     # cv2 wants (width, height)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(crop, size, interpolation=interpolation)
+    resized = cv2.resize(ink.crop, size, interpolation=interpolation)
     digit = resized / max(float(resized.max()), 1e-6)  # thin strokes keep full contrast
 
     frame = np.zeros((FRAME, FRAME), np.float32)

@@ -1,4 +1,8 @@
-"""Classify 28x28 images or whole canvases with a trained weights file."""
+"""Classify 28x28 images or whole canvases with a trained weights file, and say what is not a digit.
+
+A drawing is rejected (not a digit) if it is a speck, or if the model's top probability is below
+the threshold its weights file stores (digitnet.reject); `reject=False` gives the forced choice.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from digitnet import DigitnetError
 from digitnet.config import MODEL_NAMES
 from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.paths import weights_path
-from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
+from digitnet.preprocess import TRANSFORM_VERSION, find_ink, frame_ink
+from digitnet.reject import is_speck, rejected
 from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
 
 DEFAULT_MODEL = "improved"  # the best shipped model; the app and predict use it unless told
@@ -25,12 +30,17 @@ class RecognizerError(DigitnetError):
 
 @dataclass(frozen=True)
 class Prediction:
-    digit: int | None  # None: the canvas was blank
+    """The model's answer. When `rejected`, the drawing is not a digit: `digit` and `confidence`
+    are then the model's best guess, or None and 0 for a speck (the model is not asked)."""
+
+    digit: int | None  # None: the canvas was blank, or a speck
     confidence: float
-    probs: tuple[float, ...]  # NUM_CLASSES probabilities, all zero for a blank canvas
+    probs: tuple[float, ...]  # the model's NUM_CLASSES probabilities; all zero: not asked
+    rejected: bool = False
 
 
 BLANK = Prediction(None, 0.0, (0.0,) * NUM_CLASSES)
+SPECK = Prediction(None, 0.0, (0.0,) * NUM_CLASSES, rejected=True)
 
 
 def default_weights() -> Path:
@@ -42,13 +52,16 @@ def default_weights() -> Path:
 
 
 class Recognizer:
-    """A loaded model plus the canvas transform it was trained for."""
+    """A loaded model plus the canvas transform it was trained for, and its reject rule (off
+    with reject=False; weights without a threshold reject specks only)."""
 
     def __init__(self, model: torch.nn.Module, info: WeightsInfo, path: Path | None = None,
-                 threads: int | None = 1):
+                 threads: int | None = 1, reject: bool = True):
         self.model = model.eval()
         self.info = info
         self.path = path  # the weights file, if the model came from one
+        self.reject = reject
+        self.threshold = info.metadata.reject_threshold if reject else None
         if threads:
             # one thread is fastest for one tiny image and leaves the other core to the UI
             torch.set_num_threads(threads)
@@ -56,14 +69,14 @@ class Recognizer:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None,
-             threads: int | None = 1) -> Recognizer:
+             threads: int | None = 1, reject: bool = True) -> Recognizer:
         path = Path(path) if path else default_weights()
         model, info = load_weights(path)
         version = info.metadata.transform_version
         if version > TRANSFORM_VERSION:
             raise WeightsError(f"{path}: made for canvas transform v{version}, "
                                f"this digitnet has v{TRANSFORM_VERSION}")
-        return cls(model, info, path, threads)
+        return cls(model, info, path, threads, reject)
 
     @property
     def name(self) -> str:
@@ -98,16 +111,26 @@ class Recognizer:
         return probs
 
     def classify_images(self, images: np.ndarray) -> list[Prediction]:
-        return [_prediction(p) for p in self.probabilities(images)]
+        """28x28 images (see `probabilities`), already normalised: no speck test."""
+        return [self._prediction(p) for p in self.probabilities(images)]
+
+    def read(self, canvas: np.ndarray,
+             invert: bool | None = None) -> tuple[np.ndarray | None, Prediction]:
+        """A whole drawing in any size or polarity -> (the network's input, None if blank; the
+        prediction), through the transform training tools use."""
+        ink = find_ink(canvas, invert=invert)
+        if ink is None:
+            return None, BLANK
+        image = frame_ink(ink)
+        if self.reject and is_speck(ink):
+            return image, SPECK
+        return image, self._prediction(self.probabilities(image)[0])
 
     def classify_canvas(self, canvas: np.ndarray, invert: bool | None = None) -> Prediction:
-        """A whole drawing in any size or polarity, through the transform training tools use."""
-        image = to_mnist(canvas, invert=invert)
-        if image is None:
-            return BLANK
-        return _prediction(self.probabilities(image)[0])
+        """A whole drawing in any size or polarity (see `read`)."""
+        return self.read(canvas, invert)[1]
 
-
-def _prediction(probs: np.ndarray) -> Prediction:
-    digit = int(probs.argmax())
-    return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs))
+    def _prediction(self, probs: np.ndarray) -> Prediction:
+        digit = int(probs.argmax())
+        return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs),
+                          bool(rejected(probs, self.threshold)))

@@ -1,7 +1,11 @@
 """Train a registered CNN on MNIST: build, fit, export, each a step of one plain loop.
 
-Validation is a fixed slice of the training set held out by seed; the best epoch on it is
-exported (or the last, with --select last). The test set is evaluated once, on the exported
+Real pen digits (--pen) and drawings that are not digits (--negatives) can join MNIST's
+training images (digitnet.mixture). On a negative the loss pulls the ten outputs towards
+uniform (outlier exposure), and the export stores the reject threshold that keeps a chosen
+share of the validation digits (digitnet.reject). Validation is a fixed slice of MNIST's
+training set held out by seed; the best epoch on it is exported (or the last, with --select
+last). The test set is evaluated once, on the exported
 model, for the record (--no-test skips it). A full checkpoint is written atomically after
 every epoch, so `--resume` continues a killed run and reproduces the uninterrupted one
 exactly; a run folder that holds a run is never trained into again without --resume.
@@ -16,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from digitnet import DigitnetError
+from digitnet import DigitnetError, mixture
 from digitnet.atomic import atomic_write_bytes
 from digitnet.augment import Augment, add_continental_marks, skeletons_2x
 from digitnet.checkpoint import (
@@ -40,8 +44,10 @@ from digitnet.checkpoint import (
 from digitnet.config import MODEL_NAMES, TrainConfig
 from digitnet.data import MNIST_FILES, load_mnist, validation_split
 from digitnet.models import create_model
+from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
 from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
+from digitnet.reject import calibrate
 from digitnet.weights import (
     DataSource,
     EpochRecord,
@@ -91,10 +97,22 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, devic
     return (predictions == labels).float().mean().item()
 
 
+def digits_and_outliers_loss(logits: torch.Tensor, labels: torch.Tensor,
+                             outlier_weight: float) -> torch.Tensor:
+    """Cross-entropy on the digits; on the negatives (label NOT_A_DIGIT), `outlier_weight` times
+    the cross-entropy to the uniform distribution (outlier exposure, Hendrycks et al. 2019):
+    summed over the batch and divided by its size, so MNIST alone gives the usual mean."""
+    digit = labels >= 0
+    loss = F.cross_entropy(logits[digit], labels[digit], reduction="sum")
+    others = logits[~digit]
+    uniform = (torch.logsumexp(others, 1) - others.mean(1)).sum()
+    return (loss + outlier_weight * uniform) / len(labels)
+
+
 @dataclass(frozen=True)
 class EpochStats:
     loss: float
-    accuracy: float
+    accuracy: float  # of the digits; negatives have no right answer to count
     images_per_s: float
 
 
@@ -103,6 +121,7 @@ class Trainer:
     """A model with what one training step updates: optimizer, schedule, optional weight EMA.
 
     `generator` drives the shuffling and the augmentation, so a run is reproducible from it.
+    An epoch takes `epoch_images` of the images at random (0: all of them).
     """
 
     model: nn.Module
@@ -112,6 +131,8 @@ class Trainer:
     device: torch.device
     augment: Augment | None = None
     ema: AveragedModel | None = None
+    outlier_weight: float = 0.5
+    epoch_images: int = 0
 
     @property
     def evaluated(self) -> nn.Module:
@@ -119,46 +140,53 @@ class Trainer:
         return self.ema.module if self.ema is not None else self.model
 
     def step(self, images: torch.Tensor, labels: torch.Tensor,
-             skeletons: torch.Tensor | None) -> tuple[float, int]:
-        """One optimizer step on one batch; (its loss, how many it got right)."""
+             skeletons: torch.Tensor | None) -> tuple[float, int, int]:
+        """One optimizer step on one batch; (its loss, how many digits it got right, of how
+        many digits)."""
         x = self.augment(images, self.generator, skeletons) if self.augment else images
         x, y = x.to(self.device), labels.to(self.device)
         logits = self.model(x)
-        loss = F.cross_entropy(logits, y)
+        loss = digits_and_outliers_loss(logits, y, self.outlier_weight)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.scheduler.step()
         if self.ema is not None:
             self.ema.update_parameters(self.model)
-        return loss.item(), int((logits.argmax(1) == y).sum().item())
+        digits = y >= 0
+        return loss.item(), int((logits.argmax(1) == y).sum().item()), int(digits.sum().item())
 
     def epoch(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, *,
               skeletons: torch.Tensor | None = None, label: str = "", progress: bool = True,
               check: Check | None = None) -> EpochStats:
         """One shuffled pass; a tqdm bar on a terminal if `progress`; `check()` after each batch."""
         self.model.train()
-        order = torch.randperm(len(images), generator=self.generator)
-        batches = [order[i : i + batch_size] for i in range(0, len(images), batch_size)]
-        total_loss, correct, start = 0.0, 0, time.perf_counter()
+        order = torch.randperm(len(images), generator=self.generator)[: self.epoch_size(images)]
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        total_loss, correct, digits, seen = 0.0, 0, 0, 0
+        start = time.perf_counter()
         bar = tqdm(batches, desc=label, unit="batch", leave=False,
                    disable=None if progress else True)  # None: on a terminal only
-        for n, idx in enumerate(bar, 1):
+        for idx in bar:
             skeleton = None if skeletons is None else skeletons[idx]
-            loss, hits = self.step(images[idx], labels[idx], skeleton)
-            total_loss, correct = total_loss + loss * len(idx), correct + hits
-            seen = min(n * batch_size, len(images))
-            bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}",
+            loss, hits, batch_digits = self.step(images[idx], labels[idx], skeleton)
+            total_loss, seen = total_loss + loss * len(idx), seen + len(idx)
+            correct, digits = correct + hits, digits + batch_digits
+            bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / max(digits, 1):.4f}",
                             refresh=False)
             if check:
                 check()
-        return EpochStats(total_loss / len(images), correct / len(images),
-                          len(images) / (time.perf_counter() - start))
+        return EpochStats(total_loss / seen, correct / max(digits, 1),
+                          seen / (time.perf_counter() - start))
+
+    def epoch_size(self, images: torch.Tensor) -> int:
+        return min(self.epoch_images or len(images), len(images))
 
 
 @dataclass
 class TrainData:
-    """MNIST's training images split by seed into what is trained on and what is held out."""
+    """MNIST's training images split by seed into what is trained on and what is held out; the
+    pen digits and negatives asked for join what is trained on."""
 
     train_x: torch.Tensor  # float [N, 1, 28, 28]
     train_y: torch.Tensor
@@ -178,8 +206,38 @@ def load_data(config: TrainConfig) -> TrainData:
     if skeletons is not None and config.continental > 0:
         skeletons = add_continental_marks(skeletons, train_y, config.continental, config.seed)
     mnist = DataSource("mnist", dict(MNIST_FILES), images=len(train))
-    return TrainData(to_tensor(images[train]), train_y, to_tensor(images[val]),
+    data = TrainData(to_tensor(images[train]), train_y, to_tensor(images[val]),
                      torch.from_numpy(labels[val]), skeletons, (mnist,))
+    return add_extras(data, extras(config))
+
+
+def extras(config: TrainConfig) -> list[tuple[DataSource, mixture.Extra]]:
+    """The pen digits (--pen) and negatives (--negatives) asked for, with their sources."""
+    found = []
+    if config.pen:
+        pen = mixture.pen_digits(TRAINING_WRITERS, config.pen, config.data_dir)
+        found.append((DataSource(PENDIGITS_SOURCE, pen.files, len(pen), TRAINING_WRITERS), pen))
+    if config.negatives:
+        omniglot, generated = mixture.negatives(config.negatives, config.data_dir)
+        found += [(DataSource("omniglot", omniglot.files, len(omniglot)), omniglot),
+                  (DataSource("scribbles", images=len(generated)), generated)]
+    return [(source, extra) for source, extra in found if len(extra)]
+
+
+def add_extras(data: TrainData, found: list[tuple[DataSource, mixture.Extra]]) -> TrainData:
+    """`data` with these images among the trained ones. They are drawn with a round brush
+    already, so their skeletons are empty: --restroke leaves them as they are."""
+    if not found:
+        return data
+    images = [to_tensor(extra.images) for _, extra in found]
+    labels = [torch.from_numpy(extra.labels.astype(np.int64)) for _, extra in found]
+    skeletons = data.skeletons
+    if skeletons is not None:
+        count = sum(len(extra) for _, extra in found)
+        skeletons = torch.cat([skeletons, skeletons.new_zeros((count, *skeletons.shape[1:]))])
+    return replace(data, train_x=torch.cat([data.train_x, *images]),
+                   train_y=torch.cat([data.train_y, *labels]), skeletons=skeletons,
+                   sources=data.sources + tuple(source for source, _ in found))
 
 
 class RunFolder:
@@ -269,7 +327,8 @@ def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
     init_state = {k: v.detach().clone() for k, v in model.state_dict().items()} if base else None
     device = pick_device(config.device)
     model.to(device)
-    total_steps = config.epochs * math.ceil(len(data.train_x) / config.batch_size)
+    epoch_images = min(config.epoch_images or len(data.train_x), len(data.train_x))
+    total_steps = config.epochs * math.ceil(epoch_images / config.batch_size)
     if total_steps < 3:
         raise DigitnetError(f"{total_steps} training steps are too few for the one-cycle schedule: "
                             "use more --epochs or a smaller --batch-size")
@@ -284,7 +343,7 @@ def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
     augment = Augment(restroke_prob=config.restroke) if config.augment else None
     trainer = Trainer(model, optimizer, scheduler, torch.Generator().manual_seed(config.seed),
-                      device, augment, ema)
+                      device, augment, ema, config.outlier_weight, config.epoch_images)
     return Run(config, folder, data, trainer, model_config, base, init_state, RunProgress())
 
 
@@ -414,20 +473,32 @@ def export(run: Run) -> WeightsMetadata:
         blend_weights(model, run.init_state, config.blend)
         val_acc = accuracy(model, run.data.val_x, run.data.val_y, trainer.device)
     test_acc = mnist_test_accuracy(model, config, trainer.device) if config.test else None
+    threshold = None
+    if config.negatives or (run.base is not None and run.base.reject_threshold is not None):
+        threshold = reject_threshold(model, run.data, config.reject_keep, trainer.device)
     metadata = WeightsMetadata(
         transform_version=TRANSFORM_VERSION, date=utc_now(), torch=str(torch.__version__),
         learned_from=run.data.sources, validation_seed=config.seed, val_acc=val_acc,
         test_acc=test_acc, best_epoch=progress.best_epoch,
         train_time_s=round(progress.elapsed_s, 1), history=tuple(progress.history),
         training=config, augment=asdict(trainer.augment) if trainer.augment else None,
-        base=run.base, base_path=config.init)
+        base=run.base, base_path=config.init, reject_threshold=threshold)
     info = WeightsInfo(config.model, run.model_config, metadata)
     save_weights(run.folder.weights, info, model.cpu())
     blended = f", {100 * config.blend:.0f} % blended with --init" if config.blend < 1 else ""
     tested = f", test {test_acc:.4f}" if test_acc is not None else ""
-    print(f"exported epoch {progress.best_epoch}{blended}: val {val_acc:.4f}{tested} "
+    rejects = f", reject below {threshold:.4f}" if threshold is not None else ""
+    print(f"exported epoch {progress.best_epoch}{blended}: val {val_acc:.4f}{tested}{rejects} "
           f"-> {run.folder.weights}", file=sys.stderr)
     return metadata
+
+
+def reject_threshold(model: nn.Module, data: TrainData, keep: float,
+                     device: torch.device) -> float:
+    """The top probability below which a drawing is not a digit: the highest that keeps `keep`
+    of the validation digits (digitnet.reject.calibrate)."""
+    probs = predict_logits(model, data.val_x, device).softmax(1)
+    return calibrate(probs.max(1).values.numpy(), keep)
 
 
 def mnist_test_accuracy(model: nn.Module, config: TrainConfig, device: torch.device) -> float:

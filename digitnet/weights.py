@@ -45,6 +45,7 @@ class DataSource:
     name: str
     files: dict[str, str] = field(default_factory=dict)  # file name -> md5
     images: int = checked(0, non_negative_int)
+    writers: tuple[int, ...] = ()  # pen data: the writers it took (digitnet.pendigits)
 
     def __post_init__(self) -> None:
         check_fields(self)

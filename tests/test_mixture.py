@@ -1,0 +1,132 @@
+"""Training on more than MNIST: pen digits of the training writers and negatives, drawn as the app
+draws, cached, mixed into a tiny training run that exports a calibrated reject threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from digitnet import DigitnetError, mixture
+from digitnet.config import TrainConfig
+from digitnet.data import load_mnist, validation_split
+from digitnet.omniglot import OMNIGLOT_ENV_VAR
+from digitnet.pendigits import (
+    BENCHMARK_WRITERS,
+    PENDIGITS_ENV_VAR,
+    PENDIGITS_SOURCE,
+    TRAINING_WRITERS,
+    seen_benchmark_writers,
+)
+from digitnet.recognizer import Recognizer
+from digitnet.train import train
+
+STROKES = {  # each digit as pen strokes in tablet units (y up), enough to tell them apart
+    0: [[(200, 400), (120, 300), (150, 120), (250, 100), (300, 250), (200, 400)]],
+    1: [[(200, 400), (210, 100)]],
+    7: [[(100, 400), (300, 400), (180, 100)]],
+}
+
+
+def unipen(writers: list[int]) -> str:
+    """A small UNIPEN file: each writer writes each digit of STROKES twice."""
+    lines = ['.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"']
+    for writer in writers:
+        for label, strokes in STROKES.items():
+            for index in range(2):
+                lines += [f'.SEGMENT DIGIT {index} ? "{label}"',
+                          f".COMMENT {label} {writer} {index}"]
+                for stroke in strokes:
+                    shifted = [(x + 7 * index, y - 5 * writer) for x, y in stroke]
+                    lines += [".PEN_DOWN", *(f" {x} {y}" for x, y in shifted), ".PEN_UP"]
+    return "\n".join(lines) + "\n"
+
+
+def omniglot_npz(path: Path, count: int) -> Path:
+    """count zig-zags per split, as sketch-rnn rows (dx, dy, pen_lifted)."""
+    rng = np.random.default_rng(0)
+    splits = {}
+    for split in ("train", "valid", "test"):
+        drawings = np.empty(count, dtype=object)
+        for i in range(count):
+            rows = np.zeros((6, 3), np.int16)
+            rows[:, :2] = rng.integers(-20, 20, (6, 2))
+            rows[-1, 2] = 1
+            drawings[i] = rows
+        splits[split] = drawings
+    np.savez(path, **splits)
+    return path
+
+
+@pytest.fixture
+def small_data(tmp_path, monkeypatch) -> Path:
+    """Tiny pendigits and Omniglot files, and a cache of the test's own (returned)."""
+    pen = tmp_path / "pen.tra"
+    pen.write_text(unipen([TRAINING_WRITERS[0], TRAINING_WRITERS[1], BENCHMARK_WRITERS[0]]))
+    monkeypatch.setenv(PENDIGITS_ENV_VAR, str(pen))
+    monkeypatch.setenv(OMNIGLOT_ENV_VAR, str(omniglot_npz(tmp_path / "omniglot.npz", 40)))
+    monkeypatch.setattr(mixture, "user_cache_dir", lambda: tmp_path / "cache")
+    return tmp_path / "cache" / "mixture"
+
+
+def test_pen_digits_are_drawn_per_render_cached_and_never_the_benchmarks(small_data):
+    pen = mixture.pen_digits(TRAINING_WRITERS, renders=2)
+    assert len(pen) == 2 * 2 * 2 * len(STROKES)  # writers x repeats x renders x digits
+    assert set(pen.writers.tolist()) == set(TRAINING_WRITERS[:2])
+    assert pen.images.shape[1:] == (28, 28) and pen.images.dtype == np.uint8
+    first, second = np.split(pen.images, 2)
+    assert not np.array_equal(first, second)  # each render draws the digits another way
+    assert len(list(small_data.glob("*.npz"))) == 1
+    again = mixture.pen_digits(TRAINING_WRITERS, renders=2)
+    np.testing.assert_array_equal(again.images, pen.images)
+    assert again.files == pen.files and len(list(small_data.glob("*.npz"))) == 1
+    with pytest.raises(DigitnetError, match="benchmark"):
+        mixture.pen_digits([*TRAINING_WRITERS, BENCHMARK_WRITERS[0]], renders=1)
+
+
+def test_negatives_are_omniglot_and_generated_without_specks(small_data):
+    omniglot, generated = mixture.negatives(30)
+    assert (len(omniglot), len(generated)) == (24, 6)
+    assert (omniglot.labels == mixture.NOT_A_DIGIT).all()
+    assert (generated.labels == mixture.NOT_A_DIGIT).all()
+    assert omniglot.files and not generated.files
+    assert "dot" not in mixture.TRAINING_KINDS and "tick" not in mixture.TRAINING_KINDS
+    # Omniglot's split runs out: the rest is generated
+    omniglot, generated = mixture.negatives(100)
+    assert (len(omniglot), len(generated)) == (40, 60)
+
+
+def test_a_damaged_cache_file_is_drawn_again(small_data):
+    pen = mixture.pen_digits(TRAINING_WRITERS, renders=1)
+    (cached,) = small_data.glob("*.npz")
+    cached.write_bytes(b"not an npz")
+    again = mixture.pen_digits(TRAINING_WRITERS, renders=1)
+    np.testing.assert_array_equal(again.images, pen.images)
+
+
+def test_a_tiny_run_learns_from_pen_digits_and_negatives(small_data, mnist_dir, tmp_path):
+    config = TrainConfig(data_dir=str(mnist_dir), out=str(tmp_path / "run"), limit=600, epochs=2,
+                         batch_size=32, restroke=0.5, device="cpu", test=False, pen=2,
+                         negatives=40, epoch_images=400, reject_keep=0.9)
+    torch.set_num_threads(1)
+    metadata = train(config)
+    sources = {source.name: source for source in metadata.learned_from}
+    assert sources["mnist"].images == 540
+    assert sources[PENDIGITS_SOURCE].images == 24
+    assert sources[PENDIGITS_SOURCE].writers == TRAINING_WRITERS
+    assert not seen_benchmark_writers(metadata.learned_from)
+    assert (sources["omniglot"].images, sources["scribbles"].images) == (32, 8)
+    assert len(metadata.history) == 2 and metadata.history[-1].train_loss > 0
+    assert metadata.training == config
+
+    # the stored threshold keeps the share asked for of the validation digits, and no more
+    recognizer = Recognizer.load(tmp_path / "run" / "simple.pt", threads=None)
+    assert recognizer.threshold == metadata.reject_threshold is not None
+    images, _ = load_mnist("train", mnist_dir)
+    _, val = validation_split(600, config.seed)
+    top = recognizer.probabilities(images[:600][val] / 255.0).max(1)
+    assert (top >= recognizer.threshold).mean() >= 0.9
+    assert (top > recognizer.threshold).mean() < 0.9
+
