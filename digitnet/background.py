@@ -29,11 +29,12 @@ Load = Callable[[Path | None], "Recognizer"]
 Finetune = Callable[..., Any]  # digitnet.finetune.finetune: (config, progress, should_stop)
 
 
-def load_recognizer(path: Path | None) -> Recognizer:
-    """The recognizer for a weights file (None: the best shipped one). Imports torch."""
+def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
+    """The recognizer for a weights file (None: the best shipped one); reject=False: it never
+    says "not a digit". Imports torch."""
     from digitnet.recognizer import Recognizer
 
-    return Recognizer.load(path)
+    return Recognizer.load(path, reject=reject)
 
 
 class Loaded(NamedTuple):

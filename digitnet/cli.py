@@ -66,11 +66,14 @@ def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> N
     p = commands.add_parser(
         "predict", parents=[debug], help="classify digit image files",
         description="Classify images of single digits: PNG, JPEG, BMP, TIFF, WebP, GIF, ...; "
-                    "gray, colour or transparent; 8-bit, 16-bit or float; either polarity.")
+                    "gray, colour or transparent; 8-bit, 16-bit or float; either polarity. "
+                    "What is not a digit (a letter, a doodle, a speck) says so.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--weights", help="weights file (default: the best shipped model)")
     p.add_argument("--json", action="store_true",
-                   help="one JSON object per line: file, digit, confidence, probs")
+                   help="one JSON object per line: file, digit, rejected, confidence, probs")
+    p.add_argument("--no-reject", dest="reject", action="store_false",
+                   help="always name a digit: never say 'not a digit' (the forced choice)")
     p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
                    help="yes: dark ink on light paper; no: light ink on dark; "
                         "auto: detect (default)")
@@ -81,7 +84,7 @@ def run_predict(args: argparse.Namespace) -> int:
     """Classify each file; a file that fails gets an error line and the others go on."""
     from digitnet.recognizer import Recognizer
 
-    recognizer = Recognizer.load(args.weights)
+    recognizer = Recognizer.load(args.weights, reject=args.reject)
     failed = 0
     for name in args.files:
         try:
@@ -109,14 +112,22 @@ def classify_file(recognizer: Recognizer, name: str, invert: bool | None) -> Pre
 
 
 def format_prediction(name: str, prediction: Prediction, as_json: bool) -> str:
+    """One line of output. `digit` is None when blank or not a digit; `confidence` and `probs`
+    are the model's own (zeros when it was not asked: a blank image, a speck)."""
+    digit = None if prediction.rejected else prediction.digit
     if as_json:
-        record = {"file": name, "digit": prediction.digit,
+        record = {"file": name, "digit": digit, "rejected": prediction.rejected,
                   "confidence": round(prediction.confidence, 6),
                   "probs": [round(p, 6) for p in prediction.probs]}
         return json.dumps(record, allow_nan=False)
-    if prediction.digit is None:
+    if prediction.rejected and prediction.digit is None:
+        return f"{name}: not a digit (too small: a speck)"
+    if prediction.rejected:
+        return (f"{name}: not a digit (best guess {prediction.digit}, "
+                f"{prediction.confidence:.3f})")
+    if digit is None:
         return f"{name}: blank"
-    return f"{name}: {prediction.digit} ({prediction.confidence:.3f})"
+    return f"{name}: {digit} ({prediction.confidence:.3f})"
 
 
 def add_train_command(commands: Commands, debug: argparse.ArgumentParser) -> None:

@@ -150,8 +150,9 @@ class FinetuneConfig:
 @dataclasses.dataclass(frozen=True)
 class EvaluateConfig:
     """Evaluate a weights file on the MNIST test set: accuracy, per-class accuracy, the most
-    frequent confusions, calibration (ECE), and reports: confusion matrix, per-class accuracy,
-    the misclassified digits, a reliability diagram and the training curves.
+    frequent confusions, calibration (ECE), the digits its reject threshold calls "not a digit"
+    and the accuracy with those counted as errors, and reports: confusion matrix, per-class
+    accuracy, the misclassified digits, a reliability diagram and the training curves.
     """
 
     weights: str | None = option(None, "weights file (default: the best shipped model)",
@@ -162,6 +163,8 @@ class EvaluateConfig:
                                  "the weights file's own history)", metavar="FILE")
     limit: int = option(0, "use only the first N test images (0: all)", non_negative_int,
                         metavar="N")
+    reject: bool = option(True, "reject no digit, whatever the weights' threshold (the forced "
+                          "choice)", flag="--no-reject")
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -21,6 +21,7 @@ from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
 from digitnet.plain import RecordError, from_plain, to_plain
 from digitnet.recognizer import Recognizer
+from digitnet.reject import rejected
 from digitnet.weights import EpochRecord, WeightsMetadata
 
 if TYPE_CHECKING:
@@ -92,21 +93,32 @@ def misclassified(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return wrong[np.argsort(-confidences[wrong], kind="stable")]
 
 
-def summarize(labels: np.ndarray, probs: np.ndarray) -> dict:
-    """Every metric of the JSON output, computed from labels [N] and probabilities [N, 10]."""
+def summarize(labels: np.ndarray, probs: np.ndarray, rejects: np.ndarray | None = None) -> dict:
+    """Every metric of the JSON output, computed from labels [N], probabilities [N, 10] and
+    which digits were rejected as not digits [N] (None: none).
+
+    `accuracy`, `errors` and the confusions are the model's forced choice; `rejected` counts the
+    digits below the reject threshold, and `accuracy_rejects_as_errors` is the share read right
+    and not rejected: what a user of predict or the app sees.
+    """
     predictions = probs.argmax(axis=1)
     confusion = confusion_matrix(labels, predictions)
     accuracy = per_class_accuracy(confusion)
     counts = confusion.sum(axis=1)
     errors = int(len(labels) - np.trace(confusion))
+    rejects = np.zeros(len(labels), bool) if rejects is None else np.asarray(rejects, bool)
+    rejected_per_class = np.bincount(labels[rejects], minlength=NUM_CLASSES)
     return {
         "accuracy": (len(labels) - errors) / len(labels),
         "n": len(labels),
         "errors": errors,
+        "rejected": int(rejects.sum()),
+        "accuracy_rejects_as_errors": float(np.mean((predictions == labels) & ~rejects)),
         "ece": round(expected_calibration_error(probs.max(axis=1), predictions == labels), 6),
         "per_class": [
             {"digit": d, "n": int(counts[d]), "errors": int(counts[d] - confusion[d, d]),
-             "accuracy": None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6)}
+             "accuracy": None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6),
+             "rejected": int(rejected_per_class[d])}
             for d in range(NUM_CLASSES)
         ],
         "confusion_matrix": confusion.tolist(),  # rows: true digit, columns: predicted
@@ -235,7 +247,8 @@ def make_folder(out: Path) -> None:
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Evaluate as `config` says and write the reports; return the result (the --json document)."""
-    recognizer = Recognizer.load(config.weights, threads=None)  # all cores: a batch job, not the UI
+    # all cores: a batch job, not the UI
+    recognizer = Recognizer.load(config.weights, threads=None, reject=config.reject)
     history = training_history(recognizer.metadata, config.metrics)
     images, labels = load_mnist("test", config.data_dir)
     if config.limit:
@@ -243,8 +256,10 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     out = Path(config.out or Path("reports") / recognizer.name)
     make_folder(out)
 
-    probs = predict_probabilities(recognizer, images)
-    result = {"model": recognizer.name, "weights": str(recognizer.path), **summarize(labels, probs)}
+    probs = predict_probabilities(recognizer, images)  # MNIST's digits are no specks: no speck rule
+    result = {"model": recognizer.name, "weights": str(recognizer.path),
+              "reject_threshold": recognizer.threshold,  # None: off, or the weights have none
+              **summarize(labels, probs, rejected(probs, recognizer.threshold))}
     drawn = draw_reports(result, images, labels, probs, history)
     result["reports"] = write_reports(out, drawn)
     result["training_curves"] = history.source or None
@@ -255,13 +270,15 @@ def format_summary(result: dict) -> str:
     lines = [
         f"{result['model']} ({result['weights']}) on {result['n']:,} MNIST test images",
         f"accuracy  {100 * result['accuracy']:.2f} %  ({result['errors']:,} errors)",
+        *reject_lines(result),
         f"ECE       {100 * result['ece']:.2f} %  ({ECE_BINS} equal-width confidence bins)",
         "",
-        "digit  images  errors  accuracy",
+        "digit  images  errors  accuracy  rejected",
     ]
     for row in result["per_class"]:
         accuracy = "-" if row["accuracy"] is None else f"{100 * row['accuracy']:.2f} %"
-        lines.append(f"{row['digit']:>5}  {row['n']:>6}  {row['errors']:>6}  {accuracy:>8}")
+        lines.append(f"{row['digit']:>5}  {row['n']:>6}  {row['errors']:>6}  {accuracy:>8}  "
+                     f"{row['rejected']:>8}")
     lines += ["", "most frequent confusions (true -> predicted: count)"]
     confusions = [f"  {c['true']} -> {c['predicted']}: {c['count']}"
                   for c in result["top_confusions"]]
@@ -273,3 +290,15 @@ def format_summary(result: dict) -> str:
         lines.append("training curves skipped: the weights file has no training history; "
                      "pass --metrics RUN/metrics.jsonl")
     return "\n".join(lines)
+
+
+def reject_lines(result: dict) -> list[str]:
+    """How many digits were rejected as not digits, and the accuracy with them as errors."""
+    threshold = result["reject_threshold"]
+    if threshold is None:
+        return ["rejected  none  (no reject threshold: --no-reject, or the weights have none)"]
+    share = result["rejected"] / result["n"]
+    return [f"rejected  {100 * share:.2f} %  ({result['rejected']:,} digits with a top "
+            f"probability below {threshold:.4f})",
+            f"          {100 * result['accuracy_rejects_as_errors']:.2f} %  accuracy with "
+            "rejects counted as errors"]

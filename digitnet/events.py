@@ -36,12 +36,17 @@ class EventLog:
         self._lines.append(f"ready model={model} load_ms={1000 * load_s:.0f}")
 
     def prediction(self, reading: Reading, latency_s: float, trigger: str) -> None:
-        """A reading of the drawing; trigger: live, mouseup, key or model (a new model in use)."""
+        """A reading of the drawing; trigger: live, mouseup, key or model (a new model in use).
+
+        `digit=none` when blank or not a digit; a rejected reading keeps the model's raw
+        confidence (0 for a speck, which the model is not asked about) and ends ` rejected=yes`.
+        """
         part = reading.single
-        digit, confidence = ("none", 0.0) if part is None else (part.prediction.digit,
-                                                                part.prediction.confidence)
-        self._lines.append(f"prediction digit={digit} confidence={confidence:.3f} "
-                           f"latency_ms={1000 * latency_s:.1f} trigger={trigger}")
+        digit = None if part is None else part.digit
+        confidence = 0.0 if part is None else part.prediction.confidence
+        line = (f"prediction digit={'none' if digit is None else digit} "
+                f"confidence={confidence:.3f} latency_ms={1000 * latency_s:.1f} trigger={trigger}")
+        self._lines.append(line + (" rejected=yes" if part is not None and part.rejected else ""))
 
     def clear(self) -> None:
         self._lines.append("clear")

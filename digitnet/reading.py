@@ -1,8 +1,9 @@
 """What the app reads in a drawing: the network's input and the model's answer, per digit drawn.
 
 A `Reading` holds one `DigitReading` per digit found in the drawing, left to right: none for a
-blank canvas, one today. The shape is ready for more (a number drawn as several digits) and
-for a digit the model rejects: both change what a part says, not how the app handles a reading.
+blank canvas, one today. The shape is ready for more (a number drawn as several digits): each
+part says for itself whether it is a digit, not a digit (rejected by the model's threshold), or
+a speck (too small to be a digit: the model was not asked).
 Torch-free: the recognizer is handed in, already loaded.
 """
 
@@ -21,8 +22,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DigitReading:
-    image: np.ndarray  # [IMAGE_SIZE, IMAGE_SIZE] float in [0, 1]: what the network sees
+    image: np.ndarray  # [IMAGE_SIZE, IMAGE_SIZE] float in [0, 1]: what the transform made
     prediction: Prediction
+
+    @property
+    def rejected(self) -> bool:
+        """Not a digit: a speck, or the model's top probability below its threshold."""
+        return self.prediction.rejected
+
+    @property
+    def speck(self) -> bool:
+        """Too small to be a digit: the model was not asked (its probabilities are all zero)."""
+        return self.prediction.rejected and self.prediction.digit is None
+
+    @property
+    def digit(self) -> int | None:
+        """The digit read; None when it is not a digit (`prediction.digit` is the best guess)."""
+        return None if self.rejected else self.prediction.digit
 
 
 @dataclass(frozen=True)
@@ -44,9 +60,9 @@ def network_input(canvas: np.ndarray) -> np.ndarray | None:
 
 
 def read_canvas(recognizer: Recognizer, canvas: np.ndarray) -> Reading:
-    """The canvas through the canvas transform and the model."""
-    image = network_input(canvas)
-    if image is None:
+    """The canvas (white ink on black) as `predict` reads an image: the canvas transform, the
+    speck rule relative to this canvas, the model and its reject threshold."""
+    if not canvas.size:  # a window shrunk to nothing
         return BLANK
-    (prediction,) = recognizer.classify_images(image[None])
-    return Reading((DigitReading(image, prediction),))
+    image, prediction = recognizer.read(canvas, invert=False)
+    return BLANK if image is None else Reading((DigitReading(image, prediction),))

@@ -5,6 +5,8 @@ Text is sized to the box it goes in, so every element reads well from 320x240 to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -21,11 +23,17 @@ MUTED = (140, 136, 132)
 ACCENT = (40, 170, 255)  # the predicted digit and its bar
 ERROR = (90, 90, 240)  # a status line that says something went wrong
 BAR = (150, 146, 142)
+# the bars of a reading that is not a digit: visible, nothing stands out (a grey that no
+# anti-aliased text on the background blends into, so tests can tell the bars apart)
+BAR_MUTED = (98, 92, 86)
 BAR_TRACK = (56, 52, 50)
+Colour = tuple[int, int, int]
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 CANVAS_HINT = "draw a digit"
 LOADING = "loading model"  # the readout's label until the model is ready
+NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects
+TOO_SMALL = "too small"  # ... and for a speck, which the model is not asked about
 GRID_MIN_SCALE = 6  # preview pixels this big or bigger get grid lines between them
 NO_PROBS = (0.0,) * NUM_CLASSES
 
@@ -38,10 +46,12 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     cv2.rectangle(frame, (0, 0), (width, height), BACKGROUND, -1)
     draw_canvas(frame, layout.canvas, state.drawing.render(layout.canvas.size))
     part = state.reading.single
-    draw_preview(frame, layout.preview, part.image if part else None)
-    draw_readout(frame, layout.readout, state.reading, loading=state.recognizer is None)
-    digit = part.prediction.digit if part else None
-    draw_bars(frame, layout.bars, part.prediction.probs if part else NO_PROBS, digit)
+    # a speck is not scaled up to fill the frame: the network was not shown it
+    draw_preview(frame, layout.preview, part.image if part and not part.speck else None)
+    draw_readout(frame, layout.readout, readout(state.reading, loading=state.recognizer is None))
+    probs = part.prediction.probs if part else NO_PROBS
+    draw_bars(frame, layout.bars, probs, part.digit if part else None,
+              muted=part is not None and part.rejected)
     draw_lines(frame, layout, state)
     return frame
 
@@ -114,29 +124,46 @@ def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None
     _border(frame, inner)
 
 
-def draw_readout(frame: np.ndarray, box: Rect, reading: Reading, loading: bool = False) -> None:
-    """The digit read, big, over its confidence; a dash when there is none (yet)."""
+@dataclass(frozen=True)
+class Readout:
+    """What the readout shows: a big symbol over a line of text."""
+
+    symbol: str  # the digit read; "?": not a digit; "-": nothing read (yet)
+    symbol_colour: Colour
+    label: str  # the confidence, or why there is no digit
+    label_colour: Colour
+
+
+def readout(reading: Reading, loading: bool = False) -> Readout:
+    """The readout for a reading: the digit and its confidence, "?" over "not a digit" (or "too
+    small" for a speck), or a dash with nothing (or "loading model") below."""
+    part = reading.single
+    if part is None:
+        return Readout("-", MUTED, LOADING if loading else "", MUTED)
+    if part.rejected:
+        return Readout("?", MUTED, TOO_SMALL if part.speck else NOT_A_DIGIT, TEXT)
+    return Readout(str(part.digit), ACCENT, f"{100 * part.prediction.confidence:.1f}%", TEXT)
+
+
+def draw_readout(frame: np.ndarray, box: Rect, shown: Readout) -> None:
+    """The readout's symbol, big, over its label."""
     digit_box = Rect(box.x, box.y, box.w, round(0.72 * box.h))
     label_box = Rect(box.x, digit_box.bottom, box.w, box.h - digit_box.h)
-    part = reading.single
-    # sized for "8" so every digit is equally big, a dash included
+    # sized for "8" so every digit is equally big, a dash and a question mark included
     scale = fit_scale("8", digit_box.w, round(0.8 * digit_box.h))
-    if part is None or part.prediction.digit is None:
-        put_text(frame, "-", digit_box, scale, MUTED, align="center", weight=2.0)
-        label, colour = (LOADING, MUTED) if loading else ("", TEXT)
-    else:
-        digit = str(part.prediction.digit)
-        put_text(frame, digit, digit_box, scale, ACCENT, align="center", weight=2.0)
-        label, colour = f"{100 * part.prediction.confidence:.1f}%", TEXT
-    if label:
+    put_text(frame, shown.symbol, digit_box, scale, shown.symbol_colour, align="center",
+             weight=2.0)
+    if shown.label:
         height = round(0.6 * label_box.h)  # the size of a confidence; a longer label may be smaller
-        label_scale = min(fit_scale("100.0%", box.w, height), fit_scale(label, box.w, height))
-        put_text(frame, label, label_box, label_scale, colour, align="center")
+        label_scale = min(fit_scale("100.0%", box.w, height),
+                          fit_scale(shown.label, box.w, height))
+        put_text(frame, shown.label, label_box, label_scale, shown.label_colour, align="center")
 
 
-def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None) -> None:
+def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None,
+              muted: bool = False) -> None:
     """A row per digit: the digit, a bar as long as its probability, the percentage; the winner
-    stands out."""
+    stands out. Muted (not a digit), every bar is dim and none stands out."""
     if box.h < NUM_CLASSES or box.w == 0:
         return
     row_h = box.h / NUM_CLASSES
@@ -156,10 +183,10 @@ def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int
         bottom = top + thickness - 1
         cv2.rectangle(frame, (bar_x, top), (bar_x + bar_w - 1, bottom), BAR_TRACK, -1)
         if filled := round(p * bar_w):
-            colour = ACCENT if winner else BAR
+            colour = ACCENT if winner else BAR_MUTED if muted else BAR
             cv2.rectangle(frame, (bar_x, top), (bar_x + filled - 1, bottom), colour, -1)
         put_text(frame, str(d), Rect(row.x, row.y, label_w, row.h), scale,
-                 ACCENT if winner else TEXT, align="center")
+                 ACCENT if winner else MUTED if muted else TEXT, align="center")
         put_text(frame, f"{100 * p:.0f}%", Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
                  ACCENT if winner else MUTED, align="right")
 

@@ -6,7 +6,8 @@
     xvfb-run -a python realtime_opencv.py -v       # without a screen
 
 Mouse-up classifies, S classifies at any time, C clears, Z or Backspace undoes a stroke,
-[ and ] change the brush, Esc or the window's close button quits.
+[ and ] change the brush, Esc or the window's close button quits. A drawing that is not a
+digit (a letter, a doodle, a speck) reads "?"; --no-reject always reads a digit.
 A digit key 0-9 saves the drawing as a sample of that digit. F fine-tunes the model in use
 on the saved samples in the background and then switches to the new model; its weights
 file goes to the per-user folder, and the next launch uses it only if --weights names it.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -28,7 +30,7 @@ import cv2
 
 from digitnet import DigitnetError
 from digitnet.app import AppState
-from digitnet.background import BackgroundFinetune, BackgroundLoad
+from digitnet.background import BackgroundFinetune, BackgroundLoad, load_recognizer
 from digitnet.config import MODEL_NAMES
 from digitnet.display import display_checked
 from digitnet.errors import run_entry_point
@@ -80,6 +82,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=parse_folder, metavar="DIR",
                         help="MNIST, which F's fine-tuning mixes in "
                              "(default: $DIGITNET_DATA or the user cache)")
+    parser.add_argument("--no-reject", dest="reject", action="store_false",
+                        help="always read a digit: never say 'not a digit' (the forced choice)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log each event to stdout, one line each")
     parser.add_argument("--debug", action="store_true",
@@ -114,8 +118,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
-    loading = BackgroundLoad()
-    finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir)
+    load = functools.partial(load_recognizer, reject=args.reject)  # a fine-tuned model too
+    loading = BackgroundLoad(load)
+    finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
     code = run_entry_point(lambda: run(args, loading, finetuner), debug=args.debug)
     if loading.alive or finetuner.alive:  # a model still loading, a fine-tune slow to stop
         exit_now(code)

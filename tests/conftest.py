@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 import zlib
@@ -15,7 +16,7 @@ from digitnet.data import DataError, load_mnist
 from digitnet.models import create_model
 from digitnet.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.weights import WeightsInfo, WeightsMetadata, save_weights
+from digitnet.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,13 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is missing a prerequisite: {reason}")
     pytest.skip(reason)
+
+
+def with_reject_threshold(source: Path, threshold: float | None, out: Path) -> Path:
+    """A copy of a weights file whose metadata holds this reject threshold (no training)."""
+    model, info = load_weights(source)
+    metadata = dataclasses.replace(info.metadata, reject_threshold=threshold)
+    return save_weights(out, dataclasses.replace(info, metadata=metadata), model)
 
 
 @pytest.fixture(autouse=True)

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, require
+import torch
+from conftest import REPO_ROOT, require, with_reject_threshold
 
 from digitnet import DigitnetError
 from digitnet.app import KEYS, LIVE_INTERVAL_S, AppState, help_line
-from digitnet.background import BackgroundFinetune, BackgroundLoad, Failed
+from digitnet.background import BackgroundFinetune, BackgroundLoad, Failed, load_recognizer
 from digitnet.digits import NUM_CLASSES
 from digitnet.display import DisplayError, display_checked
 from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, render_strokes
@@ -29,10 +30,33 @@ from digitnet.finetune import FinetuneStopped
 from digitnet.layout import Layout, Rect, compute_layout
 from digitnet.preprocess import to_mnist
 from digitnet.reading import BLANK, DigitReading, Reading
-from digitnet.recognizer import Prediction, Recognizer
+from digitnet.recognizer import SPECK, Prediction, Recognizer
 from digitnet.samples import SampleStore
-from digitnet.ui import ACCENT, ERROR, MUTED, TEXT, render_frame, samples_line, wrap_in_two
-from digitnet.window import MAX_SIZE, fit_screen, parse_folder, parse_size, weights_file
+from digitnet.ui import (
+    ACCENT,
+    BAR,
+    BAR_MUTED,
+    ERROR,
+    LOADING,
+    MUTED,
+    NOT_A_DIGIT,
+    TEXT,
+    TOO_SMALL,
+    Readout,
+    readout,
+    render_frame,
+    samples_line,
+    wrap_in_two,
+)
+from digitnet.weights import WeightsInfo, WeightsMetadata
+from digitnet.window import (
+    MAX_SIZE,
+    build_parser,
+    fit_screen,
+    parse_folder,
+    parse_size,
+    weights_file,
+)
 
 DOWN, MOVE, UP = cv2.EVENT_LBUTTONDOWN, cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONUP
 BUTTON = cv2.EVENT_FLAG_LBUTTON
@@ -50,19 +74,32 @@ DIGITS = {
 }
 
 
-class StandIn:
-    """A recognizer that records what it is shown and always answers 3."""
+THREE = (0.02,) * 3 + (0.82,) + (0.02,) * 6  # what the stand-in model answers
 
-    name = "stand-in"
 
-    def __init__(self, path: str = "stand-in.pt"):
-        self.path = Path(path)
+class AnswersThree(torch.nn.Module):
+    """A model that records each batch of 28x28 images it is shown and always answers THREE."""
+
+    def __init__(self):
+        super().__init__()
         self.seen: list[np.ndarray] = []
 
-    def classify_images(self, images):
-        self.seen.append(images)
-        probs = (0.02,) * 3 + (0.82,) + (0.02,) * 6
-        return [Prediction(3, 0.82, probs)]
+    def forward(self, images):
+        self.seen.append(images[:, 0].numpy().copy())
+        return torch.tensor(THREE).log().expand(len(images), -1)
+
+
+class StandIn(Recognizer):
+    """A real recognizer (transform, speck rule, reject threshold) around that model: `seen`
+    holds what the model was shown."""
+
+    def __init__(self, path: str = "stand-in.pt", threshold: float | None = None,
+                 reject: bool = True):
+        model = AnswersThree()
+        info = WeightsInfo("stand-in", {}, WeightsMetadata(reject_threshold=threshold))
+        super().__init__(model, info, Path(path), threads=None, reject=reject)
+        self.seen = model.seen
+        self.seen.clear()  # the warm-up's blank images
 
 
 class Screen:
@@ -325,6 +362,9 @@ def test_every_log_line_is_formatted_by_the_event_log():
     log.prediction(Reading((DigitReading(np.zeros((28, 28)), Prediction(7, 0.987654, probs)),)),
                    0.00234, "live")
     log.prediction(BLANK, 0.0001, "key")
+    doubtful = Prediction(4, 0.41, (0.059,) * 4 + (0.41,) + (0.059,) * 5, rejected=True)
+    log.prediction(Reading((DigitReading(np.zeros((28, 28)), doubtful),)), 0.0021, "mouseup")
+    log.prediction(Reading((DigitReading(np.zeros((28, 28)), SPECK),)), 0.0004, "live")
     log.clear()
     log.undo()
     log.brush(0.0625)
@@ -340,12 +380,74 @@ def test_every_log_line_is_formatted_by_the_event_log():
         "ready model=simple load_ms=1234",
         "prediction digit=7 confidence=0.988 latency_ms=2.3 trigger=live",
         "prediction digit=none confidence=0.000 latency_ms=0.1 trigger=key",
+        "prediction digit=none confidence=0.410 latency_ms=2.1 trigger=mouseup rejected=yes",
+        "prediction digit=none confidence=0.000 latency_ms=0.4 trigger=live rejected=yes",
         "clear", "undo", "brush size=0.0625",
         "sample digit=3 path=/samples/3_x.npz", "sample failed error=disk full",
         "finetune started", "finetune stopping", "finetune done weights=/w/finetuned.pt",
         "finetune failed error=too few samples", "exit",
     ]
     assert log.take() == []
+
+
+LOG_LINE = r"prediction digit={} confidence={} latency_ms=\d+\.\d trigger={}"
+
+
+def test_a_drawing_below_the_threshold_is_not_a_digit_and_the_log_says_so():
+    screen = Screen(recognizer=StandIn(threshold=0.9))  # the model answers 3 at 82 %
+    screen.draw(7)
+    read_now(screen.state, "mouseup")
+    part = screen.state.reading.single
+    assert part is not None and part.rejected and not part.speck and part.digit is None
+    assert part.prediction.digit == 3 and part.prediction.probs == pytest.approx(THREE)
+    (line,) = screen.state.events.take()
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " rejected=yes", line)
+    assert readout(screen.state.reading) == Readout("?", MUTED, NOT_A_DIGIT, TEXT)
+
+
+def test_a_dot_is_a_speck_the_model_is_not_asked_about():
+    screen = Screen()
+    screen.drag([(0.4, 0.6)])  # a click: a one-point stroke
+    read_now(screen.state, "mouseup")
+    part = screen.state.reading.single
+    assert part is not None and part.speck and part.rejected and part.digit is None
+    assert screen.state.recognizer.seen == []
+    (line,) = screen.state.events.take()
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.000", "mouseup") + " rejected=yes", line)
+    assert readout(screen.state.reading) == Readout("?", MUTED, TOO_SMALL, TEXT)
+
+
+def test_the_first_dot_of_a_stroke_never_shows_a_digit_and_the_stroke_does():
+    screen = Screen()
+    state = screen.state
+    screen.mouse(DOWN, *screen.pixel(0.5, 0.2))
+    state.tick(now=1.0)
+    assert state.reading.single.speck and readout(state.reading).symbol == "?"
+    screen.mouse(MOVE, *screen.pixel(0.5, 0.8))
+    state.tick(now=2.0)
+    assert state.reading.single.digit == 3 and readout(state.reading).symbol == "3"
+    first, second = state.events.take()
+    assert first.endswith("trigger=live rejected=yes") and second.endswith("trigger=live")
+    assert second.startswith("prediction digit=3 ")
+
+
+def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
+    screen = Screen(recognizer=StandIn(threshold=0.9, reject=False))
+    screen.drag([(0.4, 0.6)])
+    read_now(screen.state, "mouseup")
+    screen.draw(7)
+    read_now(screen.state, "mouseup")
+    lines = screen.state.events.take()
+    assert len(lines) == 2 and all(re.fullmatch(LOG_LINE.format(3, r"0\.820", "mouseup"), line)
+                                   for line in lines)
+    assert len(screen.state.recognizer.seen) == 2
+
+
+def test_the_readout_of_a_blank_canvas_is_a_dash_or_says_the_model_is_loading():
+    assert readout(BLANK) == Readout("-", MUTED, "", MUTED)
+    assert readout(BLANK, loading=True) == Readout("-", MUTED, LOADING, MUTED)
+    part = DigitReading(np.zeros((28, 28)), Prediction(3, 0.82, THREE))
+    assert readout(Reading((part,))) == Readout("3", ACCENT, "82.0%", TEXT)
 
 
 def test_the_drawing_survives_a_resize():
@@ -779,6 +881,50 @@ def shows(frame: np.ndarray, box: Rect, colour) -> bool:
     return bool(np.all(box.view(frame) == colour, axis=2).any())
 
 
+def bar_rows(frame: np.ndarray, bars: Rect, colour) -> list[np.ndarray]:
+    """Per digit's row of the bar chart: where the frame shows exactly `colour`."""
+    match = np.all(frame == colour, axis=2)
+    return [match[bars.y + round(d * bars.h / 10) : bars.y + round((d + 1) * bars.h / 10),
+                  bars.x : bars.right] for d in range(10)]
+
+
+def test_a_rejected_reading_keeps_its_bars_muted_and_nothing_stands_out():
+    shown = {}
+    for name, threshold in (("digit", None), ("rejected", 0.9)):
+        screen = Screen((1280, 720), StandIn(threshold=threshold))
+        screen.draw(4, steps=1)
+        read_now(screen.state, "mouseup")
+        shown[name] = screen.frame()
+    layout = screen.layout
+    bars, readout_box = layout.bars, layout.readout
+    digit, rejected = shown["digit"], shown["rejected"]
+    # a digit: the winner's bar in the accent colour, the others' in BAR
+    assert bar_rows(digit, bars, ACCENT)[3].mean() > 0.2 and shows(digit, bars, BAR)
+    assert not shows(digit, bars, BAR_MUTED)
+    # not a digit: every bar as long as before, all muted, no winner, nothing in the accent colour
+    muted = bar_rows(rejected, bars, BAR_MUTED)
+    assert muted[3].mean() > 0.2
+    assert all(0 < muted[d].sum() < muted[3].sum() / 10 for d in range(10) if d != 3)
+    assert not shows(rejected, bars, ACCENT) and not shows(rejected, bars, BAR)
+    assert not shows(rejected, readout_box, ACCENT) and shows(rejected, readout_box, MUTED)
+    # the network's input is on show in both
+    assert np.array_equal(layout.preview.view(digit), layout.preview.view(rejected))
+
+
+def test_a_speck_is_not_magnified_in_the_preview():
+    screen = Screen((1280, 720))
+    screen.drag([(0.4, 0.6)])
+    read_now(screen.state, "mouseup")
+    assert screen.state.reading.single.speck
+    frame = screen.frame()
+    assert not (screen.layout.preview.view(frame) == 255).any()  # no ink shown
+    assert not shows(frame, screen.layout.bars, ACCENT) and not shows(frame, screen.layout.bars,
+                                                                      BAR_MUTED)  # nothing asked
+    screen.drag([(0.2, 0.2), (0.8, 0.8)])
+    read_now(screen.state, "mouseup")
+    assert (screen.layout.preview.view(screen.frame()) == 255).any()
+
+
 def test_the_status_shows_above_the_samples_and_errors_stand_out(tmp_path):
     screen = Screen(samples=SampleStore(tmp_path))
     top, bottom = status_lines(screen.layout)
@@ -844,3 +990,11 @@ def test_a_missing_weights_file_is_reported_before_any_window(tmp_path):
     assert weights_file(Namespace(model=None, weights=None)) is None  # the best shipped one
     shipped = weights_file(Namespace(model="simple", weights=None))
     assert shipped is not None and shipped.name == "simple.pt" and shipped.is_file()
+
+
+def test_no_reject_loads_the_model_without_its_threshold(tmp_path, shipped_weights):
+    assert build_parser().parse_args([]).reject is True
+    assert build_parser().parse_args(["--no-reject"]).reject is False
+    weights = with_reject_threshold(shipped_weights, 0.8, tmp_path / "strict.pt")
+    assert load_recognizer(weights).threshold == 0.8
+    assert load_recognizer(weights, reject=False).threshold is None

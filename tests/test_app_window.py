@@ -172,6 +172,7 @@ def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[in
     return tuple(map(int, match["image"].split(","))), tuple(map(int, match["canvas"].split(",")))
 
 
+# a digit, or none: blank, or not a digit (then the line ends " rejected=yes": see below)
 PREDICTION = r"prediction digit=(\d|none) confidence=[01]\.\d{3} latency_ms=\d+\.\d trigger="
 
 
@@ -226,6 +227,26 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_
     app.expect("exit")
     assert app.finish() == 0
     assert app.process.stderr.read() == ""
+
+
+@pytest.mark.parametrize("flags, prediction", [
+    ((), PREDICTION.replace(r"(\d|none)", "none") + r"mouseup rejected=yes"),
+    (("--no-reject",), PREDICTION.replace(r"(\d|none)", r"\d") + "mouseup"),
+], ids=["default", "no-reject"])
+def test_a_click_is_a_speck_not_a_digit_unless_rejection_is_off(display, tmp_path,
+                                                                 untrained_weights, flags,
+                                                                 prediction):
+    app = App(display, tmp_path / "samples", "--weights", untrained_weights, "--size", "800x600",
+              *flags)
+    image, canvas = layout(app, 800, 600)
+    app.expect(r"ready .*")
+    app.drag(image, canvas, [(0.4, 0.6)])  # press and release in one place: a dot
+    match = app.expect(PREDICTION + r"mouseup.*")
+    assert re.fullmatch(prediction, match[0]), match[0]
+    app.xdotool("windowfocus", app.window())
+    app.xdotool("key", "Escape")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
 
 
 def send_wm_delete(display: str, window: int) -> None:

@@ -1,5 +1,6 @@
 """Evaluation: the metrics counted by hand, the command's output and reports, the training
-history it finds (fine-tunes included), and one clear line for every bad input."""
+history it finds (fine-tunes included), the digits a reject threshold turns away, and one
+clear line for every bad input."""
 
 from __future__ import annotations
 
@@ -10,20 +11,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import with_reject_threshold
 
 from digitnet.cli import main
 from digitnet.config import TrainConfig
+from digitnet.data import load_mnist
 from digitnet.evaluate import (
     confusion_matrix,
     expected_calibration_error,
     misclassified,
     per_class_accuracy,
     reliability_bins,
+    summarize,
     top_confusions,
     training_history,
 )
 from digitnet.models import create_model
 from digitnet.plain import to_plain
+from digitnet.recognizer import Recognizer
 from digitnet.weights import EpochRecord, WeightsInfo, WeightsMetadata, load_weights, save_weights
 
 REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliability",
@@ -79,6 +84,18 @@ def test_reliability_bins_are_closed_on_the_right():
 def test_misclassified_lists_the_most_confident_mistakes_first():
     probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
     assert misclassified(np.array([0, 0, 0, 1]), probs).tolist() == [2, 1, 3]
+
+
+def test_rejects_are_counted_per_class_and_as_errors():
+    probs = np.eye(10)[PREDICTIONS]  # the model says PREDICTIONS
+    rejects = np.array([False, True, False, True, False, False, True])
+    result = summarize(LABELS, probs, rejects)
+    assert (result["errors"], result["rejected"]) == (3, 3)  # the forced choice's errors stay
+    # right and kept: the first 0, the first 1 and the first 2 (the second 1 was rejected)
+    assert result["accuracy_rejects_as_errors"] == pytest.approx(3 / 7)
+    assert [row["rejected"] for row in result["per_class"]] == [1, 1, 1] + [0] * 7
+    plain = summarize(LABELS, probs)
+    assert plain["rejected"] == 0 and plain["accuracy_rejects_as_errors"] == plain["accuracy"]
 
 
 def test_a_runs_curves_continue_the_run_it_started_from():
@@ -146,6 +163,8 @@ def test_evaluate_json_writes_every_report(capsys, tmp_path, mnist_dir, weights_
     assert all(c["count"] > 0 for c in result["top_confusions"])
     assert result["weights"] == str(weights_with_history)
     assert result["training_curves"] == "the weights file"
+    assert (result["rejected"], result["reject_threshold"]) == (0, None)  # it has no threshold
+    assert result["accuracy_rejects_as_errors"] == result["accuracy"]
     assert result["reports"] == [str(out / f"{name}.png") for name in REPORTS]
     for path in result["reports"]:
         assert_png(path)
@@ -160,6 +179,7 @@ def test_evaluate_text_skips_curves_without_history_and_defaults_out_to_reports_
     assert code == 0
     assert "on 200 MNIST test images" in stdout and "accuracy" in stdout and "ECE" in stdout
     assert "training curves skipped" in stdout
+    assert "rejected  none  (no reject threshold" in stdout
     written = sorted(p.name for p in (tmp_path / "reports" / "simple").iterdir())
     assert written == sorted(f"{name}.png" for name in REPORTS if name != "training_curves")
 
@@ -174,6 +194,46 @@ def test_evaluate_draws_curves_from_a_metrics_file(capsys, tmp_path, mnist_dir):
     assert code == 0
     assert json.loads(stdout)["training_curves"] == str(metrics)
     assert_png(str(tmp_path / "out" / "training_curves.png"))
+
+
+def test_evaluate_counts_the_digits_below_the_threshold_as_rejected(capsys, tmp_path, mnist_dir,
+                                                                   shipped_weights):
+    """Trained weights with a threshold set among their own confidences on these digits: the
+    exact digits below it are rejected, and --no-reject rejects none."""
+    images, labels = load_mnist("test", mnist_dir)
+    images, labels = images[:300], labels[:300]
+    probs = Recognizer.load(shipped_weights, reject=False).probabilities(images / 255.0)
+    top = np.sort(probs.max(axis=1))
+    threshold = float(top[20] + top[21]) / 2  # 21 digits below it (unless two tie)
+    weights = with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt")
+    below = probs.max(axis=1) < threshold
+    count = int(below.sum())
+    args = ["--weights", str(weights), "--data-dir", str(mnist_dir), "--limit", "300",
+            "--out", str(tmp_path / "out")]
+
+    code, stdout, _ = evaluate(capsys, *args, "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["rejected"] == count and 15 <= count <= 25
+    assert result["reject_threshold"] == pytest.approx(threshold)
+    right = probs.argmax(axis=1) == labels
+    assert result["accuracy"] == pytest.approx(right.mean())  # the forced choice
+    assert result["accuracy_rejects_as_errors"] == pytest.approx((right & ~below).mean())
+    assert result["accuracy_rejects_as_errors"] < result["accuracy"]
+    per_class = [int(below[labels == d].sum()) for d in range(10)]
+    assert [row["rejected"] for row in result["per_class"]] == per_class
+
+    code, stdout, _ = evaluate(capsys, *args)
+    assert code == 0
+    assert (f"rejected  {count / 3:.2f} %  ({count} digits with a top probability below "
+            f"{threshold:.4f})") in stdout
+    assert (f"{100 * (right & ~below).mean():.2f} %  accuracy with rejects counted as errors"
+            in stdout)
+
+    code, stdout, _ = evaluate(capsys, *args, "--json", "--no-reject")
+    result = json.loads(stdout)
+    assert (result["rejected"], result["reject_threshold"]) == (0, None)
+    assert result["accuracy_rejects_as_errors"] == result["accuracy"] == pytest.approx(right.mean())
 
 
 BAD_METRICS: dict[str, tuple[str | bytes, str]] = {

@@ -1,4 +1,5 @@
-"""`digitnet predict` end to end: real MNIST digits as image files, good and bad."""
+"""`digitnet predict` end to end: real MNIST digits as image files, good and bad, and what is
+not a digit: a drawing below the weights' reject threshold, a speck."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, bomb_png
+from conftest import REPO_ROOT, bomb_png, with_reject_threshold
 from PIL import Image
 
 from digitnet.cli import main
@@ -74,7 +75,8 @@ def test_predict_json_on_real_digits_in_both_polarities(digit_files: dict[str, i
     assert len(records) == len(digit_files)
     correct = 0
     for record in records:
-        assert set(record) == {"file", "digit", "confidence", "probs"}
+        assert set(record) == {"file", "digit", "rejected", "confidence", "probs"}
+        assert record["rejected"] is (record["digit"] is None)  # none of them is blank
         assert len(record["probs"]) == NUM_CLASSES
         assert sum(record["probs"]) == pytest.approx(1, abs=1e-4)
         assert record["confidence"] == max(record["probs"])
@@ -119,6 +121,7 @@ def test_bad_files_fail_alone(tmp_path: Path, digit_files: dict[str, int],
     assert [r["file"] for r in records] == [good, str(blank)]
     assert records[0]["digit"] == digit_files[good]
     assert records[1]["digit"] is None and records[1]["confidence"] == 0
+    assert records[1]["rejected"] is False and records[1]["probs"] == [0] * NUM_CLASSES  # blank
 
 
 def test_photos_are_read_upright_and_transparent_ink_is_ink(
@@ -163,3 +166,68 @@ def test_a_user_error_from_the_shell_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: MNIST is not in")
     assert len(result.stderr.splitlines()) == 1
+
+
+# not a digit
+
+
+def test_below_the_threshold_is_not_a_digit_with_the_raw_output_kept(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, digit_files: dict[str, int],
+        shipped_weights: Path) -> None:
+    """Weights whose threshold falls between these digits' confidences: exactly those below it
+    are not digits, with the model's own best guess, confidence and probabilities."""
+    files = sorted(digit_files)
+    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", str(shipped_weights), *files)
+    forced = {record["file"]: record for record in json_lines(out)}
+    assert not any(record["rejected"] for record in forced.values())
+    confidences = sorted({record["confidence"] for record in forced.values()})
+    middle = len(confidences) // 2
+    threshold = (confidences[middle - 1] + confidences[middle]) / 2
+    weights = str(with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt"))
+
+    code, out, err = predict(capsys, "--json", "--weights", weights, *files)
+    assert code == 0, err
+    records = json_lines(out)
+    doubtful = [r["file"] for r in records if forced[r["file"]]["confidence"] < threshold]
+    assert 0 < len(doubtful) < len(files)
+    for record in records:
+        raw = forced[record["file"]]
+        is_rejected = record["file"] in doubtful
+        assert record["rejected"] is is_rejected
+        assert record["digit"] == (None if is_rejected else raw["digit"])
+        assert (record["confidence"], record["probs"]) == (raw["confidence"], raw["probs"])
+
+    code, out, _ = predict(capsys, "--weights", weights, *files)
+    for name, line in zip(files, out.splitlines(), strict=True):
+        raw = forced[name]
+        expected = (f"not a digit (best guess {raw['digit']}, {raw['confidence']:.3f})"
+                    if name in doubtful else f"{raw['digit']} ({raw['confidence']:.3f})")
+        assert line == f"{name}: {expected}"
+
+    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", weights, *files)
+    assert json_lines(out) == list(forced.values())  # the forced choice, threshold or not
+
+
+def test_a_speck_is_not_a_digit_and_the_model_is_not_asked(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, shipped_weights: Path) -> None:
+    """A dot, or a tick 3 % of the page long, would fill the 28x28 frame as a bold 0 or 1."""
+    page = np.full((400, 300), 255, np.uint8)
+    cv2.circle(page, (150, 220), 6, 0, -1)
+    cv2.imwrite(str(tmp_path / "dot.png"), page)
+    page = np.full((400, 300), 255, np.uint8)
+    cv2.line(page, (100, 100), (109, 104), 0, 3)
+    cv2.imwrite(str(tmp_path / "tick.png"), page)
+    files = [str(tmp_path / "dot.png"), str(tmp_path / "tick.png")]
+    weights = ["--weights", str(shipped_weights)]
+
+    code, out, _ = predict(capsys, *weights, *files)
+    assert code == 0
+    assert out.splitlines() == [f"{name}: not a digit (too small: a speck)" for name in files]
+    _, out, _ = predict(capsys, "--json", *weights, *files)
+    for name, record in zip(files, json_lines(out), strict=True):
+        assert record == {"file": name, "digit": None, "rejected": True, "confidence": 0,
+                          "probs": [0] * NUM_CLASSES}
+    _, out, _ = predict(capsys, "--json", "--no-reject", *weights, *files)
+    for record in json_lines(out):  # the forced choice: the speck, magnified, is read
+        assert record["rejected"] is False and record["digit"] in range(NUM_CLASSES)
+        assert sum(record["probs"]) == pytest.approx(1, abs=1e-4)
