@@ -82,16 +82,25 @@ class Progress(NamedTuple):
 
 
 class Tuned(NamedTuple):
+    """A fine-tuned model that meets the adoption rule: the app switches to it."""
+
     figures: str  # accuracy before and after, in one line
     recognizer: Recognizer  # the fine-tuned model, loaded and warmed up
     weights: str  # its file
+
+
+class Kept(NamedTuple):
+    """A fine-tuned model that does not meet the rule: written, never loaded."""
+
+    reason: str  # why not, with the figures
+    weights: str  # its file, for loading by hand
 
 
 class Failed(NamedTuple):
     message: str  # the error
 
 
-News = Progress | Tuned | Failed  # a run sends Progress news, then Tuned or Failed
+News = Progress | Tuned | Kept | Failed  # a run sends Progress news, then one of the others
 
 
 class BackgroundFinetune:
@@ -158,14 +167,18 @@ class BackgroundFinetune:
         self._news.put(news)
 
     def _finetuned(self, weights: Path | None) -> News:
+        # the training stack: only when asked for
         from digitnet.config import FinetuneConfig
-        from digitnet.finetune import describe, finetune  # the training stack: only when asked for
+        from digitnet.finetune import adoption, describe, finetune
 
         config = FinetuneConfig(samples=str(self.samples_dir),
                                 weights=None if weights is None else str(weights),
                                 data_dir=None if self.data_dir is None else str(self.data_dir))
         result = (self._finetune or finetune)(config, progress=self._progress,
                                               should_stop=self._stop.is_set)
+        verdict = adoption(result.record)  # measured against its base: the model in use
+        if not verdict.adopt:
+            return Kept(verdict.reason, str(result.weights))
         return Tuned(describe(result), self._load(Path(result.weights)), str(result.weights))
 
     def _progress(self, message: str) -> None:

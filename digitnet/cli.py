@@ -188,14 +188,14 @@ def add_finetune_command(commands: Commands, debug: argparse.ArgumentParser) -> 
 
 def run_finetune(args: argparse.Namespace) -> int:
     from digitnet.config import FinetuneConfig, from_args
-    from digitnet.finetune import describe, finetune
+    from digitnet.finetune import finetune, summary
 
     result = finetune(from_args(FinetuneConfig, args),
                       progress=lambda message: print(message, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(result.as_dict()))
     else:
-        print(f"{describe(result)}\nnew weights: {result.weights} (load them with --weights)")
+        print(summary(result))
     return 0
 
 

@@ -72,6 +72,10 @@ class EventLog:
     def finetune_done(self, weights: str | PathLike[str]) -> None:
         self._lines.append(f"finetune done weights={weights}")
 
+    def finetune_kept(self, weights: str | PathLike[str], reason: str) -> None:
+        """A fine-tuned model the adoption rule turned down: written, not in use."""
+        self._lines.append(f"finetune kept weights={weights} reason={reason}")
+
     def finetune_failed(self, error: str) -> None:
         self._lines.append(f"finetune failed error={error}")
 

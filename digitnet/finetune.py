@@ -55,6 +55,8 @@ BATCH_SIZE = 32
 # the user's style is the point, so it is only jittered, not distorted away (nor redrawn)
 LIGHT_AUGMENT = Augment(rotate_deg=5.0, scale=(0.93, 1.05), shear=0.1, shift_px=1.0,
                         elastic_px=1.0, stroke_prob=0.3, restroke_prob=0.0)
+# how far MNIST test may fall, in points, for the fine-tuned model still to be taken (adoption)
+MNIST_TOLERANCE_POINTS = 0.2
 Report = Callable[[str], None]
 
 
@@ -71,9 +73,13 @@ class FinetuneResult:
     time_s: float
 
     def as_dict(self) -> dict[str, Any]:
-        """For --json: the paths, the record's figures, the warnings and the time."""
+        """For --json: the paths, the record's figures, the adoption verdict, the warnings and
+        the time."""
+        verdict = adoption(self.record)
         return {"weights": str(self.weights), "base_weights": str(self.base_weights),
-                **to_plain(self.record), "skipped_files": list(self.skipped), "time_s": self.time_s}
+                **to_plain(self.record), "meets_adoption_rule": verdict.adopt,
+                "adoption_reason": verdict.reason, "skipped_files": list(self.skipped),
+                "time_s": self.time_s}
 
 
 @dataclass(frozen=True)
@@ -315,3 +321,41 @@ def describe(result: FinetuneResult) -> str:
     return (f"your held-aside samples {100 * r.held_aside_acc_before:.1f} % -> "
             f"{100 * r.held_aside_acc_after:.1f} %, MNIST test "
             f"{100 * r.mnist_test_acc_before:.2f} % -> {100 * r.mnist_test_acc_after:.2f} %")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a fine-tuned model should replace the one it started from, and why, in words."""
+
+    adopt: bool
+    reason: str
+
+
+def adoption(record: FinetuneRecord) -> Verdict:
+    """The rule the app switches models by (the CLI reports it): the fine-tuned model must read
+    the held-aside samples at least as well as its base and MNIST test at most
+    MNIST_TOLERANCE_POINTS worse; a model that learnt the person's hand by forgetting others',
+    or learnt nothing, is not worth swapping in."""
+    r = record
+    held = f"({100 * r.held_aside_acc_after:.1f} % vs {100 * r.held_aside_acc_before:.1f} %)"
+    mnist = f"({100 * r.mnist_test_acc_after:.2f} % vs {100 * r.mnist_test_acc_before:.2f} %)"
+    # rounded so that a fall of exactly the tolerance, in counts of images, is within it
+    fall = round(100 * (r.mnist_test_acc_before - r.mnist_test_acc_after), 9)
+    worse = []
+    if r.held_aside_acc_after < r.held_aside_acc_before:
+        worse.append(f"your held-aside samples worse {held}")
+    if fall > MNIST_TOLERANCE_POINTS:
+        worse.append(f"MNIST test {fall:.2f} points worse {mnist}, more than the "
+                     f"{MNIST_TOLERANCE_POINTS:g} allowed")
+    if worse:
+        return Verdict(False, "the fine-tuned one reads " + " and ".join(worse))
+    return Verdict(True, f"the fine-tuned one reads your held-aside samples at least as well "
+                         f"{held} and MNIST test within {MNIST_TOLERANCE_POINTS:g} points {mnist}")
+
+
+def summary(result: FinetuneResult) -> str:
+    """The CLI's report: the figures, whether the app would switch to the new model, its file."""
+    verdict = adoption(result.record)
+    would = "switch to it" if verdict.adopt else "keep the model it started from"
+    return (f"{describe(result)}\nthe app would {would}: {verdict.reason}\n"
+            f"new weights: {result.weights} (load them with --weights)")

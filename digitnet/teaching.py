@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from digitnet.background import Progress, Tuned
+from digitnet.background import Kept, Progress, Tuned
 from digitnet.digits import DIGIT_NAMES, NUM_CLASSES
 from digitnet.reading import network_input
 from digitnet.samples import SampleError
@@ -87,7 +87,8 @@ class Teaching:
             self.events.finetune_started()
 
     def poll(self) -> Recognizer | None:
-        """Show what fine-tuning reported since the last call; its new model, once it is done."""
+        """Show what fine-tuning reported since the last call; its new model, once it is done
+        and meets the adoption rule (digitnet.finetune.adoption)."""
         tuned = None
         for news in self.finetuner.news() if self.finetuner else []:
             if isinstance(news, Progress):
@@ -96,6 +97,10 @@ class Teaching:
                 tuned = news.recognizer
                 self.status.set(f"fine-tuned, now in use: {news.figures}")
                 self.events.finetune_done(news.weights)
+            elif isinstance(news, Kept):
+                self.status.set(f"kept the current model: {news.reason}; its file is "
+                                f"{news.weights}, load it with --weights")
+                self.events.finetune_kept(news.weights, news.reason)
             else:
                 self.status.set(f"fine-tuning failed: {news.message}", error=True)
                 self.events.finetune_failed(news.message)

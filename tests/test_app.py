@@ -373,6 +373,7 @@ def test_every_log_line_is_formatted_by_the_event_log():
     log.finetune_started()
     log.finetune_stopping()
     log.finetune_done("/w/finetuned.pt")
+    log.finetune_kept("/w/finetuned.pt", "the fine-tuned one reads MNIST test worse")
     log.finetune_failed("too few samples")
     log.exit()
     assert log.take() == [
@@ -385,6 +386,7 @@ def test_every_log_line_is_formatted_by_the_event_log():
         "clear", "undo", "brush size=0.0625",
         "sample digit=3 path=/samples/3_x.npz", "sample failed error=disk full",
         "finetune started", "finetune stopping", "finetune done weights=/w/finetuned.pt",
+        "finetune kept weights=/w/finetuned.pt reason=the fine-tuned one reads MNIST test worse",
         "finetune failed error=too few samples", "exit",
     ]
     assert log.take() == []
@@ -667,10 +669,12 @@ class FakeFinetune:
         return self.outcome
 
 
-def summary(weights: Path) -> SimpleNamespace:
-    """What finetune returns, as far as the app reads it."""
-    record = SimpleNamespace(held_aside_acc_before=0.5, held_aside_acc_after=0.9,
-                             mnist_test_acc_before=0.99, mnist_test_acc_after=0.985)
+def summary(weights: Path, held_aside=(0.5, 0.9), mnist=(0.99, 0.989)) -> SimpleNamespace:
+    """What finetune returns, as far as the app reads it: by default, figures (before, after)
+    that meet the adoption rule."""
+    (held_before, held_after), (mnist_before, mnist_after) = held_aside, mnist
+    record = SimpleNamespace(held_aside_acc_before=held_before, held_aside_acc_after=held_after,
+                             mnist_test_acc_before=mnist_before, mnist_test_acc_after=mnist_after)
     return SimpleNamespace(weights=weights, record=record)
 
 
@@ -714,7 +718,7 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
         str(tmp_path / "samples"), "base.pt", str(tmp_path / "mnist"))
     assert loaded == [(tmp_path / "tuned.pt", thread)] and thread is not threading.main_thread()
     assert status_of(state) == ("fine-tuned, now in use: your held-aside samples 50.0 % -> 90.0 %, "
-                                "MNIST test 99.00 % -> 98.50 %")
+                                "MNIST test 99.00 % -> 98.90 %")
     assert not state.teaching.status.error
     lines = state.events.take()
     # the drawing on show, read again by the new model, at once
@@ -723,6 +727,41 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
     assert len(tuned.seen) == 1 and len(base.seen) == 1
     screen.press("f")  # the next run starts from the new model
     assert fake.calls[-1][0].weights == str(tmp_path / "tuned.pt")
+    state.quit()
+    assert state.teaching.finetuner.join(5)
+
+
+@pytest.mark.parametrize("figures, reason", [
+    ({"held_aside": (0.9, 0.85)},
+     "the fine-tuned one reads your held-aside samples worse (85.0 % vs 90.0 %)"),
+    ({"mnist": (0.9955, 0.992)},
+     "the fine-tuned one reads MNIST test 0.35 points worse (99.20 % vs 99.55 %), "
+     "more than the 0.2 allowed"),
+])
+def test_a_fine_tuned_model_that_is_worse_is_kept_out_and_the_app_says_why(tmp_path, figures,
+                                                                          reason):
+    loaded = []
+    screen, fake = finetuning_screen(tmp_path, summary(tmp_path / "tuned.pt", **figures),
+                                     load=loaded.append)
+    state = screen.state
+    base = state.recognizer
+    screen.draw(7)
+    tick_until(state, lambda s: len(base.seen) == 1)
+    state.events.take()
+    fake.release.set()
+    screen.press("f")
+    tick_until(state, lambda s: not s.teaching.finetuner.running)
+    state.tick(time.monotonic())
+    assert state.recognizer is base and loaded == []  # not even loaded
+    assert status_of(state) == (f"kept the current model: {reason}; its file is "
+                                f"{tmp_path / 'tuned.pt'}, load it with --weights")
+    assert not state.teaching.status.error
+    # and no new model read the drawing again
+    assert state.events.take() == [
+        "finetune started", f"finetune kept weights={tmp_path / 'tuned.pt'} reason={reason}"]
+    assert len(base.seen) == 1
+    screen.press("f")  # the next run starts from the model in use, still the base
+    assert fake.calls[-1][0].weights == "base.pt"
     state.quit()
     assert state.teaching.finetuner.join(5)
 

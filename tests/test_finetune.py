@@ -1,5 +1,6 @@
 """Fine-tuning on a person's samples: it learns their style, never loses or clobbers a file,
-checks its output before training, and stops within a few batches when asked."""
+checks its output before training, stops within a few batches when asked, and reports whether
+the new model meets the rule the app switches models by."""
 
 from __future__ import annotations
 
@@ -16,13 +17,21 @@ from digitnet.augment import Augment
 from digitnet.cli import main
 from digitnet.config import FinetuneConfig
 from digitnet.data import load_mnist
-from digitnet.finetune import FinetuneStopped, finetune, new_output_name
+from digitnet.finetune import (
+    FinetuneResult,
+    FinetuneStopped,
+    Verdict,
+    adoption,
+    describe,
+    finetune,
+    new_output_name,
+)
 from digitnet.models import create_model
 from digitnet.paths import weights_path
 from digitnet.recognizer import Recognizer
 from digitnet.samples import SampleStore
 from digitnet.train import Trainer, to_tensor
-from digitnet.weights import WeightsInfo, WeightsMetadata, save_weights
+from digitnet.weights import FinetuneRecord, WeightsInfo, WeightsMetadata, save_weights
 
 TINY = {"width": 8, "hidden": 32}
 STROKE = [np.array([[0.5, 0.2], [0.5, 0.8]])]  # stored with each sample; its image is what counts
@@ -144,7 +153,9 @@ def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnis
     assert metadata.base is not None and metadata.base.test_acc == 0.9
     assert metadata.validation_seed == 0
     assert [source.name for source in metadata.learned_from] == ["samples"]
-    assert json.loads(json.dumps(result.as_dict()))["held_aside_per_digit"] == [10] * 10
+    as_json = json.loads(json.dumps(result.as_dict()))
+    assert as_json["held_aside_per_digit"] == [10] * 10
+    assert as_json["meets_adoption_rule"] == adoption(record).adopt
 
 
 def test_a_file_that_appears_meanwhile_is_never_clobbered(tmp_path, mnist_dir, tiny_base,
@@ -198,3 +209,80 @@ def test_skips_samples_that_cannot_be_redrawn(tmp_path, mnist_dir, tiny_base, sl
     assert len(result.skipped) == 1 and "skipped, its strokes draw nothing" in result.skipped[0]
     assert any(m.startswith("warning: ") and "draw nothing" in m for m in messages)
     assert result.record.samples_per_digit == (20, 20, 20) + (0,) * 7
+
+
+# the adoption rule: the app switches to a fine-tuned model only if it meets it
+
+
+def record(held_aside: tuple[float, float], mnist: tuple[float, float]) -> FinetuneRecord:
+    """A fine-tune's record with these accuracies (before, after)."""
+    return FinetuneRecord(
+        config=FinetuneConfig(), samples_dir="samples", samples_per_digit=(25,) * 10,
+        trained_per_digit=(20,) * 10, held_aside_per_digit=(5,) * 10,
+        held_aside_acc_before=held_aside[0], held_aside_acc_after=held_aside[1],
+        mnist_test_images=10_000, mnist_test_acc_before=mnist[0], mnist_test_acc_after=mnist[1])
+
+
+@pytest.mark.parametrize("held_aside, mnist", [
+    ((0.88, 0.96), (0.9972, 0.9959)),  # better on the samples, 0.13 points down on MNIST
+    ((0.9, 0.9), (0.9954, 0.9954)),  # ties
+    ((0.9, 0.9), (0.9954, 0.9934)),  # exactly 0.2 points down (20 images in 10,000)
+    ((0.5, 1.0), (0.99, 0.995)),  # better on both
+])
+def test_adopts_a_model_at_least_as_good_on_the_samples_and_within_the_tolerance(held_aside,
+                                                                                 mnist):
+    verdict = adoption(record(held_aside, mnist))
+    assert verdict.adopt, verdict
+    assert verdict.reason.startswith("the fine-tuned one reads your held-aside samples at least "
+                                     "as well (")
+    assert "MNIST test within 0.2 points (" in verdict.reason
+
+
+@pytest.mark.parametrize("held_aside, mnist, reason", [
+    ((0.9, 0.85), (0.99, 0.995),
+     "the fine-tuned one reads your held-aside samples worse (85.0 % vs 90.0 %)"),
+    ((0.9, 0.88), (0.9954, 0.9954),  # one held-aside sample in 50 worse is worse
+     "the fine-tuned one reads your held-aside samples worse (88.0 % vs 90.0 %)"),
+    ((0.5, 1.0), (0.9955, 0.992),
+     "the fine-tuned one reads MNIST test 0.35 points worse (99.20 % vs 99.55 %), more than the "
+     "0.2 allowed"),
+    ((0.9, 0.9), (0.9954, 0.9933),  # 21 images in 10,000 more wrong: just past the tolerance
+     "the fine-tuned one reads MNIST test 0.21 points worse (99.33 % vs 99.54 %), more than the "
+     "0.2 allowed"),
+    ((0.9, 0.8), (0.99, 0.98),
+     "the fine-tuned one reads your held-aside samples worse (80.0 % vs 90.0 %) and MNIST test "
+     "1.00 points worse (98.00 % vs 99.00 %), more than the 0.2 allowed"),
+])
+def test_keeps_the_old_model_when_the_new_one_is_worse_saying_why(held_aside, mnist, reason):
+    assert adoption(record(held_aside, mnist)) == Verdict(adopt=False, reason=reason)
+
+
+def finetune_result(tmp_path: Path, held_aside, mnist) -> FinetuneResult:
+    return FinetuneResult(tmp_path / "tuned.pt", tmp_path / "base.pt",
+                          record(held_aside, mnist), skipped=(), time_s=1.0)
+
+
+@pytest.mark.parametrize("held_aside, mnist, verdict", [
+    ((0.88, 0.96), (0.9972, 0.9959), "the app would switch to it: the fine-tuned one reads your "
+     "held-aside samples at least as well (96.0 % vs 88.0 %) and MNIST test within 0.2 points "
+     "(99.59 % vs 99.72 %)"),
+    ((0.9, 0.85), (0.99, 0.99), "the app would keep the model it started from: the fine-tuned "
+     "one reads your held-aside samples worse (85.0 % vs 90.0 %)"),
+])
+def test_the_cli_reports_the_apps_verdict_and_swaps_nothing(tmp_path, monkeypatch, capsys,
+                                                            held_aside, mnist, verdict):
+    result = finetune_result(tmp_path, held_aside, mnist)
+    configs = []
+    monkeypatch.setattr("digitnet.finetune.finetune",
+                        lambda config, progress: configs.append(config) or result)
+    assert main(["finetune", "--samples", str(tmp_path / "samples")]) == 0
+    assert len(configs) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [describe(result), verdict,
+                     f"new weights: {tmp_path / 'tuned.pt'} (load them with --weights)"]
+
+    assert main(["finetune", "--samples", str(tmp_path / "samples"), "--json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    adopt = verdict.startswith("the app would switch")
+    assert as_json["meets_adoption_rule"] is adopt
+    assert verdict.endswith(as_json["adoption_reason"])
