@@ -334,8 +334,8 @@ class Verdict:
 def adoption(record: FinetuneRecord) -> Verdict:
     """The rule the app switches models by (the CLI reports it): the fine-tuned model must read
     the held-aside samples at least as well as its base and MNIST test at most
-    MNIST_TOLERANCE_POINTS worse; a model that learnt the person's hand by forgetting others',
-    or learnt nothing, is not worth swapping in."""
+    MNIST_TOLERANCE_POINTS worse: a model that reads the person's hand worse, or learnt it by
+    forgetting everyone else's, is not worth swapping in. Ties count as at least as good."""
     r = record
     held = f"({100 * r.held_aside_acc_after:.1f} % vs {100 * r.held_aside_acc_before:.1f} %)"
     mnist = f"({100 * r.mnist_test_acc_after:.2f} % vs {100 * r.mnist_test_acc_before:.2f} %)"
