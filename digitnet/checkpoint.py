@@ -4,7 +4,7 @@ epoch and verified before `--resume` trusts them.
 A checkpoint is a plain dict of tensors and plain values (`torch.load(weights_only=True)`):
     format, format_version, config (a TrainConfig), progress (RunProgress without its tensors),
     best_state, model, ema, optimizer, scheduler, rng.
-Checkpoints written before this format (keys args, state, ...) are read too.
+A checkpoint of the format before this one is refused like any foreign file: one line.
 """
 
 from __future__ import annotations
@@ -74,8 +74,6 @@ def load_checkpoint(path: Path) -> Checkpoint:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for truncated, random or foreign files
         raise CheckpointError(f"{path}: not a readable checkpoint ({first_line(e)})") from None
-    if isinstance(payload, dict) and "args" in payload and "state" in payload:
-        payload = _legacy(payload)
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not a digitnet checkpoint "
                               f"(no '{CHECKPOINT_FORMAT}' header)")
@@ -86,23 +84,16 @@ def load_checkpoint(path: Path) -> Checkpoint:
 
 
 def _checked(payload: dict[str, Any]) -> Checkpoint:
-    tensors = {key: payload.get(key) for key in STATE_KEYS}
-    for key, value in tensors.items():
+    states: dict[str, StateDict] = {}
+    for key in STATE_KEYS:
+        value = payload.get(key)
         if not isinstance(value, dict) or not value:
             raise RecordError(f"checkpoint.{key} is missing")
-    if not isinstance(payload.get("ema"), (dict, type(None))):
+        states[key] = value
+    ema = payload.get("ema")
+    if not isinstance(ema, (dict, type(None))):
         raise RecordError("checkpoint.ema must be a dict or None")
-    return Checkpoint(
-        config=from_plain(TrainConfig, payload.get("config"), "checkpoint.config"),
-        progress=from_plain(RunProgress, payload.get("progress"), "checkpoint.progress"),
-        best_state=tensors["best_state"], model=tensors["model"], ema=payload["ema"],  # type: ignore[arg-type]
-        optimizer=tensors["optimizer"], scheduler=tensors["scheduler"], rng=tensors["rng"],  # type: ignore[arg-type]
-    )
-
-
-def _legacy(payload: dict[str, Any]) -> dict[str, Any]:
-    """A checkpoint of the format before this one: {args, state: {..., best_state}, model, ...}."""
-    state = payload["state"] if isinstance(payload["state"], dict) else {}
-    return {**payload, "format": CHECKPOINT_FORMAT, "config": payload["args"],
-            "progress": {k: v for k, v in state.items() if k != "best_state"},
-            "best_state": state.get("best_state")}
+    return Checkpoint(config=from_plain(TrainConfig, payload.get("config"), "checkpoint.config"),
+                      progress=from_plain(RunProgress, payload.get("progress"),
+                                          "checkpoint.progress"),
+                      ema=ema, **states)
