@@ -41,6 +41,8 @@ SAMPLE_NAME = re.compile(r"(?P<label>[0-9])_\d{8}T\d{12}Z_[0-9a-f]{8}\.npz")
 CANVAS_SIDES = (8, 8192)
 BRUSH_LIMITS = (0.001, 0.5)
 POINT_LIMITS = (-1.0, 2.0)
+# a sample's arrays unpacked, at most: half a million stroke points, far beyond any drawing
+MAX_SAMPLE_BYTES = 4 * 2**20
 
 
 class SampleError(DigitnetError):
@@ -187,6 +189,18 @@ def _check_record(record: dict[str, np.ndarray]) -> None:
     if not (np.isfinite(brush) and BRUSH_LIMITS[0] <= brush <= BRUSH_LIMITS[1]):
         raise SampleError(f"brush {float(brush):g} is outside {BRUSH_LIMITS[0]}-{BRUSH_LIMITS[1]} "
                           "of the canvas")
+    _check_stamps(record["transform_version"], record["created"])
+
+
+def _check_stamps(transform_version: np.ndarray, created: np.ndarray) -> None:
+    """The canvas transform's version is a whole number >= 1 and the date an ISO 8601 text."""
+    if transform_version.shape or transform_version.dtype.kind not in "iu" or transform_version < 1:
+        raise SampleError(f"transform_version {str(transform_version)[:40]!r} is not a version "
+                          "number")
+    try:
+        datetime.fromisoformat(str(created) if created.dtype.kind == "U" else "")
+    except ValueError:
+        raise SampleError(f"created {str(created)[:40]!r} is not an ISO 8601 date") from None
 
 
 def _read_sample(path: Path) -> Sample:
@@ -198,12 +212,27 @@ def _read_sample(path: Path) -> Sample:
         raise SampleError("not an .npz archive")
     try:
         with npz:
+            _check_sizes(npz)
             record = {key: npz[key] for key in npz.files}
         _check_record(record)
+        return _sample(record, path)
     except KeyError as e:
         raise SampleError(f"field {e} is missing") from None
     except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as e:
         raise SampleError(f"damaged ({type(e).__name__}: {str(e)[:100]})") from None
+
+
+def _check_sizes(npz: np.lib.npyio.NpzFile) -> None:
+    """Refuse an archive whose members would unpack to more than a drawing can hold, before
+    reading them: a few compressed bytes can claim gigabytes."""
+    total = sum(npz.zip.getinfo(name).file_size for name in npz.zip.namelist())
+    if total > MAX_SAMPLE_BYTES:
+        raise SampleError(f"it would unpack to {total / 1e6:.0f} MB; a sample holds at most "
+                          f"{MAX_SAMPLE_BYTES / 1e6:.0f} MB")
+
+
+def _sample(record: dict[str, np.ndarray], path: Path) -> Sample:
+    """The checked record as a Sample (SampleError if its file's name says another digit)."""
     label = int(record["label"])
     if not path.name.startswith(str(label)):  # load_all reads only names that match SAMPLE_NAME
         raise SampleError(f"its name says digit {path.name[0]} but it holds a {label}")

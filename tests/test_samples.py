@@ -172,3 +172,42 @@ def test_a_sample_that_cannot_be_redrawn_says_why(tmp_path, monkeypatch):
     monkeypatch.setattr(samples, "TRANSFORM_VERSION", samples.TRANSFORM_VERSION + 1)
     with pytest.raises(SampleError, match="its strokes draw nothing"):
         sample.current_image()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"transform_version": np.array("abc")}, "transform_version 'abc' is not a version number"),
+    ({"transform_version": np.array(0)}, "transform_version '0' is not a version number"),
+    ({"created": np.array("yesterday")}, "created 'yesterday' is not an ISO 8601 date"),
+    ({"created": np.array(5)}, "created '5' is not an ISO 8601 date"),
+    ({"created": None}, "field 'created' is missing"),
+])
+def test_a_bad_version_or_date_is_skipped_with_a_warning(tmp_path, change, message):
+    """These were read only after the checks, so one such file stopped the whole load."""
+    store = SampleStore(tmp_path)
+    good = save(store, 2)
+    forged = tmp_path / "2_20300101T000000000000Z_00000001.npz"
+    fields = {**dict(np.load(good)), **change}
+    write_npz(forged, **{key: value for key, value in fields.items() if value is not None})
+    loaded, warnings = store.load_all()
+    assert [s.path for s in loaded] == [good]
+    assert warnings == [f"{forged}: skipped, {message}"]
+
+
+def test_an_archive_that_would_unpack_to_too_much_is_refused_unread(tmp_path, monkeypatch):
+    """A few kilobytes of zeros compressed can claim gigabytes: the sizes are checked first."""
+    store = SampleStore(tmp_path)
+    good = save(store, 2)
+    forged = tmp_path / "2_20300101T000000000000Z_00000001.npz"
+    points = np.zeros((samples.MAX_SAMPLE_BYTES // 8 + 1, 2), np.float32)
+    with open(forged, "wb") as f:
+        np.savez_compressed(f, **{**dict(np.load(good)), "stroke_points": points})
+    assert forged.stat().st_size < 100_000
+    opened: list[str] = []
+    read = np.lib.npyio.NpzFile.__getitem__
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__",
+                        lambda npz, key: opened.append(key) or read(npz, key))
+    loaded, warnings = store.load_all()
+    assert [s.path for s in loaded] == [good]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{forged}: skipped, it would unpack to")
+    assert warnings[0].endswith("MB; a sample holds at most 4 MB")
+    assert len(opened) == len(np.load(good).files)  # the good sample's fields only
