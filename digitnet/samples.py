@@ -225,7 +225,10 @@ def _read_sample(path: Path) -> Sample:
 def _check_sizes(npz: np.lib.npyio.NpzFile) -> None:
     """Refuse an archive whose members would unpack to more than a drawing can hold, before
     reading them: a few compressed bytes can claim gigabytes."""
-    total = sum(npz.zip.getinfo(name).file_size for name in npz.zip.namelist())
+    archive = npz.zip
+    if archive is None:  # closed
+        raise SampleError("not an .npz archive")
+    total = sum(info.file_size for info in archive.infolist())
     if total > MAX_SAMPLE_BYTES:
         raise SampleError(f"it would unpack to {total / 1e6:.0f} MB; a sample holds at most "
                           f"{MAX_SAMPLE_BYTES / 1e6:.0f} MB")
