@@ -66,7 +66,6 @@ def _number(value: float) -> str:
 
 positive_int = int_range(1)
 non_negative_int = int_range(0)
-finite_float = float_range()
 positive_float = float_range(0, low_inclusive=False)
 non_negative_float = float_range(0)
 fraction = float_range(0, 1)  # a share: 0 to 1, both included

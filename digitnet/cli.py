@@ -11,9 +11,19 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digitnet import DigitnetError, __version__
+from digitnet.config import (
+    EvaluateConfig,
+    FinetuneConfig,
+    TrainConfig,
+    add_arguments,
+    description,
+    from_args,
+)
 from digitnet.errors import DEBUG_ENV_VAR, debug_requested, describe_unexpected, run_entry_point
 
 if TYPE_CHECKING:
@@ -55,9 +65,8 @@ def build_parser(prog: str = "digitnet") -> argparse.ArgumentParser:
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_predict_command(commands, debug)
-    add_train_command(commands, debug)
-    add_evaluate_command(commands, debug)
-    add_finetune_command(commands, debug)
+    for command in CONFIG_COMMANDS:
+        add_config_command(commands, debug, command)
     add_app_command(commands, debug)
     return parser
 
@@ -130,21 +139,7 @@ def format_prediction(name: str, prediction: Prediction, as_json: bool) -> str:
     return f"{name}: {digit} ({prediction.confidence:.3f})"
 
 
-def add_train_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
-    from digitnet.config import TrainConfig, add_arguments, description
-
-    p = commands.add_parser("train", parents=[debug], help="train a CNN on MNIST",
-                            description=description(TrainConfig),
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(p, TrainConfig)
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its checkpoint (with the same flags)")
-    p.set_defaults(handler=run_train)
-
-
 def run_train(args: argparse.Namespace) -> int:
-    from digitnet.config import TrainConfig, from_args
-
     config = from_args(TrainConfig, args)  # flags that do not go together fail before torch loads
     from digitnet.train import train
 
@@ -152,21 +147,7 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_evaluate_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
-    from digitnet.config import EvaluateConfig, add_arguments, description
-
-    p = commands.add_parser("evaluate", parents=[debug],
-                            help="test accuracy, calibration and reports",
-                            description=description(EvaluateConfig),
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(p, EvaluateConfig)
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object instead of the text summary")
-    p.set_defaults(handler=run_evaluate)
-
-
 def run_evaluate(args: argparse.Namespace) -> int:
-    from digitnet.config import EvaluateConfig, from_args
     from digitnet.evaluate import evaluate, format_summary
 
     result = evaluate(from_args(EvaluateConfig, args))
@@ -174,20 +155,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_finetune_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
-    from digitnet.config import FinetuneConfig, add_arguments, description
-
-    p = commands.add_parser("finetune", parents=[debug],
-                            help="teach a model your handwriting from your saved samples",
-                            description=description(FinetuneConfig),
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(p, FinetuneConfig)
-    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.set_defaults(handler=run_finetune)
-
-
 def run_finetune(args: argparse.Namespace) -> int:
-    from digitnet.config import FinetuneConfig, from_args
     from digitnet.finetune import finetune, summary
 
     result = finetune(from_args(FinetuneConfig, args),
@@ -197,6 +165,38 @@ def run_finetune(args: argparse.Namespace) -> int:
     else:
         print(summary(result))
     return 0
+
+
+@dataclass(frozen=True)
+class ConfigCommand:
+    """A command whose flags are a config's fields (digitnet.config), plus one switch of its own."""
+
+    name: str
+    help: str
+    config_type: type
+    handler: Callable[[argparse.Namespace], int]
+    switch: str  # a store_true flag besides the config's
+    switch_help: str
+
+
+CONFIG_COMMANDS = (
+    ConfigCommand("train", "train a CNN on MNIST", TrainConfig, run_train, "--resume",
+                  "continue the run in --out from its checkpoint (with the same flags)"),
+    ConfigCommand("evaluate", "test accuracy, calibration and reports", EvaluateConfig,
+                  run_evaluate, "--json", "print one JSON object instead of the text summary"),
+    ConfigCommand("finetune", "teach a model your handwriting from your saved samples",
+                  FinetuneConfig, run_finetune, "--json", "print the result as one JSON object"),
+)
+
+
+def add_config_command(commands: Commands, debug: argparse.ArgumentParser,
+                       command: ConfigCommand) -> None:
+    p = commands.add_parser(command.name, parents=[debug], help=command.help,
+                            description=description(command.config_type),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p, command.config_type)
+    p.add_argument(command.switch, action="store_true", help=command.switch_help)
+    p.set_defaults(handler=command.handler)
 
 
 def add_app_command(commands: Commands, debug: argparse.ArgumentParser) -> None:

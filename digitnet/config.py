@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from digitnet.argtypes import (
     float_range,
+    fraction,
     int_range,
     non_negative_float,
     non_negative_int,
@@ -29,7 +30,6 @@ C = TypeVar("C")
 MODEL_NAMES = ("simple", "improved")  # digitnet.models registers a network under each name
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
-SHARE = float_range(0, 1)
 DROPOUT = float_range(0, 1, high_inclusive=False)
 MIN_LIMIT = 100  # --limit below this leaves too few images to hold out a validation tenth
 DATA_HELP = "folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)"
@@ -64,9 +64,9 @@ class TrainConfig:
     seed: int = option(0, "seeds the run and picks the validation images", SEEDS)
     augment: bool = option(True, "train on plain MNIST, without augmentation", flag="--no-augment")
     restroke: float = option(0.5, "share of digits redrawn from their skeleton with a round brush, "
-                             "like mouse drawings", SHARE, metavar="P")
+                             "like mouse drawings", fraction, metavar="P")
     continental: float = option(0.0, "share of 1s, 4s, 7s and 9s drawn the continental way: "
-                                "flags, feet, bars, hooks, open 4s (needs --restroke)", SHARE,
+                                "flags, feet, bars, hooks, open 4s (needs --restroke)", fraction,
                                 metavar="P")
     init: str | None = option(None, "start from these weights (same --model and --seed) instead of "
                               "from scratch", metavar="WEIGHTS")

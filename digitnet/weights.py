@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from digitnet import DigitnetError
-from digitnet.argtypes import non_negative_float, non_negative_int, positive_int
+from digitnet.argtypes import fraction, non_negative_float, non_negative_int, positive_int
 from digitnet.atomic import atomic_write
-from digitnet.config import SEEDS, SHARE, FinetuneConfig, TrainConfig
+from digitnet.config import SEEDS, FinetuneConfig, TrainConfig
 from digitnet.models import MODELS, check_config, create_model
 from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
 
@@ -57,8 +57,8 @@ class EpochRecord:
 
     epoch: int = checked(dataclasses.MISSING, positive_int)
     train_loss: float = checked(dataclasses.MISSING, non_negative_float)
-    train_acc: float = checked(dataclasses.MISSING, SHARE)
-    val_acc: float = checked(dataclasses.MISSING, SHARE)
+    train_acc: float = checked(dataclasses.MISSING, fraction)
+    val_acc: float = checked(dataclasses.MISSING, fraction)
     lr: float = checked(0.0, non_negative_float)
     images_per_s: float = checked(0.0, non_negative_float)
     elapsed_s: float = checked(0.0, non_negative_float)
@@ -76,11 +76,11 @@ class FinetuneRecord:
     samples_per_digit: tuple[int, ...]
     trained_per_digit: tuple[int, ...]
     held_aside_per_digit: tuple[int, ...]
-    held_aside_acc_before: float = checked(dataclasses.MISSING, SHARE)
-    held_aside_acc_after: float = checked(dataclasses.MISSING, SHARE)
+    held_aside_acc_before: float = checked(dataclasses.MISSING, fraction)
+    held_aside_acc_after: float = checked(dataclasses.MISSING, fraction)
     mnist_test_images: int = checked(dataclasses.MISSING, non_negative_int)
-    mnist_test_acc_before: float = checked(dataclasses.MISSING, SHARE)
-    mnist_test_acc_after: float = checked(dataclasses.MISSING, SHARE)
+    mnist_test_acc_before: float = checked(dataclasses.MISSING, fraction)
+    mnist_test_acc_after: float = checked(dataclasses.MISSING, fraction)
     replay: int = checked(0, non_negative_int)  # MNIST digits mixed in per sample
     augment: dict[str, float | tuple[float, float]] = field(default_factory=dict)
 
@@ -102,8 +102,8 @@ class WeightsMetadata:
     learned_from: tuple[DataSource, ...] = ()
     # the seed that picked the held-out MNIST validation images
     validation_seed: int | None = checked(None, SEEDS)
-    val_acc: float | None = checked(None, SHARE)
-    test_acc: float | None = checked(None, SHARE)
+    val_acc: float | None = checked(None, fraction)
+    test_acc: float | None = checked(None, fraction)
     best_epoch: int | None = checked(None, positive_int)  # the exported epoch of `history`
     train_time_s: float | None = checked(None, non_negative_float)
     history: tuple[EpochRecord, ...] = ()  # this run's epochs; the base's are in `base`
@@ -112,7 +112,7 @@ class WeightsMetadata:
     finetune: FinetuneRecord | None = None
     base: WeightsMetadata | None = None
     base_path: str | None = None
-    reject_threshold: float | None = checked(None, SHARE)
+    reject_threshold: float | None = checked(None, fraction)
 
     def __post_init__(self) -> None:
         check_fields(self)
