@@ -100,23 +100,23 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.blend < 1 and not self.init:
-            raise RecordError("blend below 1 needs --init weights to blend with")
+            raise RecordError("blend below 1 needs --init weights to blend with", "blend")
         if self.dropout is not None and self.init:
-            raise RecordError("dropout cannot change the model of --init weights")
+            raise RecordError("dropout cannot change the model of --init weights", "dropout")
         if self.continental > 0 and not (self.augment and self.restroke > 0):
-            raise RecordError("continental needs --restroke above 0 (and augmentation on)")
+            raise RecordError("continental needs --restroke above 0 (and augmentation on)",
+                              "continental")
         if 0 < self.limit < MIN_LIMIT:
             raise RecordError(f"limit must be 0 (all images) or at least {MIN_LIMIT}, "
-                              f"got {self.limit}")
+                              f"got {self.limit}", "limit")
 
     def differences(self, other: TrainConfig) -> list[str]:
-        """What differs in `other` among the settings that must match to resume a run:
-        ["--batch-size 32, now 64", ...]."""
+        """What differs in `other` among the settings that must match to resume a run, by the
+        flags that set them: ["--batch-size 32, now 64", "--no-augment not given, now given"]."""
         free = {"data_dir", "out", "device", "test"}  # where and how, not what is trained
         changed = [field for field in dataclasses.fields(self) if field.name not in free
                    and getattr(self, field.name) != getattr(other, field.name)]
-        return [f"{field.name if isinstance(field.default, bool) else flag_name(field)} "
-                f"{getattr(self, field.name)}, now {getattr(other, field.name)}"
+        return [f"{flag_name(field)} {flag_value(field, self)}, now {flag_value(field, other)}"
                 for field in changed]
 
 
@@ -174,6 +174,14 @@ def flag_name(field: dataclasses.Field[Any]) -> str:
     return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
 
 
+def flag_value(field: dataclasses.Field[Any], config: object) -> str:
+    """`field`'s value in `config` as its flag says it: a switch is given or not."""
+    value = getattr(config, field.name)
+    if isinstance(field.default, bool):  # a switch (--no-augment) turns its default off
+        return "not given" if value == field.default else "given"
+    return str(value)
+
+
 def description(config_type: type) -> str:
     """The command's description for --help: the config's docstring."""
     return inspect.cleandoc(config_type.__doc__ or "")
@@ -194,6 +202,13 @@ def add_arguments(parser: argparse.ArgumentParser, config_type: type) -> None:
 
 
 def from_args(config_type: type[C], args: argparse.Namespace) -> C:
-    """The config the parsed flags describe (flags of other commands are ignored)."""
-    names = [field.name for field in dataclasses.fields(config_type)]  # type: ignore[arg-type]
-    return config_type(**{name: getattr(args, name) for name in names})
+    """The config the parsed flags describe (flags of other commands are ignored); an error
+    names the flag ("--limit must be ..."), not the field."""
+    fields = {field.name: field
+              for field in dataclasses.fields(config_type)}  # type: ignore[arg-type]
+    try:
+        return config_type(**{name: getattr(args, name) for name in fields})
+    except RecordError as e:
+        if e.field not in fields:
+            raise
+        raise e.renamed(flag_name(fields[e.field])) from None

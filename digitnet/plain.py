@@ -24,7 +24,21 @@ Parse = Callable[[str], Any]
 
 
 class RecordError(DigitnetError):
-    """A record (config, metadata, log line) holds a value of the wrong type or range."""
+    """A record (config, metadata, log line) holds a value of the wrong type or range.
+
+    `field` is the name the message starts with, if it is about one field, so that a caller can
+    name that field as its user knows it: by its path in a file, or by its command-line flag.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+    def renamed(self, name: str) -> RecordError:
+        """The same error, its field called `name`."""
+        if self.field is None:
+            return self
+        return RecordError(name + str(self).removeprefix(self.field), name)
 
 
 def checked(default: Any, parse: Parse | None = None, **metadata: Any) -> Any:
@@ -45,12 +59,13 @@ def check_fields(record: Any) -> None:
             continue
         if choices is not None and value not in choices:
             allowed = ", ".join(repr(choice) for choice in choices)
-            raise RecordError(f"{field.name} must be one of {allowed}, got {_short(value)}")
+            raise RecordError(f"{field.name} must be one of {allowed}, got {_short(value)}",
+                              field.name)
         if parse is not None:
             try:
                 parse(repr(value))
             except argparse.ArgumentTypeError as e:
-                raise RecordError(f"{field.name}: {e}") from None
+                raise RecordError(f"{field.name}: {e}", field.name) from None
 
 
 def to_plain(record: Any) -> dict[str, Any]:
@@ -78,7 +93,9 @@ def from_plain(cls: type[R], data: object, where: str) -> R:
     try:
         return cls(**values)
     except RecordError as e:
-        raise RecordError(f"{where}.{e}") from None
+        if e.field is None:
+            raise RecordError(f"{where}.{e}") from None
+        raise e.renamed(f"{where}.{e.field}") from None
 
 
 def _convert(value: object, hint: Any, name: str) -> Any:

@@ -269,7 +269,7 @@ def test_configs_refuse_bad_values(changes, message):
     (["--lr", "nan"], "argument --lr: expected a finite number > 0, got 'nan'"),
     (["--ema", "1"], "argument --ema: expected a finite number >= 0 and < 1, got '1'"),
     (["--limit", "-5"], "argument --limit: expected an integer >= 0, got '-5'"),
-    (["--blend", "0.5"], "error: blend below 1 needs --init weights to blend with"),
+    (["--blend", "0.5"], "error: --blend below 1 needs --init weights to blend with"),
 ])
 def test_flags_are_range_checked_with_the_allowed_range(flags, message, capsys):
     code: int | str | None
