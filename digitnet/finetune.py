@@ -30,7 +30,7 @@ import torch
 
 from digitnet import DigitnetError
 from digitnet.augment import Augment
-from digitnet.config import MODEL_NAMES, FinetuneConfig
+from digitnet.config import MODEL_NAMES, FinetuneConfig, TrainConfig
 from digitnet.data import load_mnist, validation_split
 from digitnet.digits import NUM_CLASSES
 from digitnet.paths import default_samples_dir, user_data_dir, weights_path
@@ -38,7 +38,7 @@ from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
 from digitnet.recognizer import default_weights
 from digitnet.samples import SampleError, SampleStore
-from digitnet.train import Check, Trainer, accuracy, pick_device, to_tensor
+from digitnet.train import Check, Trainer, accuracy, pick_device, reject_threshold, to_tensor
 from digitnet.weights import (
     DataSource,
     FinetuneRecord,
@@ -146,9 +146,11 @@ def finetune(config: FinetuneConfig, progress: Report | None = None,
     tuning = Tuning(config, model.to(device), device, samples, mnist_test(config), report,
                     stop_check(should_stop))
     before = tuning.measure("before")
-    train_with_replay(tuning, replay_pool(config, base.metadata))
+    mnist = split_like_base(config, base.metadata)
+    train_with_replay(tuning, mnist.replay)
     record = make_record(tuning, before, tuning.measure("after"))
-    save_new_weights(out, base, base_path, record, model)
+    threshold = recalibrated_threshold(tuning, base.metadata, mnist.validation)
+    save_new_weights(out, base, base_path, record, model, threshold)
     report(f"wrote {out}")
     return FinetuneResult(out, base_path, record, samples.skipped,
                           round(time.perf_counter() - start, 1))
@@ -249,17 +251,44 @@ def mnist_test(config: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return to_tensor(images[:limit]), torch.from_numpy(labels[:limit])
 
 
-def replay_pool(config: FinetuneConfig, base: WeightsMetadata) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST training digits to mix in: all but the base's validation images, if it says which."""
+@dataclass(frozen=True)
+class BaseSplit:
+    """MNIST's training digits as the base's training run split them."""
+
+    replay: tuple[np.ndarray, np.ndarray]  # to mix in: all but the base's validation images
+    validation: np.ndarray | None  # the base's validation images (uint8); None: it does not say
+
+
+def split_like_base(config: FinetuneConfig, base: WeightsMetadata) -> BaseSplit:
     images, labels = load_mnist("train", config.data_dir)
     trained = base.trained()
     if trained.validation_seed is None:
-        return images, labels
+        return BaseSplit((images, labels), None)
     limit = trained.training.limit if trained.training and trained.training.limit else len(images)
     _, validation = validation_split(limit, trained.validation_seed)
     keep = np.ones(len(images), bool)
     keep[validation] = False
-    return images[keep], labels[keep]
+    return BaseSplit((images[keep], labels[keep]), images[validation])
+
+
+def recalibrated_threshold(tuning: Tuning, base: WeightsMetadata,
+                           validation: np.ndarray | None) -> float | None:
+    """The fine-tuned model's reject threshold, calibrated as training does it: on the base's
+    validation digits, keeping the share the base kept. Fine-tuning moves the confidences, so the
+    base's threshold would keep another share. None if the base has none, or (with a warning)
+    if it does not say which digits it was validated on."""
+    if base.reject_threshold is None:
+        return None
+    if validation is None:
+        tuning.report("warning: the base does not say which digits it was validated on; the "
+                      "fine-tuned model gets no reject threshold")
+        return None
+    training = base.trained().training
+    keep = training.reject_keep if training else TrainConfig().reject_keep
+    threshold = reject_threshold(tuning.model, to_tensor(validation), keep, tuning.device)
+    tuning.report(f"reject threshold {base.reject_threshold:.4f} -> {threshold:.4f}: keeps "
+                  f"{100 * keep:.1f} % of the base's validation digits")
+    return threshold
 
 
 def train_with_replay(tuning: Tuning, mnist: tuple[np.ndarray, np.ndarray]) -> None:
@@ -295,7 +324,7 @@ def make_record(tuning: Tuning, before: Scores, after: Scores) -> FinetuneRecord
 
 
 def save_new_weights(out: Path, base: WeightsInfo, base_path: Path, record: FinetuneRecord,
-                     model: torch.nn.Module) -> None:
+                     model: torch.nn.Module, threshold: float | None) -> None:
     """Write the fine-tuned weights with the base's lineage; never over a file that appeared
     meanwhile."""
     samples = DataSource("samples", images=sum(record.trained_per_digit))
@@ -304,7 +333,7 @@ def save_new_weights(out: Path, base: WeightsInfo, base_path: Path, record: Fine
         date=utc_now(), torch=str(torch.__version__),
         learned_from=(*base.metadata.learned_from, samples),
         validation_seed=base.metadata.validation_seed, finetune=record, base=base.metadata,
-        base_path=str(base_path.resolve()), reject_threshold=base.metadata.reject_threshold)
+        base_path=str(base_path.resolve()), reject_threshold=threshold)
     try:
         save_weights(out, WeightsInfo(base.model, base.config, metadata), model.cpu(),
                      replace=False)

@@ -4,6 +4,7 @@ the new model meets the rule the app switches models by."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import torch
 from digitnet import DigitnetError, samples
 from digitnet.augment import Augment
 from digitnet.cli import main
-from digitnet.config import FinetuneConfig
-from digitnet.data import load_mnist
+from digitnet.config import FinetuneConfig, TrainConfig
+from digitnet.data import load_mnist, validation_split
 from digitnet.finetune import (
     FinetuneResult,
     FinetuneStopped,
@@ -29,9 +30,16 @@ from digitnet.finetune import (
 from digitnet.models import create_model
 from digitnet.paths import weights_path
 from digitnet.recognizer import Recognizer
+from digitnet.reject import calibrate
 from digitnet.samples import SampleStore
 from digitnet.train import Trainer, to_tensor
-from digitnet.weights import FinetuneRecord, WeightsInfo, WeightsMetadata, save_weights
+from digitnet.weights import (
+    FinetuneRecord,
+    WeightsInfo,
+    WeightsMetadata,
+    load_weights,
+    save_weights,
+)
 
 TINY = {"width": 8, "hidden": 32}
 STROKE = [np.array([[0.5, 0.2], [0.5, 0.8]])]  # stored with each sample; its image is what counts
@@ -152,6 +160,7 @@ def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnis
     assert metadata.finetune == record and metadata.base_path == str(tiny_base.resolve())
     assert metadata.base is not None and metadata.base.test_acc == 0.9
     assert metadata.validation_seed == 0
+    assert metadata.reject_threshold is None  # the base has none: none is made up
     assert [source.name for source in metadata.learned_from] == ["samples"]
     as_json = json.loads(json.dumps(result.as_dict()))
     assert as_json["held_aside_per_digit"] == [10] * 10
@@ -209,6 +218,62 @@ def test_skips_samples_that_cannot_be_redrawn(tmp_path, mnist_dir, tiny_base, sl
     assert len(result.skipped) == 1 and "skipped, its strokes draw nothing" in result.skipped[0]
     assert any(m.startswith("warning: ") and "draw nothing" in m for m in messages)
     assert result.record.samples_per_digit == (20, 20, 20) + (0,) * 7
+
+
+def copy_samples(source: Path, folder: Path, count: int) -> SampleStore:
+    """A store holding the first `count` samples of `source`."""
+    folder.mkdir()
+    for path in sorted(source.iterdir())[:count]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return SampleStore(folder)
+
+
+def test_a_sample_with_a_bad_version_or_date_is_skipped_and_the_fine_tune_goes_on(
+        tmp_path, mnist_dir, tiny_base, slanted_samples):
+    """Such a sample stopped the whole fine-tune with 'unexpected ValueError' (or KeyError)."""
+    store = copy_samples(slanted_samples, tmp_path / "samples", 60)  # digits 0-2, 20 of each
+    good = dict(np.load(sorted(store.folder.iterdir())[0]))
+    bad_version = store.folder / "0_20300101T000000000000Z_00000001.npz"
+    np.savez(bad_version, **{**good, "transform_version": np.array("abc")})
+    undated = store.folder / "0_20300101T000000000000Z_00000002.npz"
+    np.savez(undated, **{k: v for k, v in good.items() if k != "created"})
+    messages: list[str] = []
+    config = FinetuneConfig(str(store.folder), str(tiny_base), str(tmp_path / "m.pt"), epochs=1,
+                            data_dir=str(mnist_dir), mnist_limit=100)
+    result = finetune(config, progress=messages.append)
+    assert result.skipped == (f"{bad_version}: skipped, transform_version 'abc' is not a version "
+                              "number", f"{undated}: skipped, field 'created' is missing")
+    assert [m for m in messages if m.startswith("warning: ")] == [
+        f"warning: {warning}" for warning in result.skipped]
+    assert result.record.samples_per_digit == (20, 20, 20) + (0,) * 7
+    assert result.weights.is_file()
+
+
+def test_the_reject_threshold_is_calibrated_again_on_the_bases_validation_digits(
+        tmp_path, mnist_dir, tiny_base, slanted_samples):
+    """Fine-tuning moves the confidences: the base's threshold would keep another share of
+    digits. The new one keeps the base's --reject-keep of the digits the base was validated on."""
+    model, info = load_weights(tiny_base)
+    metadata = dataclasses.replace(info.metadata, reject_threshold=0.5,
+                                   training=TrainConfig(seed=0, reject_keep=0.9))
+    base = save_weights(tmp_path / "base.pt", dataclasses.replace(info, metadata=metadata), model)
+    store = copy_samples(slanted_samples, tmp_path / "samples", 60)
+    messages: list[str] = []
+    config = FinetuneConfig(str(store.folder), str(base), str(tmp_path / "m.pt"), epochs=2,
+                            lr=3e-3, data_dir=str(mnist_dir), mnist_limit=100)
+    result = finetune(config, progress=messages.append)
+
+    tuned, tuned_info = load_weights(result.weights)
+    images, _ = load_mnist("train", mnist_dir)
+    validation = images[validation_split(len(images), 0)[1]]
+    with torch.no_grad():
+        top = tuned(to_tensor(validation)).softmax(1).max(1).values.numpy()
+    threshold = tuned_info.metadata.reject_threshold
+    assert threshold is not None and threshold != 0.5
+    assert threshold == pytest.approx(calibrate(top, 0.9), abs=1e-6)
+    assert (top >= threshold).mean() >= 0.9
+    assert f"reject threshold 0.5000 -> {threshold:.4f}: keeps 90.0 % of the base's validation " \
+           "digits" in messages
 
 
 # the adoption rule: the app switches to a fine-tuned model only if it meets it
