@@ -475,7 +475,7 @@ def export(run: Run) -> WeightsMetadata:
     test_acc = mnist_test_accuracy(model, config, trainer.device) if config.test else None
     threshold = None
     if config.negatives or (run.base is not None and run.base.reject_threshold is not None):
-        threshold = reject_threshold(model, run.data, config.reject_keep, trainer.device)
+        threshold = reject_threshold(model, run.data.val_x, config.reject_keep, trainer.device)
     metadata = WeightsMetadata(
         transform_version=TRANSFORM_VERSION, date=utc_now(), torch=str(torch.__version__),
         learned_from=run.data.sources, validation_seed=config.seed, val_acc=val_acc,
@@ -493,11 +493,11 @@ def export(run: Run) -> WeightsMetadata:
     return metadata
 
 
-def reject_threshold(model: nn.Module, data: TrainData, keep: float,
+def reject_threshold(model: nn.Module, val_x: torch.Tensor, keep: float,
                      device: torch.device) -> float:
     """The top probability below which a drawing is not a digit: the highest that keeps `keep`
-    of the validation digits (digitnet.reject.calibrate)."""
-    probs = predict_logits(model, data.val_x, device).softmax(1)
+    of the validation digits `val_x` (digitnet.reject.calibrate); finetune calibrates the same."""
+    probs = predict_logits(model, val_x, device).softmax(1)
     return calibrate(probs.max(1).values.numpy(), keep)
 
 
