@@ -176,6 +176,7 @@ def load_weights(path: str | os.PathLike[str]) -> tuple[nn.Module, WeightsInfo]:
     if not isinstance(state, dict):
         raise WeightsError(f"{path}: state_dict is missing")
     check_tensors(state, path)
+    check_shapes(info, state, path)
     model = create_model(info.model, **info.config)
     try:
         model.load_state_dict(state, strict=True)
@@ -232,6 +233,22 @@ def check_tensors(state: dict[Any, Any], path: Path) -> None:
         if key.endswith(".weight") and tensor.numel() and not bool(tensor.any()):
             raise WeightsError(f"{path}: {key} is all zeros: the model would answer the same for "
                                "every image (wiped or never-trained weights)")
+
+
+def check_shapes(info: WeightsInfo, state: dict[str, torch.Tensor], path: Path) -> None:
+    """Refuse tensors that do not fit the architecture before building it for real: a config of a
+    few bytes can ask for gigabytes of weights (the model built on the meta device allocates
+    nothing)."""
+    with torch.device("meta"):
+        expected = create_model(info.model, **info.config).state_dict()
+    problems = [f"{key} is missing" for key in expected if key not in state]
+    problems += [f"{key} is not in the model" for key in state if key not in expected]
+    problems += [f"{key} is {list(state[key].shape)} in the file, {list(meta.shape)} in the model"
+                 for key, meta in expected.items()
+                 if key in state and state[key].shape != meta.shape]
+    if problems:
+        raise WeightsError(f"{path}: weights do not match the {info.model!r} architecture "
+                           f"({problems[0]})")
 
 
 def utc_now() -> str:

@@ -11,6 +11,7 @@ import pytest
 import torch
 from conftest import SideEffect
 
+from digitnet import weights
 from digitnet.config import FinetuneConfig, TrainConfig
 from digitnet.data import MNIST_FILES
 from digitnet.models import create_model
@@ -249,3 +250,30 @@ def test_plain_records_name_the_nested_field():
     with pytest.raises(RecordError, match=r"^m\.base\.history\[1\]\.val_acc must be a number"):
         history = [to_plain(EPOCHS[0]), {**to_plain(EPOCHS[1]), "val_acc": "high"}]
         from_plain(WeightsMetadata, {"base": {"history": history}}, "m")
+
+
+def test_a_small_file_claiming_a_huge_model_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    """width 1024 and hidden 65536 are allowed alone, and together ask for ~9.7 GB: the tensors
+    are compared with the architecture built on the meta device, which allocates nothing."""
+    path = tmp_path / "huge.pt"
+    torch.save({"format": "digitnet-weights", "format_version": 2, "model": "simple",
+                "config": {"width": 1024, "hidden": 65536}, "metadata": {},
+                "state_dict": create_model("simple", **TINY).state_dict()}, path)
+    assert path.stat().st_size < 100_000
+    built = []
+    build = weights.create_model
+
+    def only_on_meta(name: str, **config: object) -> torch.nn.Module:
+        device = torch.get_default_device()
+        built.append(device.type)
+        assert device.type == "meta", "built for real"
+        return build(name, **config)
+
+    monkeypatch.setattr(weights, "create_model", only_on_meta)
+    with pytest.raises(WeightsError) as error:
+        load_weights(path)
+    assert built == ["meta"]
+    message = str(error.value)
+    assert message == (f"{path}: weights do not match the 'simple' architecture "
+                       "(features.0.0.weight is [8, 1, 3, 3] in the file, [1024, 1, 3, 3] in the "
+                       "model)")
