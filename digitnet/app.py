@@ -190,6 +190,7 @@ class AppState:
 class Binding:
     key: str  # as the help line names it
     does: str  # as the help line describes it
+    explains: str  # what it does, in a sentence for --help
     codes: tuple[int, ...]  # what cv2.waitKey returns for it
     action: Callable[[AppState, int], None]  # called with the state and the key's code
 
@@ -198,17 +199,24 @@ def _codes(*chars: str) -> tuple[int, ...]:
     return tuple(ord(c) for c in chars)
 
 
-# The one table of keys: the key handler and the help line both read it.
+# The one table of keys: the key handler, the help line and --help all read it.
 KEYS: tuple[Binding, ...] = (
-    Binding("S", "classify", _codes("s", "S"), lambda app, key: app.request_recognition()),
-    Binding("C", "clear", _codes("c", "C"), lambda app, key: app.clear()),
+    Binding("S", "classify", "classify the drawing now (releasing the mouse button does too)",
+            _codes("s", "S"), lambda app, key: app.request_recognition()),
+    Binding("C", "clear", "clear the canvas", _codes("c", "C"), lambda app, key: app.clear()),
     # Z, and Backspace (8, or 127 on some systems)
-    Binding("Z", "undo", _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),
-    Binding("[", "brush", _codes("["), lambda app, key: app.thinner()),
-    Binding("]", "brush", _codes("]"), lambda app, key: app.thicker()),
-    Binding("0-9", "save", _codes(*"0123456789"), lambda app, key: app.save_sample(int(chr(key)))),
-    Binding("F", "fine-tune", _codes("f", "F"), lambda app, key: app.start_finetune()),
-    Binding("Esc", "quit", _codes("\x1b"), lambda app, key: app.quit()),
+    Binding("Z", "undo", "undo the last stroke (Backspace does too)",
+            _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),
+    Binding("[", "brush", "a thinner brush", _codes("["), lambda app, key: app.thinner()),
+    Binding("]", "brush", "a thicker brush", _codes("]"), lambda app, key: app.thicker()),
+    Binding("0-9", "save", "save the drawing as a sample of that digit, for F to learn from",
+            _codes(*"0123456789"), lambda app, key: app.save_sample(int(chr(key)))),
+    Binding("F", "fine-tune", "fine-tune the model in use on the saved samples, in the "
+            "background; the app switches to the new model only if it reads the samples held "
+            "aside at least as well and MNIST about as well (the status line says which)",
+            _codes("f", "F"), lambda app, key: app.start_finetune()),
+    Binding("Esc", "quit", "quit (the window's close button does too)", _codes("\x1b"),
+            lambda app, key: app.quit()),
 )
 
 

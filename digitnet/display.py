@@ -19,7 +19,6 @@ from collections.abc import Iterator
 
 from digitnet import DigitnetError
 
-XVFB_HINT = "to run without a screen, use a virtual one: xvfb-run -a digitnet app"
 XCB_LIBRARY = "libxcb.so.1"
 XCB_CONN_ERROR, XCB_CONN_CLOSED_INVALID_SCREEN = 1, 6  # xcb_connection_has_error's codes
 RESET_RETRIES, RESET_WAIT_S = 5, 0.05  # a server resetting itself refuses for a few milliseconds
@@ -28,31 +27,39 @@ RESET_RETRIES, RESET_WAIT_S = 5, 0.05  # a server resetting itself refuses for a
 class DisplayError(DigitnetError):
     """No window can open: the message says why, and how to run without a screen."""
 
-    def __init__(self, problem: str):
-        super().__init__(f"{problem}; {XVFB_HINT}")
-
 
 @contextlib.contextmanager
-def display_checked(display: str | None) -> Iterator[tuple[int, int] | None]:
+def display_checked(display: str | None, command: str) -> Iterator[tuple[int, int] | None]:
     """Check that a window can open on `display`, and stay connected meanwhile; yields the
     screen's (width, height) in pixels, or None where there is no X server to ask (not Linux).
 
     Make the window inside the `with`: an X server with no clients left resets itself, and a
     client connecting during the reset (Qt, just after this check) is refused.
-    Raises DisplayError, one line, when no window can open.
+    Raises DisplayError, one line, when no window can open: why, and how to run `command`
+    (the one the user typed: "digitnet app", "python realtime_opencv.py") without a screen.
     """
     if not sys.platform.startswith("linux"):
         yield None
         return
+    try:
+        xcb, connection, screen = _xcb_connected(display)
+    except DisplayError as e:
+        hint = f"to run without a screen, use a virtual one: xvfb-run -a {command}"
+        raise DisplayError(f"{e}; {hint}") from None
+    try:
+        yield _screen_size(xcb, connection, screen)
+    finally:
+        xcb.xcb_disconnect(connection)
+
+
+def _xcb_connected(display: str | None) -> tuple[ctypes.CDLL, int, int]:
+    """Connect as Qt will: (libxcb, the connection, the screen's number), or DisplayError."""
     if not display:
         raise DisplayError("no display: $DISPLAY is not set")
     _connect(display)
     xcb = _xcb()
     connection, screen = _xcb_connect(xcb, display)
-    try:
-        yield _screen_size(xcb, connection, screen)
-    finally:
-        xcb.xcb_disconnect(connection)
+    return xcb, connection, screen
 
 
 def _connect(display: str) -> None:

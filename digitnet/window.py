@@ -5,12 +5,9 @@
     python realtime_opencv.py --weights ~/.local/share/digitnet/weights/finetuned-….pt
     xvfb-run -a python realtime_opencv.py -v       # without a screen
 
-Mouse-up classifies, S classifies at any time, C clears, Z or Backspace undoes a stroke,
-[ and ] change the brush, Esc or the window's close button quits. A drawing that is not a
-digit (a letter, a doodle, a speck) reads "?"; --no-reject always reads a digit.
-A digit key 0-9 saves the drawing as a sample of that digit. F fine-tunes the model in use
-on the saved samples in the background and then switches to the new model; its weights
-file goes to the per-user folder, and the next launch uses it only if --weights names it.
+Draw with the left button; releasing it classifies. A drawing that is not a digit (a letter,
+a doodle, a speck) reads "?"; --no-reject always reads a digit. Fine-tuned weights go to the
+per-user folder, and the next launch uses them only if --weights names them.
 """
 
 from __future__ import annotations
@@ -21,6 +18,7 @@ import functools
 import io
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +27,7 @@ from typing import NoReturn
 import cv2
 
 from digitnet import DigitnetError
-from digitnet.app import AppState
+from digitnet.app import KEYS, AppState
 from digitnet.background import BackgroundFinetune, BackgroundLoad, load_recognizer
 from digitnet.config import MODEL_NAMES
 from digitnet.display import display_checked
@@ -66,8 +64,17 @@ def parse_folder(text: str) -> Path:
     return path
 
 
+def key_help() -> str:
+    """The keys for --help, one entry each, from the one key table (digitnet.app.KEYS)."""
+    lines = ["keys:"]
+    for binding in KEYS:
+        lines += textwrap.wrap(binding.explains, 92, initial_indent=f"  {binding.key:<5}",
+                               subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
+    parser = argparse.ArgumentParser(prog=prog, description=f"{__doc__}\n{key_help()}",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--weights", type=Path,
@@ -115,13 +122,17 @@ def window_closed() -> bool:
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """The app's entry point (realtime_opencv.py, `digitnet app`): returns the exit code."""
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    # how the user started the app, for the no-display hint: the CLI passes its own name
+    # ("digitnet app"); without one this is the script, which argparse names by its file
+    command = prog or f"python {parser.prog}"
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
     load = functools.partial(load_recognizer, reject=args.reject)  # a fine-tuned model too
     loading = BackgroundLoad(load)
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
-    code = run_entry_point(lambda: run(args, loading, finetuner), debug=args.debug)
+    code = run_entry_point(lambda: run(args, command, loading, finetuner), debug=args.debug)
     if loading.alive or finetuner.alive:  # a model still loading, a fine-tune slow to stop
         exit_now(code)
     return code
@@ -140,10 +151,12 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def run(args: argparse.Namespace, loading: BackgroundLoad, finetuner: BackgroundFinetune) -> int:
-    """Open the window at once, load the model meanwhile, and loop until the user quits."""
+def run(args: argparse.Namespace, command: str, loading: BackgroundLoad,
+        finetuner: BackgroundFinetune) -> int:
+    """Open the window at once, load the model meanwhile, and loop until the user quits.
+    `command` is how the app was started ("digitnet app"), for the no-display hint."""
     weights = weights_file(args)
-    with display_checked(os.environ.get("DISPLAY")) as screen:
+    with display_checked(os.environ.get("DISPLAY"), command) as screen:
         size = fit_screen(args.size, screen)
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
         cv2.resizeWindow(WINDOW, *size)

@@ -314,6 +314,17 @@ def test_escape_quits_and_unbound_keys_are_ignored():
     assert not screen.state.running and screen.state.events.take() == ["exit"]
 
 
+def test_the_apps_help_lists_exactly_the_keys_of_the_key_table():
+    text = build_parser("digitnet app").format_help()
+    section = text.split("\nkeys:\n", 1)[1].split("\n\n", 1)[0]
+    entries = [line.split(maxsplit=1) for line in section.splitlines() if line[2] != " "]
+    assert [key for key, _ in entries] == [binding.key for binding in KEYS]
+    flat = " ".join(section.split())
+    for binding in KEYS:
+        assert f"{binding.key} {binding.explains}" in flat
+    assert "then switches to the new model" not in text  # the adoption rule decides
+
+
 def test_the_help_line_comes_from_the_key_table():
     line = help_line()
     words = line.split()
@@ -989,9 +1000,10 @@ def test_a_long_status_is_wrapped_onto_its_two_lines():
 
 def test_a_missing_unreachable_or_malformed_display_is_one_clear_error():
     def problem(display):
-        with pytest.raises(DisplayError) as error, display_checked(display):
+        with pytest.raises(DisplayError) as error, display_checked(display, "digitnet app"):
             pass
-        assert "xvfb-run" in str(error.value)
+        assert str(error.value).endswith("; to run without a screen, use a virtual one: "
+                                         "xvfb-run -a digitnet app")
         return str(error.value)
 
     assert "not set" in problem(None)

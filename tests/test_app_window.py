@@ -309,6 +309,8 @@ def test_without_a_display_one_clear_line_and_exit_2(tmp_path, untrained_weights
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: ") and "xvfb-run" in line
     assert ("not set" if not set_display else "cannot connect") in line
+    assert line.endswith("; to run without a screen, use a virtual one: "
+                         "xvfb-run -a python realtime_opencv.py")  # as it was started
 
 
 def test_the_window_is_up_before_the_model_and_what_is_drawn_meanwhile_is_read(
@@ -457,5 +459,5 @@ def test_the_display_check_reads_the_screen_and_survives_the_server_resetting(di
     """An X server resets itself when its last client leaves, and refuses connections for a
     moment: each check here is that last client, and the next one must still get in."""
     for _ in range(25):  # without the retries in display.py, about one in 30 is refused
-        with display_checked(display) as screen:
+        with display_checked(display, "digitnet app") as screen:
             assert screen == SCREEN

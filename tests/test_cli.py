@@ -57,6 +57,15 @@ def test_app_without_a_display_imports_no_torch() -> None:
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert result.stdout.splitlines()[-1] == "exit 2 False"
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert result.stderr.endswith(": xvfb-run -a digitnet app\n")  # the command used
+
+
+def test_the_no_display_hint_names_python_m_when_started_so() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "digitnet", "app"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2
+    assert result.stderr.endswith(": xvfb-run -a python -m digitnet app\n"), result.stderr
 
 
 def test_every_command_is_listed_and_python_m_names_itself() -> None:
