@@ -158,7 +158,8 @@ class EvaluateConfig:
     weights: str | None = option(None, "weights file (default: the best shipped model)",
                                  metavar="FILE")
     data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
-    out: str | None = option(None, "folder for the reports (default: reports/MODEL)", metavar="DIR")
+    out: str | None = option(None, "folder for the PNG reports, written with --json too "
+                             "(default: reports/MODEL)", metavar="DIR")
     metrics: str | None = option(None, "a run's metrics.jsonl for the training curves (default: "
                                  "the weights file's own history)", metavar="FILE")
     limit: int = option(0, "use only the first N test images (0: all)", non_negative_int,
