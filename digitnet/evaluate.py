@@ -8,7 +8,6 @@ training curves: from --metrics if given, else from the weights file's own histo
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digitnet import DigitnetError
+from digitnet.atomic import check_writable
 from digitnet.config import EvaluateConfig
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
@@ -237,9 +237,7 @@ def write_reports(out: Path, drawn: dict[str, Figure]) -> list[str]:
 def make_folder(out: Path) -> None:
     """Create --out and check it takes files before the slow part, so a bad path fails at once."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
+        check_writable(out)
     except OSError as e:
         raise DigitnetError(f"--out {out}: cannot write reports there "
                             f"({e.strerror or e})") from None

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -29,6 +27,7 @@ import numpy as np
 import torch
 
 from digitnet import DigitnetError
+from digitnet.atomic import check_writable
 from digitnet.augment import Augment
 from digitnet.config import MODEL_NAMES, FinetuneConfig, TrainConfig
 from digitnet.data import load_mnist, validation_split
@@ -229,20 +228,12 @@ def check_output(out: Path, model: torch.nn.Module) -> None:
                             "elsewhere (see --out)")
     if out.exists() or out.is_symlink():
         raise DigitnetError(f"{out} already exists; fine-tuning never overwrites a weights file")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise DigitnetError(f"cannot write {out}: {out.parent} is a file, not a folder")
+    need = 2 * sum(t.numel() * t.element_size() for t in model.state_dict().values())
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out.parent):
-            pass
-        free = shutil.disk_usage(out.parent).free
+        check_writable(out.parent, need)
     except OSError as e:
         raise DigitnetError(f"cannot write {out} ({e.strerror or e}); choose another "
                             "--out") from None
-    need = 2 * sum(t.numel() * t.element_size() for t in model.state_dict().values())
-    if free < need:
-        raise DigitnetError(f"cannot write {out}: {free / 1e6:.1f} MB free, the weights need "
-                            f"{need / 1e6:.1f} MB; choose another --out")
 
 
 def mnist_test(config: FinetuneConfig) -> tuple[torch.Tensor, torch.Tensor]:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -32,7 +30,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from digitnet import DigitnetError, mixture
-from digitnet.atomic import atomic_write_bytes
+from digitnet.atomic import atomic_write_bytes, check_writable
 from digitnet.augment import Augment, add_continental_marks, skeletons_2x
 from digitnet.checkpoint import (
     Checkpoint,
@@ -259,21 +257,19 @@ class RunFolder:
         if found and not resume:
             raise DigitnetError(f"--out {self.path} holds a run already ({', '.join(found)}): pass "
                                 "--resume to continue it, or choose a new --out")
+        self.check_writable()
+
+    def check_writable(self, need_bytes: int = 0) -> None:
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.path):
-                pass
+            check_writable(self.path, need_bytes)
         except OSError as e:
             raise DigitnetError(f"--out {self.path} cannot be written "
                                 f"({e.strerror or e})") from None
 
     def check_space(self, model: nn.Module) -> None:
         """A checkpoint holds about five copies of the weights (model, EMA, best, Adam's two)."""
-        need = 8 * sum(t.numel() * t.element_size() for t in model.state_dict().values())
-        free = shutil.disk_usage(self.path).free
-        if free < need:
-            raise DigitnetError(f"--out {self.path}: {free / 1e6:.1f} MB free, a run needs about "
-                                f"{need / 1e6:.0f} MB")
+        self.check_writable(8 * sum(t.numel() * t.element_size()
+                                    for t in model.state_dict().values()))
 
     def save(self, checkpoint: Checkpoint) -> None:
         """The checkpoint, then the metrics log rewritten from it: the log never runs ahead."""

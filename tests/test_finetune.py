@@ -83,7 +83,7 @@ def test_refuses_an_empty_folder_from_the_cli(tmp_path, untrained_weights, capsy
     ("shipped", "shipped weights file"),
     ("existing", "already exists; fine-tuning never overwrites"),
     ("under a file", "cannot write"),
-    ("full disk", "MB free, the weights need"),
+    ("full disk", r"out.pt \(0.0 MB free, [0-9.]+ MB needed\); choose another --out"),
 ])
 def test_the_output_is_checked_before_any_training(tmp_path, untrained_weights, monkeypatch,
                                                    where, message):
@@ -93,7 +93,7 @@ def test_the_output_is_checked_before_any_training(tmp_path, untrained_weights, 
     out = {"shipped": weights_path("simple"), "existing": untrained_weights,
            "under a file": tmp_path / "file" / "out.pt", "full disk": tmp_path / "out.pt"}[where]
     if where == "full disk":
-        monkeypatch.setattr("digitnet.finetune.shutil.disk_usage",
+        monkeypatch.setattr("digitnet.atomic.shutil.disk_usage",
                             lambda path: type("Usage", (), {"free": 1000})())
     messages: list[str] = []
     with pytest.raises(DigitnetError, match=message):
