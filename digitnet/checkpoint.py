@@ -20,7 +20,7 @@ from digitnet import DigitnetError
 from digitnet.atomic import atomic_write
 from digitnet.config import TrainConfig
 from digitnet.plain import RecordError, from_plain, to_plain
-from digitnet.weights import EpochRecord, first_line
+from digitnet.weights import EpochRecord, load_tagged
 
 CHECKPOINT_FORMAT = "digitnet-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -70,13 +70,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
     """Read and check a checkpoint's structure; whether it fits a run is checked on restoring it."""
     if not path.is_file():
         raise CheckpointError(f"--resume: no checkpoint in {path.parent}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for truncated, random or foreign files
-        raise CheckpointError(f"{path}: not a readable checkpoint ({first_line(e)})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a digitnet checkpoint "
-                              f"(no '{CHECKPOINT_FORMAT}' header)")
+    payload = load_tagged(path, CHECKPOINT_FORMAT, "checkpoint", CheckpointError)
     try:
         return _checked(payload)
     except RecordError as e:

@@ -191,12 +191,19 @@ def _read_payload(path: Path) -> dict[str, Any]:
     if not path.is_file():
         problem = "not a file" if path.exists() else "weights file not found"
         raise WeightsError(f"{path}: {problem}")
+    return load_tagged(path, WEIGHTS_FORMAT, "weights file", WeightsError)
+
+
+def load_tagged(path: Path, format_name: str, kind: str,
+                error_type: type[DigitnetError]) -> dict[str, Any]:
+    """A file torch.save wrote as a dict with this "format" header (weights files, checkpoints),
+    loaded without running pickled code; `error_type` with one line for anything else."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for foreign, damaged or unreadable files
-        raise WeightsError(f"{path}: not a readable weights file ({first_line(e)})") from None
-    if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
-        raise WeightsError(f"{path}: not a digitnet weights file (no '{WEIGHTS_FORMAT}' header)")
+        raise error_type(f"{path}: not a readable {kind} ({first_line(e)})") from None
+    if not isinstance(payload, dict) or payload.get("format") != format_name:
+        raise error_type(f"{path}: not a digitnet {kind} (no '{format_name}' header)")
     return payload
 
 

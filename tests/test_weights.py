@@ -11,7 +11,8 @@ import pytest
 import torch
 from conftest import SideEffect
 
-from digitnet import weights
+from digitnet import DigitnetError, weights
+from digitnet.checkpoint import CheckpointError, load_checkpoint
 from digitnet.config import FinetuneConfig, TrainConfig
 from digitnet.data import MNIST_FILES
 from digitnet.models import create_model
@@ -25,6 +26,7 @@ from digitnet.weights import (
     WeightsError,
     WeightsInfo,
     WeightsMetadata,
+    load_tagged,
     load_weights,
     save_weights,
 )
@@ -277,3 +279,23 @@ def test_a_small_file_claiming_a_huge_model_is_refused_before_it_is_built(tmp_pa
     assert message == (f"{path}: weights do not match the 'simple' architecture "
                        "(features.0.0.weight is [8, 1, 3, 3] in the file, [1024, 1, 3, 3] in the "
                        "model)")
+
+
+def test_weights_files_and_checkpoints_are_read_by_one_loader_and_told_apart(tmp_path):
+    class OtherError(DigitnetError):
+        pass
+
+    weights_file = saved(tmp_path, WeightsMetadata())
+    assert load_tagged(weights_file, "digitnet-weights", "weights file", OtherError)["model"] == \
+        "simple"
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(weights_file)
+    assert str(error.value) == (f"{weights_file}: not a digitnet checkpoint "
+                                "(no 'digitnet-checkpoint' header)")
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"format": "digitnet-checkpoint", "format_version": 1}, checkpoint)
+    with pytest.raises(WeightsError, match="not a digitnet weights file \\(no 'digitnet-weights'"):
+        load_weights(checkpoint)
+    checkpoint.write_bytes(b"\x00" * 10)
+    with pytest.raises(OtherError, match=f"^{checkpoint}: not a readable thing \\("):
+        load_tagged(checkpoint, "digitnet-checkpoint", "thing", OtherError)
