@@ -151,7 +151,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from digitnet.evaluate import evaluate, format_summary
 
     result = evaluate(from_args(EvaluateConfig, args))
-    print(json.dumps(result) if args.json else format_summary(result))
+    print(json.dumps(result.as_json()) if args.json else format_summary(result))
     return 0
 
 

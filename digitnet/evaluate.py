@@ -8,7 +8,7 @@ training curves: from --metrics if given, else from the weights file's own histo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from digitnet.atomic import check_writable
 from digitnet.config import EvaluateConfig
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
-from digitnet.plain import RecordError, from_plain, to_plain
+from digitnet.plain import RecordError, from_plain
 from digitnet.recognizer import Recognizer
 from digitnet.reject import rejected
 from digitnet.weights import EpochRecord, WeightsMetadata
@@ -93,14 +93,46 @@ def misclassified(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return wrong[np.argsort(-confidences[wrong], kind="stable")]
 
 
-def summarize(labels: np.ndarray, probs: np.ndarray, rejects: np.ndarray | None = None) -> dict:
-    """Every metric of the JSON output, computed from labels [N], probabilities [N, 10] and
-    which digits were rejected as not digits [N] (None: none).
+@dataclass(frozen=True)
+class ClassRow:
+    """One digit's figures."""
 
-    `accuracy`, `errors` and the confusions are the model's forced choice; `rejected` counts the
-    digits below the reject threshold, and `accuracy_rejects_as_errors` is the share read right
-    and not rejected: what a user of predict or the app sees.
-    """
+    digit: int
+    n: int
+    errors: int
+    accuracy: float | None  # None: no images of this digit
+    rejected: int
+
+
+@dataclass(frozen=True)
+class Confusion:
+    true: int
+    predicted: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What `summarize` counts. `accuracy`, `errors` and the confusions are the model's forced
+    choice; `rejected` counts the digits below the reject threshold, and
+    `accuracy_rejects_as_errors` is the share read right and not rejected: what a user of predict
+    or the app sees."""
+
+    accuracy: float
+    n: int
+    errors: int
+    rejected: int
+    accuracy_rejects_as_errors: float
+    ece: float
+    per_class: tuple[ClassRow, ...]
+    confusion_matrix: tuple[tuple[int, ...], ...]  # rows: true digit, columns: predicted
+    top_confusions: tuple[Confusion, ...]
+
+
+def summarize(labels: np.ndarray, probs: np.ndarray,
+              rejects: np.ndarray | None = None) -> Metrics:
+    """Every metric, computed from labels [N], probabilities [N, 10] and which digits were
+    rejected as not digits [N] (None: none)."""
     predictions = probs.argmax(axis=1)
     confusion = confusion_matrix(labels, predictions)
     accuracy = per_class_accuracy(confusion)
@@ -108,23 +140,34 @@ def summarize(labels: np.ndarray, probs: np.ndarray, rejects: np.ndarray | None 
     errors = int(len(labels) - np.trace(confusion))
     rejects = np.zeros(len(labels), bool) if rejects is None else np.asarray(rejects, bool)
     rejected_per_class = np.bincount(labels[rejects], minlength=NUM_CLASSES)
-    return {
-        "accuracy": (len(labels) - errors) / len(labels),
-        "n": len(labels),
-        "errors": errors,
-        "rejected": int(rejects.sum()),
-        "accuracy_rejects_as_errors": float(np.mean((predictions == labels) & ~rejects)),
-        "ece": round(expected_calibration_error(probs.max(axis=1), predictions == labels), 6),
-        "per_class": [
-            {"digit": d, "n": int(counts[d]), "errors": int(counts[d] - confusion[d, d]),
-             "accuracy": None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6),
-             "rejected": int(rejected_per_class[d])}
-            for d in range(NUM_CLASSES)
-        ],
-        "confusion_matrix": confusion.tolist(),  # rows: true digit, columns: predicted
-        "top_confusions": [{"true": t, "predicted": p, "count": c}
-                           for t, p, c in top_confusions(confusion)],
-    }
+    return Metrics(
+        accuracy=(len(labels) - errors) / len(labels), n=len(labels), errors=errors,
+        rejected=int(rejects.sum()),
+        accuracy_rejects_as_errors=float(np.mean((predictions == labels) & ~rejects)),
+        ece=round(expected_calibration_error(probs.max(axis=1), predictions == labels), 6),
+        per_class=tuple(
+            ClassRow(d, int(counts[d]), int(counts[d] - confusion[d, d]),
+                     None if np.isnan(accuracy[d]) else round(float(accuracy[d]), 6),
+                     int(rejected_per_class[d]))
+            for d in range(NUM_CLASSES)),
+        confusion_matrix=tuple(tuple(row) for row in confusion.tolist()),
+        top_confusions=tuple(Confusion(*c) for c in top_confusions(confusion)))
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    model: str
+    weights: str
+    reject_threshold: float | None  # None: --no-reject, or the weights have none
+    metrics: Metrics
+    reports: tuple[str, ...]  # the files written
+    training_curves: str | None  # where the curves' records came from; None: no curves
+
+    def as_json(self) -> dict[str, Any]:
+        """The --json document: the metrics' fields at the top level, as they always were."""
+        return {"model": self.model, "weights": self.weights,
+                "reject_threshold": self.reject_threshold, **asdict(self.metrics),
+                "reports": list(self.reports), "training_curves": self.training_curves}
 
 
 def predict_probabilities(recognizer: Recognizer, images: np.ndarray) -> np.ndarray:
@@ -195,41 +238,40 @@ def training_history(metadata: WeightsMetadata, metrics_path: str | None) -> Tra
                            exported_epoch(metadata))
 
 
-def draw_reports(summary: dict, images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
-                 history: TrainingHistory) -> dict[str, Figure]:
-    """Report name -> figure, drawn from the summary's numbers so the figures match the text;
+def draw_reports(model: str, metrics: Metrics, images: np.ndarray, labels: np.ndarray,
+                 probs: np.ndarray, history: TrainingHistory) -> dict[str, Figure]:
+    """Report name -> figure, drawn from the metrics' numbers so the figures match the text;
     training curves only when there is a history."""
     from digitnet import reports  # matplotlib: imported only to draw reports
 
-    model = summary["model"]
-    subject = f"{model}, {summary['n']:,} MNIST test images"
+    subject = f"{model}, {metrics.n:,} MNIST test images"
     predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
-    rows = summary["per_class"]
-    accuracy = np.array([row["accuracy"] for row in rows], float)  # None (no images) -> NaN
-    errors, counts = (np.array([row[key] for row in rows]) for key in ("errors", "n"))
+    rows = metrics.per_class
+    accuracy = np.array([row.accuracy for row in rows], float)  # None (no images) -> NaN
+    errors, counts = np.array([row.errors for row in rows]), np.array([row.n for row in rows])
     bins = reliability_bins(confidences, predictions == labels)
     wrong = misclassified(labels, probs)
     drawn = {
-        "confusion_matrix": reports.confusion_heatmap(np.array(summary["confusion_matrix"]),
+        "confusion_matrix": reports.confusion_heatmap(np.array(metrics.confusion_matrix),
                                                       subject),
         "per_class_accuracy": reports.per_class_bars(accuracy, errors, counts, subject),
         "misclassified": reports.misclassified_grid(
             images[wrong], labels[wrong], predictions[wrong], confidences[wrong], wrong, subject),
         "reliability": reports.reliability_diagram(bins.confidence, bins.accuracy, bins.counts,
-                                                   summary["ece"], subject),
+                                                   metrics.ece, subject),
     }
     if history.records:
         drawn["training_curves"] = reports.training_curves(
-            [to_plain(record) for record in history.records], f"{model}, from {history.source}",
+            history.records, f"{model}, from {history.source}",
             history.exported, history.fine_tune_from)
     return drawn
 
 
-def write_reports(out: Path, drawn: dict[str, Figure]) -> list[str]:
+def write_reports(out: Path, drawn: dict[str, Figure]) -> tuple[str, ...]:
     from digitnet.reports import save_figure
 
     try:
-        return [str(save_figure(out / f"{name}.png", fig)) for name, fig in drawn.items()]
+        return tuple(str(save_figure(out / f"{name}.png", fig)) for name, fig in drawn.items())
     except OSError as e:
         raise DigitnetError(f"--out {out}: cannot write the reports ({e.strerror or e})") from None
 
@@ -243,8 +285,8 @@ def make_folder(out: Path) -> None:
                             f"({e.strerror or e})") from None
 
 
-def evaluate(config: EvaluateConfig) -> dict[str, Any]:
-    """Evaluate as `config` says and write the reports; return the result (the --json document)."""
+def evaluate(config: EvaluateConfig) -> EvaluationResult:
+    """Evaluate as `config` says and write the reports."""
     # all cores: a batch job, not the UI
     recognizer = Recognizer.load(config.weights, threads=None, reject=config.reject)
     history = training_history(recognizer.metadata, config.metrics)
@@ -255,48 +297,45 @@ def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     make_folder(out)
 
     probs = predict_probabilities(recognizer, images)  # MNIST's digits are no specks: no speck rule
-    result = {"model": recognizer.name, "weights": str(recognizer.path),
-              "reject_threshold": recognizer.threshold,  # None: off, or the weights have none
-              **summarize(labels, probs, rejected(probs, recognizer.threshold))}
-    drawn = draw_reports(result, images, labels, probs, history)
-    result["reports"] = write_reports(out, drawn)
-    result["training_curves"] = history.source or None
-    return result
+    metrics = summarize(labels, probs, rejected(probs, recognizer.threshold))
+    drawn = draw_reports(recognizer.name, metrics, images, labels, probs, history)
+    return EvaluationResult(recognizer.name, str(recognizer.path), recognizer.threshold, metrics,
+                            write_reports(out, drawn), history.source or None)
 
 
-def format_summary(result: dict) -> str:
+def format_summary(result: EvaluationResult) -> str:
+    metrics = result.metrics
     lines = [
-        f"{result['model']} ({result['weights']}) on {result['n']:,} MNIST test images",
-        f"accuracy  {100 * result['accuracy']:.2f} %  ({result['errors']:,} errors)",
+        f"{result.model} ({result.weights}) on {metrics.n:,} MNIST test images",
+        f"accuracy  {100 * metrics.accuracy:.2f} %  ({metrics.errors:,} errors)",
         *reject_lines(result),
-        f"ECE       {100 * result['ece']:.2f} %  ({ECE_BINS} equal-width confidence bins)",
+        f"ECE       {100 * metrics.ece:.2f} %  ({ECE_BINS} equal-width confidence bins)",
         "",
         "digit  images  errors  accuracy  rejected",
     ]
-    for row in result["per_class"]:
-        accuracy = "-" if row["accuracy"] is None else f"{100 * row['accuracy']:.2f} %"
-        lines.append(f"{row['digit']:>5}  {row['n']:>6}  {row['errors']:>6}  {accuracy:>8}  "
-                     f"{row['rejected']:>8}")
+    for row in metrics.per_class:
+        accuracy = "-" if row.accuracy is None else f"{100 * row.accuracy:.2f} %"
+        lines.append(f"{row.digit:>5}  {row.n:>6}  {row.errors:>6}  {accuracy:>8}  "
+                     f"{row.rejected:>8}")
     lines += ["", "most frequent confusions (true -> predicted: count)"]
-    confusions = [f"  {c['true']} -> {c['predicted']}: {c['count']}"
-                  for c in result["top_confusions"]]
+    confusions = [f"  {c.true} -> {c.predicted}: {c.count}" for c in metrics.top_confusions]
     lines += confusions or ["  none"]
-    lines += ["", "reports:"] + [f"  {path}" for path in result["reports"]]
-    if result["training_curves"]:
-        lines.append(f"training curves from {result['training_curves']}")
+    lines += ["", "reports:"] + [f"  {path}" for path in result.reports]
+    if result.training_curves:
+        lines.append(f"training curves from {result.training_curves}")
     else:
         lines.append("training curves skipped: the weights file has no training history; "
                      "pass --metrics RUN/metrics.jsonl")
     return "\n".join(lines)
 
 
-def reject_lines(result: dict) -> list[str]:
+def reject_lines(result: EvaluationResult) -> list[str]:
     """How many digits were rejected as not digits, and the accuracy with them as errors."""
-    threshold = result["reject_threshold"]
+    threshold, metrics = result.reject_threshold, result.metrics
     if threshold is None:
         return ["rejected  none  (no reject threshold: --no-reject, or the weights have none)"]
-    share = result["rejected"] / result["n"]
-    return [f"rejected  {100 * share:.2f} %  ({result['rejected']:,} digits with a top "
+    share = metrics.rejected / metrics.n
+    return [f"rejected  {100 * share:.2f} %  ({metrics.rejected:,} digits with a top "
             f"probability below {threshold:.4f})",
-            f"          {100 * result['accuracy_rejects_as_errors']:.2f} %  accuracy with "
+            f"          {100 * metrics.accuracy_rejects_as_errors:.2f} %  accuracy with "
             "rejects counted as errors"]

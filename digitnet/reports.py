@@ -11,7 +11,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -20,6 +20,9 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from digitnet.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from digitnet.weights import EpochRecord
 
 DPI = 100
 BLUE, ORANGE, RED, GREY = "tab:blue", "tab:orange", "tab:red", "0.45"
@@ -143,14 +146,14 @@ def accuracy_floor(train_acc: Sequence[float], val_acc: Sequence[float]) -> floa
 
 
 @STYLE
-def training_curves(history: Sequence[dict], subject: str,
+def training_curves(history: Sequence[EpochRecord], subject: str,
                     exported: tuple[int, float, str] | None = None,
                     fine_tune_from: int = 0) -> Figure:
     """Loss and train/validation accuracy per epoch. A ring marks `exported` = (epoch, validation
     accuracy, what was exported), else the best validation epoch; a dashed line marks where a
     fine-tune began (`fine_tune_from`: the epochs of the run it started from)."""
-    epochs = [r["epoch"] for r in history]
-    train_acc, val_acc = ([100 * r[key] for r in history] for key in ("train_acc", "val_acc"))
+    epochs = [r.epoch for r in history]
+    train_acc, val_acc = [100 * r.train_acc for r in history], [100 * r.val_acc for r in history]
     best = int(np.argmax(val_acc))
     best_note = f"best validation accuracy {val_acc[best]:.2f} % at epoch {epochs[best]}"
     epoch, acc, what = exported or (epochs[best], val_acc[best] / 100, best_note)
@@ -159,7 +162,7 @@ def training_curves(history: Sequence[dict], subject: str,
     notes += [f"accuracies below {floor:g} % (early epochs) are off the axis"] * (
         min(train_acc + val_acc) < floor)
     fig, (loss_ax, acc_ax) = figure("Training curves", notes, 10.4, 3.9, columns=2)
-    loss_ax.plot(epochs, [r["train_loss"] for r in history], ".-", color=BLUE)
+    loss_ax.plot(epochs, [r.train_loss for r in history], ".-", color=BLUE)
     loss_ax.set(ylim=(0, None), ylabel="training loss (cross-entropy)")
     acc_ax.plot(epochs, train_acc, ".-", color=BLUE, label="training (augmented)")
     acc_ax.plot(epochs, val_acc, ".-", color=ORANGE, label="validation")

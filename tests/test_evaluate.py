@@ -17,6 +17,7 @@ from digitnet.cli import main
 from digitnet.config import TrainConfig
 from digitnet.data import load_mnist
 from digitnet.evaluate import (
+    EvaluationResult,
     confusion_matrix,
     expected_calibration_error,
     misclassified,
@@ -90,12 +91,27 @@ def test_rejects_are_counted_per_class_and_as_errors():
     probs = np.eye(10)[PREDICTIONS]  # the model says PREDICTIONS
     rejects = np.array([False, True, False, True, False, False, True])
     result = summarize(LABELS, probs, rejects)
-    assert (result["errors"], result["rejected"]) == (3, 3)  # the forced choice's errors stay
+    assert (result.errors, result.rejected) == (3, 3)  # the forced choice's errors stay
     # right and kept: the first 0, the first 1 and the first 2 (the second 1 was rejected)
-    assert result["accuracy_rejects_as_errors"] == pytest.approx(3 / 7)
-    assert [row["rejected"] for row in result["per_class"]] == [1, 1, 1] + [0] * 7
+    assert result.accuracy_rejects_as_errors == pytest.approx(3 / 7)
+    assert [row.rejected for row in result.per_class] == [1, 1, 1] + [0] * 7
     plain = summarize(LABELS, probs)
-    assert plain["rejected"] == 0 and plain["accuracy_rejects_as_errors"] == plain["accuracy"]
+    assert plain.rejected == 0 and plain.accuracy_rejects_as_errors == plain.accuracy
+
+
+def test_the_typed_result_keeps_the_json_keys_and_their_order():
+    metrics = summarize(LABELS, np.eye(10)[PREDICTIONS])
+    result = EvaluationResult("simple", "w.pt", 0.5, metrics, ("a.png",), None)
+    document = json.loads(json.dumps(result.as_json()))
+    assert list(document) == ["model", "weights", "reject_threshold", "accuracy", "n", "errors",
+                              "rejected", "accuracy_rejects_as_errors", "ece", "per_class",
+                              "confusion_matrix", "top_confusions", "reports", "training_curves"]
+    assert document["per_class"][2] == {"digit": 2, "n": 3, "errors": 2,
+                                        "accuracy": round(1 / 3, 6), "rejected": 0}
+    assert document["top_confusions"] == [{"true": 2, "predicted": 0, "count": 2},
+                                          {"true": 0, "predicted": 1, "count": 1}]
+    assert np.array(document["confusion_matrix"])[:3, :3].tolist() == CONFUSION
+    assert (document["reports"], document["training_curves"]) == (["a.png"], None)
 
 
 def test_a_runs_curves_continue_the_run_it_started_from():

@@ -13,9 +13,10 @@ from matplotlib.text import Text
 
 from digitnet import reports
 from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.weights import EpochRecord
 
-HISTORY = [{"epoch": e, "train_loss": 2 / e, "train_acc": min(0.5 + e / 20, 0.985),
-            "val_acc": min(0.6 + e / 20, 0.993)} for e in range(1, 21)]
+HISTORY = [EpochRecord(e, 2 / e, min(0.5 + e / 20, 0.985), min(0.6 + e / 20, 0.993))
+           for e in range(1, 21)]
 
 
 def good_confusion(seed: int = 0) -> np.ndarray:
