@@ -56,7 +56,7 @@ def omniglot_npz(path: Path, count: int) -> Path:
             rows[-1, 2] = 1
             drawings[i] = rows
         splits[split] = drawings
-    np.savez(path, **splits)
+    np.savez(path, train=splits["train"], valid=splits["valid"], test=splits["test"])
     return path
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import with_reject_threshold
 
 from digitnet.data import load_mnist
 from digitnet.drawing import render_strokes
@@ -19,20 +20,15 @@ from digitnet.reject import calibrate, is_speck, rejected
 from digitnet.scribbles import SPECK_MAX, TRAINING_SCRIBBLES, generate_non_digits
 from digitnet.strokes import TRAINING_STYLE, lay_out
 from digitnet.train import digits_and_outliers_loss
-from digitnet.weights import WeightsInfo, load_weights, save_weights
+from digitnet.weights import WeightsInfo, load_weights
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # version 1: no threshold
 SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units
 
 
-def with_threshold(source: Path, threshold: float | None, out: Path) -> Path:
-    """A copy of a weights file whose metadata holds this reject threshold."""
-    model, info = load_weights(source)
-    return save_weights(out, with_metadata(info, reject_threshold=threshold), model)
-
-
-def with_metadata(info: WeightsInfo, **changes: object) -> WeightsInfo:
-    return dataclasses.replace(info, metadata=dataclasses.replace(info.metadata, **changes))
+def with_threshold_info(info: WeightsInfo, threshold: float | None) -> WeightsInfo:
+    metadata = dataclasses.replace(info.metadata, reject_threshold=threshold)
+    return dataclasses.replace(info, metadata=metadata)
 
 
 def dot(size: tuple[int, int] = (400, 300), brush: float = 0.05) -> np.ndarray:
@@ -46,7 +42,8 @@ def mnist_canvas(image: np.ndarray, scale: int = 10) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def rejecting(shipped_weights, tmp_path_factory) -> Path:
-    return with_threshold(shipped_weights, 0.5, tmp_path_factory.mktemp("w") / "rejecting.pt")
+    folder = tmp_path_factory.mktemp("w")
+    return with_reject_threshold(shipped_weights, 0.5, folder / "rejecting.pt")
 
 
 def test_dots_and_ticks_are_specks_and_digit_sized_drawings_are_not():
@@ -96,7 +93,7 @@ def test_a_confident_digit_is_kept_and_a_doubtful_one_rejected(rejecting, mnist_
     doubtful = np.full((1, 28, 28), 0.5, np.float32)  # a grey square: no digit at all
     raw = recognizer.probabilities(doubtful)[0]
     assert raw.max() < 1
-    strict = Recognizer(recognizer.model, with_metadata(recognizer.info, reject_threshold=1.0))
+    strict = Recognizer(recognizer.model, with_threshold_info(recognizer.info, 1.0))
     (prediction,) = strict.classify_images(doubtful)
     assert prediction.rejected and prediction.digit == int(raw.argmax())
     assert prediction.probs == pytest.approx(tuple(raw))  # the raw output stays
@@ -111,7 +108,7 @@ def test_no_reject_gives_the_forced_choice(rejecting):
 
 
 def test_the_threshold_round_trips_through_the_weights_file(shipped_weights, tmp_path):
-    path = with_threshold(shipped_weights, 0.4375, tmp_path / "t.pt")
+    path = with_reject_threshold(shipped_weights, 0.4375, tmp_path / "t.pt")
     _, info = load_weights(path)
     assert info.metadata.reject_threshold == 0.4375
     assert Recognizer.load(path).threshold == 0.4375
