@@ -20,8 +20,9 @@ import numpy as np
 
 from digitnet.drawing import BRUSH_RANGE
 from digitnet.preprocess import Ink
-from digitnet.scribbles import SPECK_MAX
 
+# A mark whose strokes span at most this share of the canvas's shorter side is a speck.
+SPECK_MAX = 0.06
 SPECK_TOLERANCE_PX = 2.0  # the ink mask's edge is uncertain by a pixel either side
 
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from digitnet.reject import SPECK_MAX  # the recognizer's rule: what is a speck
 from digitnet.strokes import APP_STYLE, TRAINING_STYLE, CanvasStyle, Sketch, lay_out, pick_canvas
 
-# A mark whose strokes span at most this share of the canvas's shorter side is a speck.
-SPECK_MAX = 0.06
 SPECK_KINDS = ("dot", "tick")
 KINDS = (*SPECK_KINDS, "dash", "scribble", "zigzag", "cross", "shape", "blob", "letter")
 Points = list[tuple[float, float]]

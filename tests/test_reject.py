@@ -16,8 +16,8 @@ from digitnet.data import load_mnist
 from digitnet.drawing import render_strokes
 from digitnet.preprocess import find_ink
 from digitnet.recognizer import BLANK, Recognizer
-from digitnet.reject import calibrate, is_speck, rejected
-from digitnet.scribbles import SPECK_MAX, TRAINING_SCRIBBLES, generate_non_digits
+from digitnet.reject import SPECK_MAX, calibrate, is_speck, rejected
+from digitnet.scribbles import TRAINING_SCRIBBLES, generate_non_digits
 from digitnet.strokes import TRAINING_STYLE, lay_out
 from digitnet.train import digits_and_outliers_loss
 from digitnet.weights import WeightsInfo, load_weights

@@ -7,13 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from digitnet.reject import SPECK_MAX
 from digitnet.scribbles import (
     BENCHMARK_SCRIBBLES,
     KINDS,
     LETTERS,
     SHAPES,
     SPECK_KINDS,
-    SPECK_MAX,
     TRAINING_SCRIBBLES,
     NonDigit,
     ScribbleStyle,
