@@ -102,13 +102,14 @@ def measure(args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(args.seed)
     digits = tuple(sorted(int(d) for d in set(args.digits)))
     indices = pick_indices(labels, args.n, args.seed, digits)
-    app_guess, naive_images, latencies = [], [], []
+    app_guess, naive_images, latencies, rejected = [], [], [], []
     for count, i in enumerate(indices, 1):
         canvas = draw_like_a_person(images[i], rng, style, int(labels[i]))
         start = time.perf_counter()
         prediction = recognizer.classify_canvas(canvas)
         latencies.append(time.perf_counter() - start)
         app_guess.append(-1 if prediction.digit is None else prediction.digit)
+        rejected.append(prediction.rejected)
         naive_images.append(naive_resize(canvas))
         if args.save_errors and app_guess[-1] != labels[i]:
             save_error(args.save_errors, int(i), int(labels[i]), app_guess[-1], canvas)
@@ -123,6 +124,7 @@ def measure(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "accuracy": float((guess == truth).mean()),
         "naive_resize_accuracy": float((naive_guess == truth).mean()),
+        "rejected": float(np.mean(rejected)),  # not a digit; the accuracy is of the best guess
         "per_class": {str(d): float((guess[truth == d] == d).mean())
                       for d in np.unique(truth).tolist()},
         "top_confusions": [{"true": t, "read": g, "count": c}
@@ -141,6 +143,7 @@ def report(result: dict) -> str:
         f"seed {result['seed']}, model {result['model']} ({result['weights']})",
         f"  app path (canvas transform + model): {100 * result['accuracy']:.2f} %",
         f"  naive whole-canvas resize:           {100 * result['naive_resize_accuracy']:.2f} %",
+        f"  rejected as not a digit:             {100 * result['rejected']:.2f} %",
         f"  per class: {per_class}",
         f"  top confusions (true -> read: count): {confused}",
         f"  canvas -> prediction: p50 {result['canvas_to_prediction_ms_p50']:.2f} ms, "

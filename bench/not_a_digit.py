@@ -1,39 +1,64 @@
-"""Not-a-digit benchmark: how well the model's top probability tells digits from everything else.
+"""Not-a-digit benchmark: digits kept against non-digits rejected, as the app decides.
 
-A model that only knows digits can still refuse a drawing whose best probability is low.
-For thresholds that keep 99 % and 99.5 % of MNIST's test digits, this prints the share kept
-of the held-out pen writers' digits (drawn as in bench/real_handwriting.py) and the share
-rejected of things that are not digits: Omniglot's test split and generated scribbles,
-specks and letters (digitnet.scribbles.BENCHMARK_SCRIBBLES, whose templates and ranges
-training does not use), each drawn as a person draws in the app (digitnet.strokes.APP_STYLE)
-and read through the app's canvas transform; and which digit the non-digits that pass are
-read as. AUROC: the chance that a random digit scores above a random non-digit.
+Digits: MNIST's test set (28x28 already: the model and its threshold only), the held-out pen
+writers' digits (drawn as in bench/real_handwriting.py) and MNIST test digits redrawn as mouse
+drawings (digitnet.drawn, as in bench/drawn_digits.py). Not digits: Omniglot's test split and
+generated scribbles, zig-zags, crosses, shapes, blobs, letters, dashes, ticks and dots
+(digitnet.scribbles.BENCHMARK_SCRIBBLES, whose templates and ranges training does not use).
+Every drawing is put on a canvas as a person draws in the app (digitnet.strokes.APP_STYLE) and
+read by the app's whole path (Recognizer.read: the canvas transform, the speck test, the model
+and the reject threshold stored in its weights). Weights without a threshold (made before
+models could refuse) are judged at the top probability that keeps 99 % of MNIST's test digits.
 
-    python bench/not_a_digit.py --data-dir ../shared/data/mnist
+Prints the share kept or rejected of each source, MNIST's accuracy with rejects counted as
+errors, which digit the non-digits that pass are read as, and the AUROC of the top
+probability; --grid writes the worst cases both ways (digits rejected, non-digits read as
+digits) as a PNG.
+
+    python bench/not_a_digit.py --data-dir ../shared/data/mnist --grid docs/not_a_digit/improved.png
     python bench/not_a_digit.py --weights weights/simple.pt --json
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
 from digitnet.data import load_mnist
+from digitnet.digits import IMAGE_SIZE
+from digitnet.drawn import draw_like_a_person
 from digitnet.errors import run_entry_point
 from digitnet.omniglot import load_omniglot
 from digitnet.pendigits import BENCHMARK_WRITERS, load_pendigits, of_writers
 from digitnet.recognizer import Recognizer
 from digitnet.scribbles import BENCHMARK_SCRIBBLES, KINDS, generate_non_digits
-from digitnet.strokes import APP_STYLE, render_all, to_images
+from digitnet.strokes import APP_STYLE, lay_out
 
-KEEP = (0.99, 0.995)  # shares of MNIST test digits the thresholds keep
+BASELINE_KEEP = 0.99  # of MNIST's test digits, for weights without a threshold
 SEED = 15  # the drawings' placement and the generated non-digits; training must use other seeds
 SCRIBBLES_PER_KIND = 200
+DRAWN = 2000  # MNIST test digits redrawn as mouse drawings
 BATCH = 500
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the app's path made of one source's drawings."""
+
+    name: str
+    is_digit: bool
+    images: np.ndarray  # uint8 [N, 28, 28]: what the network saw
+    probs: np.ndarray  # float32 [N, 10]; all zero for a speck (the model is not asked)
+    rejected: np.ndarray  # bool [N]
+    labels: np.ndarray | None = None  # digits only
 
 
 @dataclass(frozen=True)
@@ -41,25 +66,78 @@ class SourceFigures:
     name: str
     is_digit: bool
     n: int
-    passed: list[float]  # share whose top probability reaches each threshold
-    passes_as: dict[str, int]  # at the first threshold: digit -> how many non-digits read as it
+    rejected: float  # share
+    accuracy: float | None  # digits: right and not rejected
+    passes_as: dict[str, int]  # non-digits: digit -> how many pass as it
 
 
 @dataclass(frozen=True)
 class Figures:
     weights: str
     model: str
-    keep: list[float]
-    thresholds: list[float]
+    threshold: float
+    threshold_from: str  # "weights" or the baseline's rule
     auroc_omniglot: float
-    auroc_scribbles: float
+    auroc_generated: float
     sources: list[SourceFigures]
+
+
+def judged(recognizer: Recognizer, mnist_probs: np.ndarray) -> tuple[Recognizer, str]:
+    """The recognizer as the app runs it, or, for weights without a threshold, one with the
+    baseline's."""
+    if recognizer.threshold is not None:
+        return recognizer, "weights"
+    threshold = float(np.quantile(mnist_probs.max(axis=1), 1 - BASELINE_KEEP))
+    metadata = dataclasses.replace(recognizer.metadata, reject_threshold=threshold)
+    info = dataclasses.replace(recognizer.info, metadata=metadata)
+    rule = f"top probability keeping {100 * BASELINE_KEEP:g} % of MNIST test"
+    return Recognizer(recognizer.model, info, recognizer.path, threads=None), rule
 
 
 def probabilities(recognizer: Recognizer, images: np.ndarray) -> np.ndarray:
     """uint8 images [N, 28, 28] -> probabilities [N, 10], a batch at a time."""
-    batches = [images[i : i + BATCH].astype(np.float32) / 255 for i in range(0, len(images), BATCH)]
-    return np.concatenate([recognizer.probabilities(b) for b in batches])
+    return np.concatenate([recognizer.probabilities(images[i : i + BATCH] / 255.0)
+                           for i in range(0, len(images), BATCH)])
+
+
+def read_canvases(recognizer: Recognizer, name: str, canvases: Iterable[np.ndarray],
+                  labels: np.ndarray | None = None) -> Source:
+    """Canvases through the app's whole path."""
+    images, probs, rejected = [], [], []
+    for canvas in canvases:
+        image, prediction = recognizer.read(canvas)
+        blank = np.zeros((IMAGE_SIZE, IMAGE_SIZE))
+        images.append(np.round(255 * (blank if image is None else image)).astype(np.uint8))
+        probs.append(prediction.probs)
+        rejected.append(prediction.rejected)
+    return Source(name, labels is not None, np.stack(images), np.array(probs, np.float32),
+                  np.array(rejected), labels)
+
+
+def drawn_sources(recognizer: Recognizer, test: tuple[np.ndarray, np.ndarray]) -> list[Source]:
+    """The held-out pen writers' digits and MNIST test digits redrawn, on canvases."""
+    rng = np.random.default_rng(SEED)
+    held_out = of_writers(load_pendigits(), BENCHMARK_WRITERS)
+    pen = read_canvases(recognizer, "held-out pen writers",
+                        (lay_out(s.strokes, rng, APP_STYLE).render() for s in held_out),
+                        np.array([s.label for s in held_out]))
+    images, labels = test
+    picked = rng.choice(len(images), DRAWN, replace=False)
+    drawn = read_canvases(recognizer, "drawn digits",
+                          (draw_like_a_person(images[i], rng) for i in picked), labels[picked])
+    return [pen, drawn]
+
+
+def non_digit_sources(recognizer: Recognizer) -> list[Source]:
+    """Omniglot's test split, and the generated non-digits by kind, on canvases."""
+    rng = np.random.default_rng(SEED)
+    omniglot = (lay_out(d, rng, APP_STYLE).render() for d in load_omniglot("test"))
+    sources = [read_canvases(recognizer, "Omniglot test", omniglot)]
+    generated = generate_non_digits(SCRIBBLES_PER_KIND * len(KINDS), SEED, BENCHMARK_SCRIBBLES)
+    for kind in KINDS:
+        sketches = (g.sketch.render() for g in generated if g.kind == kind)
+        sources.append(read_canvases(recognizer, f"generated {kind}", sketches))
+    return sources
 
 
 def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
@@ -70,53 +148,94 @@ def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
     return float((below + 0.5 * (at_or_below - below)).sum() / (len(digit_scores) * len(others)))
 
 
-def source(name: str, is_digit: bool, probs: np.ndarray, thresholds: list[float]) -> SourceFigures:
+def figures_of(source: Source) -> SourceFigures:
+    predictions = source.probs.argmax(axis=1)
+    accuracy = None
+    if source.labels is not None:
+        accuracy = float(((predictions == source.labels) & ~source.rejected).mean())
+    passing = Counter(predictions[~source.rejected].tolist()) if not source.is_digit else {}
+    return SourceFigures(source.name, source.is_digit, len(source.rejected),
+                         float(source.rejected.mean()), accuracy,
+                         {str(d): c for d, c in sorted(passing.items(), key=lambda p: -p[1])})
+
+
+def measure(recognizer: Recognizer, data_dir: str | None) -> tuple[Figures, list[Source]]:
+    images, labels = test = load_mnist("test", data_dir)
+    probs = probabilities(recognizer, images)
+    recognizer, rule = judged(recognizer, probs)
+    assert recognizer.threshold is not None
     top = probs.max(axis=1)
-    passing = probs[top >= thresholds[0]].argmax(axis=1)
-    return SourceFigures(
-        name, is_digit, len(probs), [float((top >= t).mean()) for t in thresholds],
-        {} if is_digit else {str(d): c for d, c in Counter(passing.tolist()).most_common()})
-
-
-def non_digit_images() -> dict[str, np.ndarray]:
-    """Omniglot's test split, and the generated non-digits by kind, drawn the app's way."""
-    images = {"omniglot test": render_all(load_omniglot("test"), APP_STYLE, SEED)}
-    generated = generate_non_digits(SCRIBBLES_PER_KIND * len(KINDS), SEED, BENCHMARK_SCRIBBLES)
-    for kind in KINDS:
-        images[f"generated {kind}"] = to_images(g.sketch for g in generated if g.kind == kind)
-    return images
-
-
-def measure(recognizer: Recognizer, data_dir: str | None) -> Figures:
-    mnist = probabilities(recognizer, load_mnist("test", data_dir)[0])
-    thresholds = [float(np.quantile(mnist.max(axis=1), 1 - keep)) for keep in KEEP]
-    held_out = of_writers(load_pendigits(), BENCHMARK_WRITERS)
-    pen = probabilities(recognizer, render_all([s.strokes for s in held_out], APP_STYLE, SEED))
-    sources = [source("MNIST test", True, mnist, thresholds),
-               source("held-out pen writers", True, pen, thresholds)]
-    others = {name: probabilities(recognizer, im) for name, im in non_digit_images().items()}
-    sources += [source(name, False, probs, thresholds) for name, probs in others.items()]
-    scribbles = np.concatenate([p for name, p in others.items() if name.startswith("generated")])
-    return Figures(str(recognizer.path), recognizer.name, list(KEEP), thresholds,
-                   auroc(mnist.max(axis=1), others["omniglot test"].max(axis=1)),
-                   auroc(mnist.max(axis=1), scribbles.max(axis=1)), sources)
+    mnist = Source("MNIST test", True, images, probs, top < recognizer.threshold, labels)
+    others = non_digit_sources(recognizer)
+    sources = [mnist, *drawn_sources(recognizer, test), *others]
+    generated = np.concatenate([s.probs for s in others if s.name.startswith("generated")])
+    figures = Figures(str(recognizer.path), recognizer.name, recognizer.threshold, rule,
+                      auroc(top, others[0].probs.max(axis=1)), auroc(top, generated.max(axis=1)),
+                      [figures_of(s) for s in sources])
+    return figures, sources
 
 
 def format_report(figures: Figures) -> str:
-    columns = "".join(f"{f'{100 * k:.1f} % kept (p >= {t:.3f})':>28}"
-                      for k, t in zip(figures.keep, figures.thresholds, strict=True))
-    lines = [f"not-a-digit benchmark by top probability: model {figures.model} ({figures.weights})",
-             f"  AUROC, MNIST test against: Omniglot test {figures.auroc_omniglot:.3f}, "
-             f"generated {figures.auroc_scribbles:.3f}",
-             f"  {'':30}{columns}"]
+    lines = [f"not-a-digit benchmark: model {figures.model} ({figures.weights}), rejecting below "
+             f"top probability {figures.threshold:.4f} ({figures.threshold_from})",
+             f"  AUROC of the top probability, MNIST test against: Omniglot test "
+             f"{figures.auroc_omniglot:.3f}, generated {figures.auroc_generated:.3f}"]
     for s in figures.sources:
-        verb = "kept" if s.is_digit else "rejected"
-        shares = "".join(f"{f'{100 * (p if s.is_digit else 1 - p):.1f} % {verb}':>28}"
-                         for p in s.passed)
-        passing = list(s.passes_as.items())[:4]
-        passes = "   passing as " + ", ".join(f"{d}: {c}" for d, c in passing) if passing else ""
-        lines.append(f"  {f'{s.name} ({s.n})':30}{shares}{passes}")
+        share = f"{100 * (1 - s.rejected if s.is_digit else s.rejected):6.2f} % " + (
+            "kept" if s.is_digit else "rejected")
+        extra = ""
+        if s.accuracy is not None:
+            extra = f"   accuracy with rejects as errors {100 * s.accuracy:.2f} %"
+        elif s.passes_as:
+            extra = "   passing as " + ", ".join(f"{d}: {c}" for d, c in
+                                                  list(s.passes_as.items())[:4])
+        lines.append(f"  {f'{s.name} ({s.n})':32}{share}{extra}")
     return "\n".join(lines)
+
+
+def worst(sources: list[Source], digits: bool, limit: int) -> tuple[np.ndarray, list[str]]:
+    """Digits rejected, least confident first; or non-digits passed, most confident first."""
+    picked = []
+    for s in sources:
+        if s.is_digit != digits:
+            continue
+        top, predictions = s.probs.max(axis=1), s.probs.argmax(axis=1)
+        kind = s.name.removeprefix("generated ").removesuffix(" test")
+        for i in np.flatnonzero(s.rejected if digits else ~s.rejected):
+            caption = (f"{s.labels[i]}: {100 * top[i]:.0f} %\n{s.name.split()[0]}"
+                       if s.labels is not None
+                       else f"\u2192 {predictions[i]}: {100 * top[i]:.0f} %\n{kind}")
+            picked.append((top[i] if digits else -top[i], s.images[i], caption))
+    picked.sort(key=lambda p: p[0])
+    picked = picked[:limit]
+    images = np.array([p[1] for p in picked]).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    return images, [p[2] for p in picked]
+
+
+def write_grid(path: Path, figures: Figures, sources: list[Source], columns: int = 10) -> Path:
+    """The worst cases both ways, as the network saw them."""
+    from digitnet import reports  # matplotlib: only when a grid is asked for
+
+    rejected, rejected_captions = worst(sources, True, 3 * columns)
+    passed, passed_captions = worst(sources, False, 3 * columns)
+    rows = max(1, -(-len(rejected) // columns)) + max(1, -(-len(passed) // columns))
+    notes = [f"{figures.model}: rejecting below top probability {figures.threshold:.3f}",
+             f"top rows: digits rejected, least confident first ({len(rejected)} shown; "
+             "caption: the digit, top probability, source)",
+             "bottom rows: non-digits read as digits, most confident first (caption: read as, "
+             "top probability, kind)"]
+    fig, axes = reports.figure("Not a digit: the worst cases", notes, columns * 1.15,
+                               rows * 1.6, rows, columns)
+    cells = list(np.ravel(axes))
+    split = max(1, -(-len(rejected) // columns)) * columns
+    for ax in cells:
+        ax.axis("off")
+    for start, images, captions, colour in ((0, rejected, rejected_captions, reports.RED),
+                                            (split, passed, passed_captions, reports.ORANGE)):
+        for k, (image, caption) in enumerate(zip(images, captions, strict=True)):
+            cells[start + k].imshow(image, cmap="gray_r", vmin=0, vmax=255)
+            cells[start + k].set_title(caption, color=colour, size=8, pad=3)
+    return reports.save_figure(path, fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,10 +243,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", help="weights file (default: the best shipped model)")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
+    parser.add_argument("--grid", type=Path, metavar="PNG", help="write the worst cases here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    figures = measure(Recognizer.load(args.weights, threads=None), args.data_dir)
+    if args.grid and args.grid.suffix.lower() != ".png":
+        parser.error(f"--grid takes a .png path, got {args.grid}")
+    figures, sources = measure(Recognizer.load(args.weights, threads=None), args.data_dir)
     print(json.dumps(asdict(figures)) if args.json else format_report(figures))
+    if args.grid:
+        print(f"  worst cases: {write_grid(args.grid, figures, sources)}", file=sys.stderr)
     return 0
 
 
