@@ -10,33 +10,30 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 def int_range(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
     """An argparse type for integers in [low, high] (None: unbounded on that side)."""
-    allowed = _describe("an integer", low, high, True, True)
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}") from None
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}")
-        return value
-
-    parse.__name__ = allowed
-    return parse
+    return _ranged(int, "an integer", low, high, True, True)
 
 
 def float_range(low: float | None = None, high: float | None = None, *,
                 low_inclusive: bool = True, high_inclusive: bool = True) -> Callable[[str], float]:
     """An argparse type for finite numbers between low and high (None: unbounded)."""
-    allowed = _describe("a finite number", low, high, low_inclusive, high_inclusive)
+    return _ranged(float, "a finite number", low, high, low_inclusive, high_inclusive)
 
-    def parse(text: str) -> float:
+
+def _ranged(convert: Callable[[str], N], kind: str, low: float | None, high: float | None,
+            low_inclusive: bool, high_inclusive: bool) -> Callable[[str], N]:
+    """A parser that converts a flag's text and refuses values outside the range, saying it."""
+    allowed = _describe(kind, low, high, low_inclusive, high_inclusive)
+
+    def parse(text: str) -> N:
         try:
-            value = float(text)
+            value = convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}") from None
         too_low = low is not None and (value < low or (value == low and not low_inclusive))
