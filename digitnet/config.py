@@ -76,6 +76,9 @@ class TrainConfig:
     blend: float = option(1.0, "with --init: export SHARE of the fine-tuned weights plus the rest "
                           "of the --init weights (WiSE-FT); 1: the fine-tuned weights alone",
                           float_range(0, 1, low_inclusive=False), metavar="SHARE")
+    distill: float = option(0.0, "with --init: on MNIST's training images, also match the --init "
+                            "model's outputs with this weight (learning without forgetting); "
+                            "0: off", non_negative_float, metavar="W")
     limit: int = option(0, "use only the first N training images (0: all; else at least "
                         f"{MIN_LIMIT})", non_negative_int, metavar="N")
     pen: int = option(0, "also learn from the real pen digits of pendigits' training writers "
@@ -101,6 +104,8 @@ class TrainConfig:
         check_fields(self)
         if self.blend < 1 and not self.init:
             raise RecordError("blend below 1 needs --init weights to blend with", "blend")
+        if self.distill > 0 and not self.init:
+            raise RecordError("distill needs --init weights to learn from", "distill")
         if self.dropout is not None and self.init:
             raise RecordError("dropout cannot change the model of --init weights", "dropout")
         if self.continental > 0 and not (self.augment and self.restroke > 0):

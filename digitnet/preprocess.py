@@ -131,6 +131,24 @@ def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None
     return None if ink is None else frame_ink(ink)
 
 
+@dataclass(frozen=True)
+class Box:
+    """Where a part of an image lies, in the image's pixels."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+
 @dataclass(frozen=True, eq=False)
 class Ink:
     """An image's ink cropped to its bounding box: what `frame_ink` scales into the frame, and
@@ -139,6 +157,7 @@ class Ink:
     crop: np.ndarray  # float32 [h, w] in [0, 1], relative to the ink's peak
     mask: np.ndarray  # uint8 [h, w], non-zero where the crop counts as ink (INK_THRESHOLD)
     image_shape: tuple[int, int]  # the whole image's (height, width)
+    box: Box  # where the crop lies in the whole image
 
 
 def find_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
@@ -153,7 +172,7 @@ def find_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
     left, top, width, height = cv2.boundingRect(mask)
     box = (slice(top, top + height), slice(left, left + width))
     crop = ink[box].astype(np.float32) / peak
-    return Ink(crop, mask[box], (ink.shape[0], ink.shape[1]))
+    return Ink(crop, mask[box], (ink.shape[0], ink.shape[1]), Box(left, top, width, height))
 
 
 def frame_ink(ink: Ink) -> np.ndarray:

@@ -13,6 +13,7 @@ exactly; a run folder that holds a run is never trained into again without --res
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import sys
@@ -57,6 +58,7 @@ from digitnet.weights import (
     utc_now,
 )
 
+DISTILL_TEMPERATURE = 2.0  # softens both outputs, so the teacher's runner-up digits teach too
 AfterEpoch = Callable[[nn.Module, EpochRecord], None]
 Check = Callable[[], None]  # raises to stop
 
@@ -107,6 +109,17 @@ def digits_and_outliers_loss(logits: torch.Tensor, labels: torch.Tensor,
     return (loss + outlier_weight * uniform) / len(labels)
 
 
+def distillation_loss(logits: torch.Tensor, teacher_logits: torch.Tensor,
+                      batch_size: int) -> torch.Tensor:
+    """KL divergence from the teacher's softened outputs to the student's (Hinton et al. 2015),
+    scaled by the temperature squared and divided by the whole batch's size: fine-tuning on new
+    data while matching the old model on the old data forgets less of it (Li and Hoiem 2016)."""
+    t = DISTILL_TEMPERATURE
+    kl = F.kl_div((logits / t).log_softmax(1), (teacher_logits / t).log_softmax(1),
+                  reduction="sum", log_target=True)
+    return kl * t * t / batch_size
+
+
 @dataclass(frozen=True)
 class EpochStats:
     loss: float
@@ -119,7 +132,8 @@ class Trainer:
     """A model with what one training step updates: optimizer, schedule, optional weight EMA.
 
     `generator` drives the shuffling and the augmentation, so a run is reproducible from it.
-    An epoch takes `epoch_images` of the images at random (0: all of them).
+    An epoch takes `epoch_images` of the images at random (0: all of them). With a `teacher`,
+    the first `taught_rows` training images (MNIST's) also learn to match its outputs.
     """
 
     model: nn.Module
@@ -131,20 +145,28 @@ class Trainer:
     ema: AveragedModel | None = None
     outlier_weight: float = 0.5
     epoch_images: int = 0
+    teacher: nn.Module | None = None
+    distill: float = 0.0
+    taught_rows: int = 0
 
     @property
     def evaluated(self) -> nn.Module:
         """What is validated and exported: the EMA of the weights if there is one."""
         return self.ema.module if self.ema is not None else self.model
 
-    def step(self, images: torch.Tensor, labels: torch.Tensor,
-             skeletons: torch.Tensor | None) -> tuple[float, int, int]:
-        """One optimizer step on one batch; (its loss, how many digits it got right, of how
-        many digits)."""
+    def step(self, images: torch.Tensor, labels: torch.Tensor, skeletons: torch.Tensor | None,
+             taught: torch.Tensor | None = None) -> tuple[float, int, int]:
+        """One optimizer step on one batch (`taught`: which of its images the teacher teaches);
+        (its loss, how many digits it got right, of how many digits)."""
         x = self.augment(images, self.generator, skeletons) if self.augment else images
         x, y = x.to(self.device), labels.to(self.device)
         logits = self.model(x)
         loss = digits_and_outliers_loss(logits, y, self.outlier_weight)
+        if self.teacher is not None and taught is not None and bool(taught.any()):
+            taught = taught.to(self.device)
+            with torch.no_grad():
+                teacher_logits = self.teacher(x[taught])
+            loss = loss + self.distill * distillation_loss(logits[taught], teacher_logits, len(y))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -167,7 +189,8 @@ class Trainer:
                    disable=None if progress else True)  # None: on a terminal only
         for idx in bar:
             skeleton = None if skeletons is None else skeletons[idx]
-            loss, hits, batch_digits = self.step(images[idx], labels[idx], skeleton)
+            loss, hits, batch_digits = self.step(images[idx], labels[idx], skeleton,
+                                                 idx < self.taught_rows)
             total_loss, seen = total_loss + loss * len(idx), seen + len(idx)
             correct, digits = correct + hits, digits + batch_digits
             bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / max(digits, 1):.4f}",
@@ -192,6 +215,7 @@ class TrainData:
     val_y: torch.Tensor
     skeletons: torch.Tensor | None  # for redrawing digits (--restroke)
     sources: tuple[DataSource, ...]
+    mnist_rows: int  # the first rows of train_x are MNIST's; extras follow
 
 
 def load_data(config: TrainConfig) -> TrainData:
@@ -205,7 +229,7 @@ def load_data(config: TrainConfig) -> TrainData:
         skeletons = add_continental_marks(skeletons, train_y, config.continental, config.seed)
     mnist = DataSource("mnist", dict(MNIST_FILES), images=len(train))
     data = TrainData(to_tensor(images[train]), train_y, to_tensor(images[val]),
-                     torch.from_numpy(labels[val]), skeletons, (mnist,))
+                     torch.from_numpy(labels[val]), skeletons, (mnist,), len(train))
     return add_extras(data, extras(config))
 
 
@@ -339,8 +363,17 @@ def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
     augment = Augment(restroke_prob=config.restroke) if config.augment else None
     trainer = Trainer(model, optimizer, scheduler, torch.Generator().manual_seed(config.seed),
-                      device, augment, ema, config.outlier_weight, config.epoch_images)
+                      device, augment, ema, config.outlier_weight, config.epoch_images,
+                      frozen_copy(model) if config.distill else None, config.distill,
+                      data.mnist_rows)
     return Run(config, folder, data, trainer, model_config, base, init_state, RunProgress())
+
+
+def frozen_copy(model: nn.Module) -> nn.Module:
+    """The model as it is now, in eval mode and never trained: the teacher of --distill."""
+    teacher = copy.deepcopy(model).eval()
+    teacher.requires_grad_(False)
+    return teacher
 
 
 def start_model(config: TrainConfig) -> tuple[nn.Module, dict[str, Any], WeightsMetadata | None]:

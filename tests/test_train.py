@@ -21,7 +21,7 @@ from digitnet.data import load_mnist
 from digitnet.evaluate import predict_probabilities
 from digitnet.plain import RecordError
 from digitnet.recognizer import Recognizer
-from digitnet.train import to_tensor, train
+from digitnet.train import distillation_loss, to_tensor, train
 from digitnet.weights import WeightsMetadata
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
@@ -198,6 +198,28 @@ def test_init_continues_a_run_and_blend_mixes_it_with_its_start(base_run, mnist_
         assert torch.allclose(mix[k], 0.75 * start[k] + 0.25 * fine[k], atol=1e-6), k
 
 
+def test_distillation_is_zero_only_when_the_student_matches_its_teacher():
+    teacher = torch.tensor([[4.0, 1.0, -2.0], [0.0, 3.0, 1.0]])
+    assert distillation_loss(teacher.clone(), teacher, 2).item() == pytest.approx(0, abs=1e-6)
+    assert distillation_loss(teacher + 5.0, teacher, 2).item() == pytest.approx(0, abs=1e-6)
+    assert distillation_loss(teacher.flip(1), teacher, 2).item() > 0.5
+
+
+def test_distill_keeps_a_fine_tune_closer_to_its_start(base_run, mnist_dir, tmp_path):
+    """The same fine-tune with and without matching the start model on MNIST: matching it
+    moves the outputs less (the teacher is the --init model, frozen)."""
+    init = base_run[0] / "simple.pt"
+    images, _ = load_mnist("train", mnist_dir)
+    start = Recognizer.load(init, threads=None).probabilities(images[:300] / 255.0)
+    moved = {}
+    for distill in (0.0, 5.0):
+        out = tmp_path / f"distill-{distill}"
+        train(tiny(out, mnist_dir, epochs=1, lr=3e-3, init=str(init), distill=distill))
+        probs = Recognizer.load(out / "simple.pt", threads=None).probabilities(images[:300] / 255.0)
+        moved[distill] = float(np.abs(probs - start).sum(1).mean())
+    assert moved[5.0] < 0.8 * moved[0.0], moved
+
+
 def test_init_refuses_another_model_or_seed(base_run, mnist_dir, tmp_path):
     init = str(base_run[0] / "simple.pt")
     with pytest.raises(DigitnetError, match="pass --seed 0"):
@@ -250,6 +272,8 @@ def test_too_few_steps_for_the_schedule_is_a_clear_error(mnist_dir, tmp_path):
     ({"limit": 5}, "limit must be 0 (all images) or at least 100"),
     ({"blend": 0.0}, "blend: expected a finite number > 0 and <= 1"),
     ({"blend": 0.5}, "blend below 1 needs --init"),
+    ({"distill": 1.0}, "distill needs --init"),
+    ({"distill": -1.0}, "distill: expected a finite number >= 0"),
     ({"dropout": 2.0}, "dropout: expected a finite number >= 0 and < 1"),
     ({"dropout": 0.1, "init": "w.pt"}, "dropout cannot change the model of --init weights"),
     ({"continental": 0.5, "restroke": 0.0}, "continental needs --restroke"),
