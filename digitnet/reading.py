@@ -1,29 +1,38 @@
-"""What the app reads in a drawing: the network's input and the model's answer, per digit drawn.
+"""What a drawing or an image reads as: per digit, left to right, the network's input, the model's
+answer and where the digit lies; and the number they make.
 
-A `Reading` holds one `DigitReading` per digit found in the drawing, left to right: none for a
-blank canvas, one today. The shape is ready for more (a number drawn as several digits): each
-part says for itself whether it is a digit, not a digit (rejected by the model's threshold), or
-a speck (too small to be a digit: the model was not asked).
+Two ways in, one result: `read_sketch` finds the digits in the app's strokes (digitnet.grouping),
+`read_canvas` in any image, a canvas or a photo of paper (digitnet.segment). Either way each
+digit's ink goes through the one canvas transform, and all of them through the model in one
+batch (Recognizer.read_inks). Each part says for itself whether it is a digit, not a digit
+(below the model's threshold), or a speck (too small: the model was not asked).
 Torch-free: the recognizer is handed in, already loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitnet.preprocess import to_mnist
+from digitnet.drawing import render_strokes
+from digitnet.grouping import group_strokes
+from digitnet.preprocess import Box, Ink, find_ink, to_mnist
+from digitnet.reject import is_speck
+from digitnet.segment import find_digits
 
 if TYPE_CHECKING:
     from digitnet.recognizer import Prediction, Recognizer
+    from digitnet.strokes import Sketch
 
 
 @dataclass(frozen=True)
 class DigitReading:
     image: np.ndarray  # [IMAGE_SIZE, IMAGE_SIZE] float in [0, 1]: what the transform made
     prediction: Prediction
+    box: Box  # where the digit's ink lies in the canvas or image, in its pixels
 
     @property
     def rejected(self) -> bool:
@@ -50,6 +59,18 @@ class Reading:
         """The one digit read, or None when there is not exactly one."""
         return self.digits[0] if len(self.digits) == 1 else None
 
+    @property
+    def number(self) -> str | None:
+        """The digits left to right ("2026"); None when blank or when any part is not a digit."""
+        if not self.digits or any(part.rejected for part in self.digits):
+            return None
+        return "".join(str(part.digit) for part in self.digits)
+
+    @property
+    def rejected_parts(self) -> list[int]:
+        """The positions (from 1, left to right) of the parts that are not digits."""
+        return [i for i, part in enumerate(self.digits, 1) if part.rejected]
+
 
 BLANK = Reading()
 
@@ -59,10 +80,37 @@ def network_input(canvas: np.ndarray) -> np.ndarray | None:
     return to_mnist(canvas, invert=False) if canvas.size else None  # a window shrunk to nothing
 
 
-def read_canvas(recognizer: Recognizer, canvas: np.ndarray) -> Reading:
-    """The canvas (white ink on black) as `predict` reads an image: the canvas transform, the
-    speck rule relative to this canvas, the model and its reject threshold."""
+def read_inks(recognizer: Recognizer, inks: Sequence[Ink]) -> Reading:
+    """Parts already found, left to right -> their reading (one batch through the model)."""
+    read = recognizer.read_inks(inks)
+    return Reading(tuple(DigitReading(image, prediction, ink.box)
+                         for ink, (image, prediction) in zip(inks, read, strict=True)))
+
+
+def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
+    """The app's path: the strokes grouped into digits, each group rendered alone on the
+    sketch's canvas and read. One group reads exactly as `recognizer.read(sketch.render(),
+    invert=False)` does: the whole canvas, as before numbers. Among several groups, specks
+    (digitnet.reject.is_speck) are not parts, as segment.find_digits leaves them out of an
+    image: a number reads the same from its strokes and from its canvas."""
+    if min(sketch.size) <= 0:  # a window shrunk to nothing
+        return BLANK
+    groups = group_strokes(sketch.strokes, sketch.size, sketch.brush)
+    parts = ([sketch.strokes] if len(groups) <= 1
+             else [[sketch.strokes[i] for i in group] for group in groups])
+    canvases = (render_strokes(strokes, sketch.size, sketch.brush) for strokes in parts)
+    inks = [ink for ink in (find_ink(canvas, invert=False) for canvas in canvases)
+            if ink is not None]
+    if len(inks) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
+        inks = [ink for ink in inks if not is_speck(ink)] or inks
+    return read_inks(recognizer, inks)
+
+
+def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
+                invert: bool | None = None) -> Reading:
+    """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
+    its digits found in the ink (segment.find_digits) and read, left to right. `predict`'s path;
+    the same reading as `read_sketch` for the canvas the strokes drew."""
     if not canvas.size:  # a window shrunk to nothing
         return BLANK
-    image, prediction = recognizer.read(canvas, invert=False)
-    return BLANK if image is None else Reading((DigitReading(image, prediction),))
+    return read_inks(recognizer, find_digits(canvas, invert=invert))

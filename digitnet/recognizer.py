@@ -7,6 +7,7 @@ the threshold its weights file stores (digitnet.reject); `reject=False` gives th
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from digitnet import DigitnetError
 from digitnet.config import MODEL_NAMES
 from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.paths import weights_path
-from digitnet.preprocess import TRANSFORM_VERSION, find_ink, frame_ink
+from digitnet.preprocess import TRANSFORM_VERSION, Ink, find_ink, frame_ink
 from digitnet.reject import is_speck, rejected
 from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
 
@@ -119,12 +120,20 @@ class Recognizer:
         """A whole drawing in any size or polarity -> (the network's input, None if blank; the
         prediction), through the transform training tools use."""
         ink = find_ink(canvas, invert=invert)
-        if ink is None:
-            return None, BLANK
-        image = frame_ink(ink)
-        if self.reject and is_speck(ink):
-            return image, SPECK
-        return image, self._prediction(self.probabilities(image)[0])
+        return (None, BLANK) if ink is None else self.read_inks([ink])[0]
+
+    def read_inks(self, inks: Sequence[Ink]) -> list[tuple[np.ndarray, Prediction]]:
+        """The parts of a drawing (one ink per digit) -> (the network's input, the prediction)
+        for each, in order: the transform each, the speck rule each, and one forward pass for
+        all the rest (a number costs about what one digit does)."""
+        images = [frame_ink(ink) for ink in inks]
+        predictions = [SPECK] * len(inks)
+        asked = [i for i, ink in enumerate(inks) if not (self.reject and is_speck(ink))]
+        if asked:
+            probs = self.probabilities(np.stack([images[i] for i in asked]))
+            for i, row in zip(asked, probs, strict=True):
+                predictions[i] = self._prediction(row)
+        return list(zip(images, predictions, strict=True))
 
     def classify_canvas(self, canvas: np.ndarray, invert: bool | None = None) -> Prediction:
         """A whole drawing in any size or polarity (see `read`)."""
