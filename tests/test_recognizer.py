@@ -8,6 +8,7 @@ import torch
 
 from digitnet.config import MODEL_NAMES
 from digitnet.models import MODELS, create_model
+from digitnet.preprocess import find_ink, frame_ink
 from digitnet.recognizer import BLANK, Recognizer
 from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights, save_weights
 
@@ -25,6 +26,25 @@ def test_classifies_batches_and_canvases(untrained_weights):
     canvas[50:250, 140:160] = 255
     assert recognizer.classify_canvas(canvas).digit is not None
     assert recognizer.classify_canvas(np.zeros((300, 300), np.uint8)) == BLANK
+
+
+def test_reading_a_canvas_is_the_transform_then_the_model_on_that_one_image(untrained_weights):
+    """read() as before numbers: bitwise the framed ink and the model's output for it alone."""
+    recognizer = Recognizer.load(untrained_weights)
+    canvas = np.zeros((240, 320), np.uint8)
+    canvas[40:200, 150:170] = 255
+    canvas[40:60, 110:170] = 255
+    image, prediction = recognizer.read(canvas)
+    ink = find_ink(canvas)
+    assert ink is not None
+    expected = frame_ink(ink)
+    np.testing.assert_array_equal(image, expected)
+    probs = recognizer.probabilities(expected[None])[0]
+    assert prediction.probs == tuple(float(p) for p in probs)
+    assert prediction.digit == int(probs.argmax()) and prediction.confidence == float(probs.max())
+    [(again, same)] = recognizer.read_inks([ink])
+    np.testing.assert_array_equal(again, image)
+    assert same == prediction
 
 
 def test_the_model_names_are_one_list():
