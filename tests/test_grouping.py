@@ -1,0 +1,189 @@
+"""Stroke grouping: hand-drawn digits whose strokes must stay together, neighbours that must
+split, and real multi-stroke pen digits (pendigits) composed into numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from conftest import require
+
+from digitnet.drawing import Stroke, brush_pixels
+from digitnet.grouping import group_strokes
+from digitnet.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
+
+SIZE = (900, 300)  # a wide canvas: grouping works in pixels, not canvas units
+BRUSH = 0.05  # 15 px on the 300 px side
+INK = brush_pixels(BRUSH, min(SIZE))  # so digits' ink can be placed to touch exactly
+
+
+def stroke(*points: tuple[float, float]) -> Stroke:
+    """A stroke from points in pixels (digits are 200 px tall, y 50 to 250)."""
+    return np.array(points, np.float32) / np.array(SIZE, np.float32)
+
+
+def four(x: float) -> list[Stroke]:
+    """An open 4: the arm down and across, then the stem crossing it."""
+    return [stroke((x + 60, 50), (x, 180), (x + 100, 180)), stroke((x + 70, 100), (x + 70, 250))]
+
+
+def five(x: float) -> list[Stroke]:
+    """A 5: its body first, the top bar after it."""
+    body = stroke((x + 10, 50), (x + 5, 140), (x + 70, 130), (x + 90, 190), (x + 50, 250),
+                  (x, 230))
+    return [body, stroke((x + 10, 50), (x + 90, 50))]
+
+
+def seven(x: float) -> list[Stroke]:
+    """A continental 7: top and diagonal in one stroke; its cross bar is the second."""
+    return [stroke((x, 50), (x + 100, 50), (x + 30, 250)), stroke((x + 20, 150), (x + 90, 150))]
+
+
+def flagged_one(x: float) -> list[Stroke]:
+    """A 1 with its flag, stem and foot drawn as three strokes (the stem at x + 40)."""
+    return [stroke((x, 100), (x + 40, 50)), stroke((x + 40, 50), (x + 40, 250)),
+            stroke((x + 10, 250), (x + 70, 250))]
+
+
+def plain_one(x: float) -> list[Stroke]:
+    return [stroke((x, 50), (x, 250))]
+
+
+def zero(x: float) -> list[Stroke]:
+    """An oval 100 px wide from x to x + 100."""
+    angles = np.linspace(0, 2 * np.pi, 25)
+    return [stroke(*zip(x + 50 + 50 * np.cos(angles), 150 + 100 * np.sin(angles), strict=True))]
+
+
+def groups(*digits: list[Stroke]) -> list[list[int]]:
+    return group_strokes([s for digit in digits for s in digit], SIZE, BRUSH)
+
+
+def test_no_strokes_no_digits() -> None:
+    assert group_strokes([], SIZE, BRUSH) == []
+
+
+def long_barred_five(x: float) -> list[Stroke]:
+    """A 5 whose bar starts at the body's top and reaches far right: the two overlap by less
+    than half the body's width (as pendigits' writer 28 draws them)."""
+    body = stroke((x + 65, 50), (x + 55, 130), (x + 80, 120), (x + 100, 180), (x + 60, 250),
+                  (x, 235))
+    return [body, stroke((x + 65, 50), (x + 177, 50))]
+
+
+@pytest.mark.parametrize("digit", [four, five, seven, flagged_one, long_barred_five])
+def test_a_multi_stroke_digit_stays_one(digit: Callable[[float], list[Stroke]]) -> None:
+    strokes = digit(100)
+    assert groups(strokes) == [list(range(len(strokes)))]
+
+
+def test_a_plus_stays_one() -> None:
+    assert groups([stroke((100, 150), (200, 150)), stroke((150, 100), (150, 200))]) == [[0, 1]]
+
+
+def test_digits_far_apart_split_left_to_right() -> None:
+    assert groups(four(50), five(300), seven(550)) == [[0, 1], [2, 3], [4, 5]]
+
+
+def test_touching_neighbours_split_where_the_strokes_say() -> None:
+    # ink touching exactly: the next digit's ink starts where the previous one's ends
+    assert groups(five(100), five(100 + 90 + INK)) == [[0, 1], [2, 3]]
+    assert groups(plain_one(100), zero(100 + INK)) == [[0], [1]]
+    assert groups(four(100), flagged_one(100 + 100 + INK)) == [[0, 1], [2, 3, 4]]
+
+
+def test_slightly_overlapping_neighbours_still_split() -> None:
+    overlap = 6  # px of the two digits' ink over each other
+    assert groups(plain_one(100), zero(100 + INK - overlap)) == [[0], [1]]
+    assert groups(zero(100), seven(200 + INK - overlap)) == [[0], [1, 2]]
+    assert groups(seven(100), four(200 + INK - overlap)) == [[0, 1], [2, 3]]
+
+
+def test_a_bar_drawn_after_the_next_digit_joins_its_own_digit() -> None:
+    """A 7 crossed only after the 1 beside it was written: each list in drawing order."""
+    top, bar = seven(100)
+    one = plain_one(260)[0]
+    assert group_strokes([top, one, bar], SIZE, BRUSH) == [[0, 2], [1]]
+
+
+def test_a_long_bar_touching_the_next_digit_stays_with_its_own() -> None:
+    assert groups(long_barred_five(100), zero(100 + 177 + INK)) == [[0, 1], [2]]
+
+
+def test_a_thin_stem_added_after_the_next_digit_joins_the_arm_it_stands_under() -> None:
+    """With a thin brush the stem's ink is narrower than the floor, yet it lies wholly under
+    the 4's arm, so it joins it even drawn after the 0 beside it."""
+    arm, stem = four(100)
+    strokes = [arm, *zero(300), stem]
+    assert group_strokes(strokes, SIZE, 0.02) == [[0, 2], [1]]
+
+
+def test_each_digit_lists_its_strokes_in_drawing_order() -> None:
+    """A retouch inside the 5's body joins it before its bar does; the list still reads in
+    drawing order."""
+    retouch = stroke((120, 150), (120, 180))
+    assert groups(long_barred_five(100), [retouch], zero(400)) == [[0, 1, 2], [3]]
+
+
+def test_a_digit_drawn_last_between_two_others_lands_in_its_place() -> None:
+    assert groups(zero(50), zero(450), four(250)) == [[0], [2, 3], [1]]
+
+
+def test_a_speck_between_digits_is_its_own_group_and_inside_a_digit_joins_it() -> None:
+    point = [stroke((205, 248), (207, 250))]  # a decimal point in the gap of "0.0"
+    assert groups(zero(50), point, zero(260)) == [[0], [1], [2]]
+    slip = [stroke((100, 160), (103, 162))]  # a slip of the pen inside the 0
+    assert groups(zero(50), slip, zero(260)) == [[0, 1], [2]]
+
+
+def test_a_non_square_canvas_is_measured_in_pixels() -> None:
+    """The same ink on a canvas four times wider gives the same digits: the overlap floor is a
+    share of the drawing's height in pixels, not in canvas units."""
+    strokes = [*plain_one(100), *zero(100 + INK - 6)]
+    wide = [s * np.array([SIZE[0], SIZE[1]], np.float32) / (4 * SIZE[0], SIZE[1])
+            for s in strokes]
+    assert group_strokes(wide, (4 * SIZE[0], SIZE[1]), BRUSH) == [[0], [1]]
+
+
+def compose(samples: list[PenSample], gap: float, size: tuple[int, int], brush: float
+            ) -> list[Stroke]:
+    """One writer's pen digits side by side, their ink `gap` of their height apart (0: ink
+    touching), in canvas units of `size` (digits 60 % of its height)."""
+    height = float(np.median([np.ptp(np.concatenate(s.strokes)[:, 1]) for s in samples]))
+    scale = 0.6 * size[1] / height
+    ink = brush_pixels(brush, min(size))
+    strokes, x = [], float(ink)
+    for sample in samples:
+        points = np.concatenate(sample.strokes) * scale
+        low, high = points.min(axis=0), points.max(axis=0)
+        shift = np.array([x - low[0], size[1] / 2 - (low[1] + high[1]) / 2])
+        strokes += [(s * scale + shift) / size for s in sample.strokes]
+        x += high[0] - low[0] + ink + gap * 0.6 * size[1]
+    return strokes
+
+
+@pytest.fixture(scope="module")
+def pen_digits() -> list[PenSample]:
+    path = default_pendigits_path()
+    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    return of_writers(load_pendigits(path), [1])
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.1, 0.4])
+def test_real_multi_stroke_pen_digits_composed_into_a_number_regroup_exactly(
+    pen_digits: list[PenSample], gap: float
+) -> None:
+    """Writer 1's first two-stroke 4, 5 and 7 and first 1 and 0, as "45710" and "74150"."""
+    multi = {d: next(s for s in pen_digits if s.label == d and len(s.strokes) == 2)
+             for d in (4, 5, 7)}
+    single = {d: next(s for s in pen_digits if s.label == d and len(s.strokes) == 1)
+              for d in (0, 1)}
+    digits = {**multi, **single}
+    size, brush = (1200, 300), 0.05
+    for number in ("45710", "74150"):
+        samples = [digits[int(c)] for c in number]
+        strokes = compose(samples, gap, size, brush)
+        starts = np.cumsum([0] + [len(s.strokes) for s in samples])
+        expected = [list(range(a, b)) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        assert group_strokes(strokes, size, brush) == expected, number
