@@ -2,12 +2,13 @@
 
 - the drawing (digitnet.drawing.Drawing): strokes, brush, undo;
 - the recognition schedule (`RecognitionSchedule`): what to read and when;
-- the reading on show (digitnet.reading.Reading) and the model that made it;
+- the reading on show (digitnet.reading.Reading), the model that made it, and which of its
+  digits the bars show (`selected`);
 - teaching (digitnet.teaching.Teaching): the user's samples, fine-tuning, the status line;
 - the verbose log (digitnet.events.EventLog).
 
 Everything here is plain Python and numpy, so tests drive it without a window: mouse events
-go to `AppState.on_mouse` with the canvas rectangle they refer to, keys go through the one
+go to `AppState.on_mouse` with the layout of the frame they refer to, keys go through the one
 KEYS table, and `tick` is what the loop does between frames. digitnet.window is the thin
 loop that shows frames, feeds events in and prints the log.
 """
@@ -21,15 +22,20 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 import cv2
+import numpy as np
 
 from digitnet.drawing import DEFAULT_BRUSH, Drawing
 from digitnet.events import EventLog
-from digitnet.reading import BLANK, Reading, read_canvas
+from digitnet.grouping import group_strokes
+from digitnet.layout import number_view
+from digitnet.reading import BLANK, Reading, read_sketch
+from digitnet.strokes import Sketch
 from digitnet.teaching import Teaching
 
 if TYPE_CHECKING:
     from digitnet.background import BackgroundFinetune, BackgroundLoad
-    from digitnet.layout import Rect
+    from digitnet.drawing import Stroke
+    from digitnet.layout import Layout
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
 
@@ -76,6 +82,8 @@ class AppState:
         self.drawing = Drawing(brush=brush)
         self.schedule = RecognitionSchedule()
         self.reading: Reading = BLANK  # what the model read in the drawing, as last asked
+        self.read_size = (0, 0)  # the canvas size the reading's boxes are in, pixels
+        self._picked: tuple[int, int] | None = None  # a part clicked in the strip, drawing.version
         self.events = EventLog()
         self.teaching = Teaching(self.events, samples, finetuner)
         self.running = True
@@ -109,29 +117,58 @@ class AppState:
     def recognize(self, trigger: str, now: float) -> None:
         """Read the drawing as drawn, and show the result (needs a model)."""
         assert self.recognizer is not None, "recognize() before the model is ready"
+        drawing = self.drawing
         start = time.perf_counter()
-        self.reading = read_canvas(self.recognizer, self.drawing.render())
+        sketch = Sketch(tuple(drawing.visible_strokes()), drawing.canvas_size, drawing.brush)
+        self.reading, self.read_size = read_sketch(self.recognizer, sketch), sketch.size
         self.events.prediction(self.reading, time.perf_counter() - start, trigger)
         self.schedule.done(self.drawing, now)
         self._shown_changes += 1
 
+    @property
+    def selected(self) -> int | None:
+        """Which part of the reading the bars show: the one clicked in the strip since the
+        drawing last changed, else the one being drawn; None when nothing is read."""
+        count = len(self.reading.digits)
+        if not count:
+            return None
+        if self._picked is not None and self._picked[1] == self.drawing.version:
+            return min(self._picked[0], count - 1)
+        strokes = self.drawing.visible_strokes()
+        return part_drawn(self.reading, strokes[-1], self.read_size) if strokes else 0
+
     # mouse
 
-    def on_mouse(self, event: int, x: int, y: int, flags: int, canvas: Rect) -> None:
-        """A mouse event at frame pixel (x, y), `canvas` being where the canvas is in that frame.
+    def on_mouse(self, event: int, x: int, y: int, flags: int, layout: Layout) -> None:
+        """A mouse event at frame pixel (x, y) of a frame laid out as `layout`.
 
         The left button draws strokes that start on the canvas. Points are kept in canvas
         units, clipped to the canvas, so a stroke that leaves it runs along its edge. A move
-        without the button down ends a stroke whose release was lost.
+        without the button down ends a stroke whose release was lost. Starting a stroke clears
+        the status line: its message was about what came before. A click on a digit in the
+        strip puts it in the bars.
         """
-        drawing = self.drawing
+        drawing, canvas = self.drawing, layout.canvas
         if event == cv2.EVENT_LBUTTONDOWN and canvas.contains(x, y):
             drawing.begin(canvas.to_units(x, y), canvas.size)
+            if self.teaching.status.text:
+                self.teaching.status.set("")
+        elif event == cv2.EVENT_LBUTTONDOWN:
+            self._pick(x, y, layout)
         elif event == cv2.EVENT_MOUSEMOVE and drawing.in_stroke and flags & cv2.EVENT_FLAG_LBUTTON:
             drawing.extend(canvas.to_units(x, y), canvas.size)
         elif event in (cv2.EVENT_LBUTTONUP, cv2.EVENT_MOUSEMOVE) and drawing.in_stroke:
             drawing.end()
             self.schedule.request("mouseup")
+
+    def _pick(self, x: int, y: int, layout: Layout) -> None:
+        """Select the part of a number whose cell in the strip holds (x, y), if any."""
+        count = len(self.reading.digits)
+        cells = number_view(layout, count).cells if count > 1 else ()
+        for index, cell in enumerate(cells):
+            if cell.contains(x, y):
+                self._picked = (index, self.drawing.version)
+                self._shown_changes += 1
 
     # keys
 
@@ -163,8 +200,13 @@ class AppState:
         """Save the drawing as a sample of `label`, then clear the canvas.
 
         Clearing lets the next sample be drawn at once: people save several of a digit in a
-        row, and the saved drawing is safe in the store, while the status line says so.
+        row, and the saved drawing is safe in the store, while the status line says so. A
+        drawing of several digits is refused: it would teach the model a number as one digit.
         """
+        drawing = self.drawing
+        if len(group_strokes(drawing.visible_strokes(), drawing.canvas_size, drawing.brush)) > 1:
+            self.teaching.status.set("not saved: draw one digit to save a sample", error=True)
+            return
         if self.teaching.save(self.drawing, label):
             self.drawing.clear()
             self.schedule.request("key")
@@ -184,6 +226,21 @@ class AppState:
             if code in binding.codes:
                 binding.action(self, code)
                 return
+
+
+def part_drawn(reading: Reading, stroke: Stroke, size: tuple[int, int]) -> int:
+    """The part of `reading` (boxes in pixels of a canvas of `size`) that `stroke` (canvas
+    units) belongs to: the one whose box holds its centre, else the nearest."""
+    points = np.asarray(stroke, np.float64).reshape(-1, 2) * size
+    x, y = (points.min(0) + points.max(0)) / 2
+
+    def distance(index: int) -> float:
+        box = reading.digits[index].box
+        dx = max(box.left - x, 0.0, x - box.right)
+        dy = max(box.top - y, 0.0, y - box.bottom)
+        return dx * dx + dy * dy
+
+    return min(range(len(reading.digits)), key=distance)
 
 
 @dataclass(frozen=True)

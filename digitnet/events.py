@@ -38,15 +38,21 @@ class EventLog:
     def prediction(self, reading: Reading, latency_s: float, trigger: str) -> None:
         """A reading of the drawing; trigger: live, mouseup, key or model (a new model in use).
 
-        `digit=none` when blank or not a digit; a rejected reading keeps the model's raw
-        confidence (0 for a speck, which the model is not asked about) and ends ` rejected=yes`.
+        One part: its digit and confidence (`digit=none` when not a digit, which keeps the
+        model's raw confidence, 0 for a speck, which the model is not asked about). Several:
+        `digit=none` and the least confident part's confidence. ` rejected=yes` when a part is
+        not a digit; last ` number=N`, the digits read left to right (`none`: blank, or a part
+        is not a digit).
         """
         part = reading.single
         digit = None if part is None else part.digit
-        confidence = 0.0 if part is None else part.prediction.confidence
+        confidences = [p.prediction.confidence for p in reading.digits]
         line = (f"prediction digit={'none' if digit is None else digit} "
-                f"confidence={confidence:.3f} latency_ms={1000 * latency_s:.1f} trigger={trigger}")
-        self._lines.append(line + (" rejected=yes" if part is not None and part.rejected else ""))
+                f"confidence={min(confidences, default=0.0):.3f} "
+                f"latency_ms={1000 * latency_s:.1f} trigger={trigger}")
+        if any(p.rejected for p in reading.digits):
+            line += " rejected=yes"
+        self._lines.append(f"{line} number={reading.number or 'none'}")
 
     def clear(self) -> None:
         self._lines.append("clear")

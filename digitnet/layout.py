@@ -12,9 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+LINE_MIN_PX = 13  # the shortest line of text: its digits are 10 px tall (digitnet.ui.MIN_TEXT_PX)
 CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
 SUMMARY_SHARE = 0.4  # at most this fraction of a tall panel goes to the preview and readout row
 TALL_PANEL = 0.6  # a panel at least this tall for its width stacks its parts
+NUMBER_SHARE = 0.42  # a number's readout takes this share of the summary, its strip the rest
 
 
 class Rect(NamedTuple):
@@ -65,24 +67,55 @@ class Layout:
     canvas: Rect  # square drawing area
     preview: Rect  # square: the 28x28 network input, scaled up
     readout: Rect  # the predicted digit and its confidence
-    bars: Rect  # ten confidence bars, 0 to 9, top to bottom
+    bars: Rect  # ten confidence bars, 0 to 9: the selected digit's
     status: Rect  # two lines: the last action's outcome (a sample saved, fine-tuning's progress)
     samples: Rect  # one line: how many samples of each digit are saved
-    footer: Rect  # one line: the key help
+    footer: Rect  # one or two lines: the key help
+
+    @property
+    def summary(self) -> Rect:
+        """The preview and the readout together: a number's readout and strip share it."""
+        return Rect(self.preview.x, self.readout.y, self.readout.right - self.preview.x,
+                    self.readout.h)
 
 
-def compute_layout(width: int, height: int) -> Layout:
+@dataclass(frozen=True)
+class NumberView:
+    """Where a reading of `count` parts goes: one digit as ever (its preview beside its
+    readout); several, the number's readout over a strip of their previews."""
+
+    readout: Rect
+    cells: tuple[Rect, ...]  # one per part, left to right: its 28x28 image and its label
+
+
+def number_view(layout: Layout, count: int) -> NumberView:
+    """The readout and the strip's cells for a reading of `count` parts (none: one empty cell)."""
+    if count <= 1:
+        return NumberView(layout.readout, (layout.preview,))
+    box = layout.summary
+    gap = max(2, round(0.02 * box.w))
+    readout = rect(box.x, box.y, box.w, NUMBER_SHARE * box.h)
+    strip_y = readout.bottom + gap
+    width = (box.w - (count - 1) * gap) / count
+    cells = tuple(rect(box.x + i * (width + gap), strip_y, width, box.bottom - strip_y)
+                  for i in range(count))
+    return NumberView(readout, cells)
+
+
+def compute_layout(width: int, height: int, help_lines: int = 1) -> Layout:
     """Landscape frames put the panel right of the canvas, portrait frames put it below.
 
     The lines of text run along the bottom at full width in every shape: messages and key help
     are long, and only the full width keeps them legible in small windows. The status gets two
-    lines, since fine-tuning's messages may need them.
+    lines, since fine-tuning's messages may need them; the key help `help_lines` (digitnet.ui
+    asks for two where one would not fit).
     """
     short = min(width, height)
     gap = max(2, round(0.025 * short))
-    line_h = min(max(10, round(0.03 * short)), height // 10)
+    line_h = min(max(LINE_MIN_PX, round(0.03 * short)), height // 10)
     spacing = gap // 2  # between lines of text
-    footer = rect(gap, height - gap - line_h, width - 2 * gap, line_h)
+    footer_h = help_lines * line_h + (help_lines - 1) * spacing
+    footer = rect(gap, height - gap - footer_h, width - 2 * gap, footer_h)
     samples = rect(gap, footer.y - spacing - line_h, width - 2 * gap, line_h)
     status_h = 2 * line_h + spacing
     status = rect(gap, samples.y - spacing - status_h, width - 2 * gap, status_h)

@@ -1,6 +1,7 @@
 """Drawing the app's frame: app state and a layout in, a BGR image out.
 
-Text is sized to the box it goes in, so every element reads well from 320x240 to 4K.
+Text is sized to the box it goes in, so every element reads well from 320x240 to 4K, and no
+text is drawn smaller than MIN_TEXT_PX: what has no room for legible text goes without it.
 """
 
 from __future__ import annotations
@@ -12,30 +13,56 @@ import numpy as np
 
 from digitnet.app import AppState, help_line
 from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.layout import Layout, Rect
-from digitnet.reading import Reading
+from digitnet.drawing import brush_pixels
+from digitnet.layout import LINE_MIN_PX, Layout, Rect, compute_layout, number_view
+from digitnet.reading import DigitReading, Reading
 
 # colours, BGR
 BACKGROUND = (34, 31, 29)
 FRAME_LINE = (84, 80, 76)  # borders of the canvas and the preview, the preview's pixel grid
 TEXT = (235, 235, 235)
 MUTED = (140, 136, 132)
-ACCENT = (40, 170, 255)  # the predicted digit and its bar
-ERROR = (90, 90, 240)  # a status line that says something went wrong
+ACCENT = (40, 170, 255)  # the predicted digit and its bar; the selected digit of a number
+ERROR = (90, 90, 240)  # a status line that says something went wrong; a number's "?"
 BAR = (150, 146, 142)
 # the bars of a reading that is not a digit: visible, nothing stands out (a grey that no
 # anti-aliased text on the background blends into, so tests can tell the bars apart)
 BAR_MUTED = (98, 92, 86)
 BAR_TRACK = (56, 52, 50)
+PART_BOX = (72, 69, 66)  # on the canvas, faint: where each digit of a number was found
+PART_BOX_SELECTED = (20, 85, 128)  # ... the selected one's, a dim accent
+BRUSH_DOT = (92, 88, 84)  # the brush's size, in the canvas's corner
 Colour = tuple[int, int, int]
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
-CANVAS_HINT = "draw a digit"
+MIN_TEXT_PX = 10  # no text smaller: the height of a digit, in pixels
+CANVAS_HINT = "draw a digit or a number"
 LOADING = "loading model"  # the readout's label until the model is ready
 NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects
 TOO_SMALL = "too small"  # ... and for a speck, which the model is not asked about
+NOT_A_DIGIT_MARK = "? is not a digit"  # ... for a number with a part that is not a digit
 GRID_MIN_SCALE = 6  # preview pixels this big or bigger get grid lines between them
 NO_PROBS = (0.0,) * NUM_CLASSES
+
+
+def _digit_height() -> int:
+    """How tall a digit is drawn at font scale 1, in pixels (OpenCV's fonts differ by version)."""
+    image = np.zeros((100, 100), np.uint8)
+    cv2.putText(image, "8", (10, 80), FONT, 1.0, 255, 1, cv2.LINE_AA)
+    rows = np.flatnonzero(image.any(axis=1))
+    return int(rows[-1] - rows[0] + 1)
+
+
+LINE_SCALE = 1 / cv2.getTextSize("8", FONT, 1.0, 1)[0][1]  # the scale that fills a 1-px line
+MIN_SCALE = MIN_TEXT_PX / _digit_height()  # the smallest legible font scale
+
+
+def frame_layout(width: int, height: int) -> Layout:
+    """The layout of a frame: the key help gets a second line where one would not hold it."""
+    layout = compute_layout(width, height)
+    if _text_width(help_line(), LINE_SCALE * layout.samples.h) > layout.footer.w:
+        return compute_layout(width, height, help_lines=2)
+    return layout
 
 
 def render_frame(state: AppState, layout: Layout) -> np.ndarray:
@@ -44,11 +71,13 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     frame = np.empty((height, width, 3), np.uint8)
     # many times faster than frame[:] = colour
     cv2.rectangle(frame, (0, 0), (width, height), BACKGROUND, -1)
-    draw_canvas(frame, layout.canvas, state.drawing.render(layout.canvas.size))
-    part = state.reading.single
-    # a speck is not scaled up to fill the frame: the network was not shown it
-    draw_preview(frame, layout.preview, part.image if part and not part.speck else None)
-    draw_readout(frame, layout.readout, readout(state.reading, loading=state.recognizer is None))
+    reading, selected = state.reading, state.selected
+    draw_canvas(frame, layout.canvas, state, selected)
+    view = number_view(layout, len(reading.digits))
+    draw_strip(frame, view.cells, reading, selected)
+    draw_readout(frame, view.readout,
+                 readout(reading, loading=state.recognizer is None, selected=selected))
+    part = None if selected is None else reading.digits[selected]
     probs = part.prediction.probs if part else NO_PROBS
     draw_bars(frame, layout.bars, probs, part.digit if part else None,
               muted=part is not None and part.rejected)
@@ -56,27 +85,73 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     return frame
 
 
+# the lines of text along the bottom
+
+
 def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
-    """Status, samples per digit, key help, in one text size; a status too long for it is
-    wrapped, then shrunk."""
-    keys, counts = help_line(), samples_line(state.teaching.counts)
+    """Status, samples per digit, key help, in one text size. A status too long for its two
+    lines is shrunk as far as it stays legible, then given the lines it needs, over the panel
+    above: it gives way to the next drawing."""
     line_h = layout.samples.h
-    scale = min(fit_scale(keys, layout.footer.w, line_h),
-                fit_scale(counts, layout.samples.w, line_h))
+    keys, counts = help_line(), samples_line(state.teaching.counts)
+    help_lines = 2 if layout.footer.h >= 2 * line_h > 0 else 1
+    keys_lines, scale = fit_lines(keys, layout.footer.w, help_lines, LINE_SCALE * line_h)
+    counts_lines, scale = fit_lines(counts, layout.samples.w, 1, scale)
+    keys_lines, scale = fit_lines(keys, layout.footer.w, help_lines, scale)
     status = state.teaching.status
     if status.text:
-        box = layout.status
-        fits = fit_scale(status.text, box.w, line_h) >= scale
-        lines = [status.text] if fits else wrap_in_two(status.text)
-        scale_status = min(scale, *(fit_scale(line, box.w, line_h) for line in lines))
-        colour = ERROR if status.error else TEXT
-        bottom = Rect(box.x, box.bottom - line_h, box.w, line_h)
-        top = Rect(box.x, box.y, box.w, line_h)
-        # a single line sits just above the samples
-        for line, where in zip(reversed(lines), (bottom, top), strict=False):
-            put_text(frame, line, where, scale_status, colour)
-    put_text(frame, counts, layout.samples, scale, MUTED)
-    put_text(frame, keys, layout.footer, scale, MUTED)
+        draw_status(frame, layout, status.text, scale, ERROR if status.error else TEXT)
+    put_lines(frame, counts_lines, layout.samples, line_h, scale, MUTED)
+    put_lines(frame, keys_lines, layout.footer, line_h, scale, MUTED)
+
+
+def draw_status(frame: np.ndarray, layout: Layout, text: str, scale: float,
+                colour: Colour) -> None:
+    """The status in its two lines (one line sits just above the samples), or more lines over
+    what is above them where two would make it illegible."""
+    box, line_h = layout.status, layout.samples.h
+    spacing = box.h - 2 * line_h
+    lines, fitted = fit_lines(text, box.w, 2, scale)
+    if fitted < min(MIN_SCALE, scale):
+        fitted = min(MIN_SCALE, scale)
+        lines = wrap_words(text, box.w, fitted)
+    height = len(lines) * line_h + (len(lines) - 1) * spacing
+    where = Rect(box.x, box.bottom - height, box.w, height)
+    if len(lines) > 2:  # over the panel and canvas, on the background, until the next drawing
+        cv2.rectangle(frame, (0, max(where.y - spacing, 0)), (frame.shape[1] - 1, box.bottom),
+                      BACKGROUND, -1)
+    put_lines(frame, lines, where, line_h, fitted, colour)
+
+
+def put_lines(frame: np.ndarray, lines: list[str], box: Rect, line_h: int, scale: float,
+              colour: Colour) -> None:
+    """Lines of text `line_h` high, the first at the top of `box`, the last at its bottom."""
+    step = (box.h - line_h) / max(len(lines) - 1, 1)
+    for i, line in enumerate(lines):
+        put_text(frame, line, Rect(box.x, box.y + round(i * step), box.w, line_h), scale, colour)
+
+
+def fit_lines(text: str, width: int, lines: int, scale: float) -> tuple[list[str], float]:
+    """`text` wrapped at spaces into at most `lines` lines `width` wide: at `scale`, or at the
+    largest smaller scale that fits."""
+    while True:
+        wrapped = wrap_words(text, width, scale)
+        if len(wrapped) <= lines or scale <= 0.1:
+            return wrapped, scale
+        widest = max(_text_width(line, scale) for line in wrapped)
+        scale *= min(0.97, width / widest) if len(wrapped) == 1 else 0.97
+
+
+def wrap_words(text: str, width: int, scale: float) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width` at `scale` (a word longer than
+    that stays whole, on its own line)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and _text_width(f"{lines[-1]} {word}", scale) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def samples_line(counts: list[int]) -> str:
@@ -84,29 +159,109 @@ def samples_line(counts: list[int]) -> str:
     return "samples " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
 
 
-def wrap_in_two(text: str) -> list[str]:
-    """`text` broken at the space that makes the longer line shortest; one line if no space."""
-    spaces = [i for i, char in enumerate(text) if char == " "]
-    if not spaces:
-        return [text]
-    cut = min(spaces, key=lambda i: max(i, len(text) - i - 1))
-    return [text[:cut], text[cut + 1 :]]
+# the canvas
 
 
-def draw_canvas(frame: np.ndarray, box: Rect, canvas: np.ndarray) -> None:
-    """The canvas as the network reads it, white on black, with a hint while it is empty."""
+def draw_canvas(frame: np.ndarray, box: Rect, state: AppState, selected: int | None) -> None:
+    """The canvas as the network reads it, white on black; under the ink, faintly, a hint while
+    it is empty, the boxes of a number's digits, and the brush's size in the corner."""
     if box.w == 0 or box.h == 0:
         return
-    box.view(frame)[:] = cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
+    view = box.view(frame)
+    view[:] = 0
+    ink = state.drawing.render(box.size)
+    local = Rect(0, 0, box.w, box.h)
+    if not ink.any():
+        hint = Rect(box.w // 8, 0, box.w - box.w // 4, box.h)
+        scale = max(fit_scale(CANVAS_HINT, hint.w, box.h // 16), MIN_SCALE)
+        if _text_width(CANVAS_HINT, scale) <= box.w:
+            put_text(view, CANVAS_HINT, hint, scale, MUTED, align="center")
+    elif len(state.reading.digits) > 1:
+        draw_part_boxes(view, state.reading, state.read_size, selected)
+    draw_brush(view, local, state.drawing.brush)
+    np.maximum(view, ink[..., None], out=view)
     _border(frame, box)
-    if not canvas.any():
-        hint = Rect(box.x + box.w // 8, box.y, box.w - box.w // 4, box.h)
-        scale = fit_scale(CANVAS_HINT, hint.w, box.h // 16)
-        put_text(frame, CANVAS_HINT, hint, scale, MUTED, align="center")
+
+
+def draw_part_boxes(view: np.ndarray, reading: Reading, size: tuple[int, int],
+                    selected: int | None) -> None:
+    """Each part's box (in pixels of a canvas of `size`), scaled to this canvas."""
+    if min(size) <= 0:
+        return
+    sx, sy = view.shape[1] / size[0], view.shape[0] / size[1]
+    for index, part in enumerate(reading.digits):
+        box = part.box
+        colour = PART_BOX_SELECTED if index == selected else PART_BOX
+        cv2.rectangle(view, (round(box.left * sx) - 2, round(box.top * sy) - 2),
+                      (round(box.right * sx) + 1, round(box.bottom * sy) + 1), colour, 1)
+
+
+def draw_brush(view: np.ndarray, box: Rect, brush: float) -> None:
+    """A dot as wide as the brush draws, and its width in pixels, in the box's bottom-right
+    corner (where the text would not be legible, the dot alone)."""
+    diameter = brush_pixels(brush, min(box.size))
+    label = f"brush {diameter} px"
+    line_h = max(LINE_MIN_PX, round(0.035 * min(box.size)))
+    margin = max(3, round(0.02 * min(box.size)))
+    row_h = max(diameter, line_h)
+    centre = (box.right - margin - row_h // 2, box.bottom - margin - row_h // 2)
+    cv2.circle(view, centre, diameter // 2, BRUSH_DOT, -1, cv2.LINE_AA)
+    scale = LINE_SCALE * line_h
+    text = Rect(box.x + margin, centre[1] - line_h // 2,
+                centre[0] - row_h // 2 - margin - box.x - margin, line_h)
+    if _text_width(label, scale) <= text.w:
+        put_text(view, label, text, scale, MUTED, align="right")
+
+
+# the strip of the network's inputs
+
+
+def draw_strip(frame: np.ndarray, cells: tuple[Rect, ...], reading: Reading,
+               selected: int | None) -> None:
+    """One digit (or none): its preview, as ever. Several: each one's preview over a bar as
+    long as its confidence and its label (the digit read, or "?"); the selected one stands out."""
+    if len(reading.digits) <= 1:
+        part = reading.single
+        # a speck is not scaled up to fill the frame: the network was not shown it
+        draw_preview(frame, cells[0], part.image if part and not part.speck else None)
+        return
+    width = min(cell.w for cell in cells)
+    label_h = max(LINE_MIN_PX, round(0.16 * cells[0].h))
+    scale = LINE_SCALE * label_h
+    labelled = cells[0].h - label_h >= 0.6 * cells[0].h and _text_width("8", scale) <= width
+    full = labelled and _text_width("8 100%", scale) <= 0.9 * width  # room for confidences
+    for index, (cell, part) in enumerate(zip(cells, reading.digits, strict=True)):
+        draw_cell(frame, cell, part, index == selected, label_h if labelled else 0, full)
+
+
+def draw_cell(frame: np.ndarray, cell: Rect, part: DigitReading, selected: bool, label_h: int,
+              full: bool) -> None:
+    """A part of a number in the strip: its preview, its confidence bar, its label."""
+    bar_h = max(2, round(0.04 * cell.h))
+    space = max(1, round(0.03 * cell.h))
+    side = max(min(cell.w, cell.h - label_h - bar_h - 2 * space), 0)
+    image = Rect(cell.x + (cell.w - side) // 2, cell.y, side, side)
+    draw_preview(frame, image, None if part.speck else part.image)
+    if selected:
+        cv2.rectangle(frame, (image.x - 2, image.y - 2), (image.right + 1, image.bottom + 1),
+                      ACCENT, 2)
+    bar_y = image.bottom + space
+    cv2.rectangle(frame, (cell.x, bar_y), (cell.right - 1, bar_y + bar_h - 1), BAR_TRACK, -1)
+    if filled := round(part.prediction.confidence * cell.w):
+        colour = ACCENT if selected else BAR_MUTED if part.rejected else BAR
+        cv2.rectangle(frame, (cell.x, bar_y), (cell.x + filled - 1, bar_y + bar_h - 1), colour, -1)
+    if label_h:
+        symbol = "?" if part.digit is None else str(part.digit)
+        text = f"{symbol} {100 * part.prediction.confidence:.0f}%" if full and not part.speck \
+            else symbol
+        colour = ACCENT if selected else MUTED if part.rejected else TEXT
+        put_text(frame, text, Rect(cell.x, cell.bottom - label_h, cell.w, label_h),
+                 LINE_SCALE * label_h, colour, align="center")
 
 
 def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None:
-    """The network's input, scaled up by a whole number with visible pixels, centred in its box."""
+    """The network's input, scaled up by a whole number with visible pixels, centred in its box
+    (in a box smaller than 28 pixels, scaled down)."""
     if box.w == 0 or box.h == 0:
         return
     scale = max(box.w // IMAGE_SIZE, 1)
@@ -114,8 +269,9 @@ def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None
     inner = Rect(box.x + (box.w - side) // 2, box.y + (box.h - side) // 2, side, side)
     gray: np.ndarray = np.zeros((side, side), np.uint8)
     if image is not None:
+        shrink = side < IMAGE_SIZE
         gray = cv2.resize(np.round(image * 255).astype(np.uint8), (side, side),
-                          interpolation=cv2.INTER_NEAREST)
+                          interpolation=cv2.INTER_AREA if shrink else cv2.INTER_NEAREST)
     pixels = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     if scale >= GRID_MIN_SCALE:
         pixels[::scale, :] = FRAME_LINE
@@ -124,19 +280,29 @@ def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None
     _border(frame, inner)
 
 
+# the readout
+
+
 @dataclass(frozen=True)
 class Readout:
-    """What the readout shows: a big symbol over a line of text."""
+    """What the readout shows: a big symbol (a digit, or a number) over a line of text."""
 
-    symbol: str  # the digit read; "?": not a digit; "-": nothing read (yet)
+    symbol: str  # the digit read; "?": not a digit; "-": nothing read (yet); or a number
     symbol_colour: Colour
     label: str  # the confidence, or why there is no digit
     label_colour: Colour
+    marked: int | None = None  # a number's selected digit: underlined
 
 
-def readout(reading: Reading, loading: bool = False) -> Readout:
+def readout(reading: Reading, loading: bool = False, selected: int | None = None) -> Readout:
     """The readout for a reading: the digit and its confidence, "?" over "not a digit" (or "too
-    small" for a speck), or a dash with nothing (or "loading model") below."""
+    small" for a speck), or a dash with nothing (or "loading model") below. A number: its
+    digits, a "?" for each part that is not one, over how many digits it has or what "?" means."""
+    if len(reading.digits) > 1:
+        symbol = "".join("?" if part.digit is None else str(part.digit)
+                         for part in reading.digits)
+        label = NOT_A_DIGIT_MARK if "?" in symbol else f"{len(symbol)} digits"
+        return Readout(symbol, ACCENT, label, TEXT, selected)
     part = reading.single
     if part is None:
         return Readout("-", MUTED, LOADING if loading else "", MUTED)
@@ -146,30 +312,57 @@ def readout(reading: Reading, loading: bool = False) -> Readout:
 
 
 def draw_readout(frame: np.ndarray, box: Rect, shown: Readout) -> None:
-    """The readout's symbol, big, over its label."""
+    """The readout's symbol, big, over its label (left out where it would not be legible). In a
+    number, a "?" stands out in the error colour and the selected digit is underlined."""
     digit_box = Rect(box.x, box.y, box.w, round(0.72 * box.h))
     label_box = Rect(box.x, digit_box.bottom, box.w, box.h - digit_box.h)
-    # sized for "8" so every digit is equally big, a dash and a question mark included
-    scale = fit_scale("8", digit_box.w, round(0.8 * digit_box.h))
-    put_text(frame, shown.symbol, digit_box, scale, shown.symbol_colour, align="center",
-             weight=2.0)
+    # sized for "8"s so every digit is equally big, a dash and a question mark included
+    scale = fit_scale("8" * len(shown.symbol), digit_box.w, round(0.8 * digit_box.h))
+    if len(shown.symbol) == 1:
+        put_text(frame, shown.symbol, digit_box, scale, shown.symbol_colour, align="center",
+                 weight=2.0)
+    else:
+        draw_number(frame, digit_box, shown, scale)
     if shown.label:
-        height = round(0.6 * label_box.h)  # the size of a confidence; a longer label may be smaller
-        label_scale = min(fit_scale("100.0%", box.w, height),
-                          fit_scale(shown.label, box.w, height))
-        put_text(frame, shown.label, label_box, label_scale, shown.label_colour, align="center")
+        # the size of a confidence, or the smallest legible; a longer label may be smaller
+        height = min(max(round(0.6 * label_box.h), LINE_MIN_PX), label_box.h)
+        label_scale = min(fit_scale("100.0%", box.w, height), fit_scale(shown.label, box.w, height))
+        if label_scale >= MIN_SCALE:
+            put_text(frame, shown.label, label_box, label_scale, shown.label_colour,
+                     align="center")
+
+
+def draw_number(frame: np.ndarray, box: Rect, shown: Readout, scale: float) -> None:
+    """A number's symbols side by side, centred, each in its colour; the marked one underlined."""
+    thickness = _thickness(scale, 2.0)
+    x = box.x + (box.w - cv2.getTextSize(shown.symbol, FONT, scale, thickness)[0][0]) // 2
+    (_, text_h), _ = cv2.getTextSize("8", FONT, scale, thickness)
+    baseline = box.y + (box.h + text_h) // 2
+    for index, symbol in enumerate(shown.symbol):
+        width = cv2.getTextSize(symbol, FONT, scale, thickness)[0][0]
+        colour = ERROR if symbol == "?" else shown.symbol_colour
+        cv2.putText(frame, symbol, (x, baseline), FONT, scale, colour, thickness, cv2.LINE_AA)
+        if index == shown.marked:
+            under = min(baseline + max(2, text_h // 8), box.bottom - 1)
+            cv2.line(frame, (x, under), (x + width, under), colour, max(1, thickness // 2))
+        x += width
+
+
+# the bars
 
 
 def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None,
               muted: bool = False) -> None:
     """A row per digit: the digit, a bar as long as its probability, the percentage; the winner
-    stands out. Muted (not a digit), every bar is dim and none stands out."""
-    if box.h < NUM_CLASSES or box.w == 0:
+    stands out. Muted (not a digit), every bar is dim and none stands out. Too short for ten
+    rows of legible text, a column per digit instead."""
+    if box.h < NUM_CLASSES * LINE_MIN_PX:
+        draw_columns(frame, box, probs, digit, muted)
         return
     row_h = box.h / NUM_CLASSES
     # one text size for all rows, so that labels and percentages line up
     # small rows need most of their height for legible text
-    text_h = min(0.85 * row_h, 6 + 0.45 * row_h)
+    text_h = max(min(0.85 * row_h, 6 + 0.45 * row_h), LINE_MIN_PX)
     scale = min(fit_scale("8", box.w, round(text_h)), fit_scale("8 100%", box.w // 2, round(row_h)))
     label_w = _text_width("8", scale) * 2
     pct_w = _text_width("100%", scale) + label_w // 2
@@ -189,6 +382,31 @@ def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int
                  ACCENT if winner else MUTED if muted else TEXT, align="center")
         put_text(frame, f"{100 * p:.0f}%", Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
                  ACCENT if winner else MUTED, align="right")
+
+
+def draw_columns(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None,
+                 muted: bool) -> None:
+    """The bars as columns over their digits, for a box too short for ten rows of text."""
+    col_w = box.w / NUM_CLASSES
+    label_h = LINE_MIN_PX if box.h >= 3 * LINE_MIN_PX else 0
+    scale = min(LINE_SCALE * label_h, fit_scale("8", round(col_w), label_h)) if label_h else 0.0
+    height = box.h - label_h - (label_h // 4)
+    width = max(round(0.6 * col_w), 1)
+    for d, p in enumerate(probs):
+        x = box.x + round(d * col_w + (col_w - width) / 2)
+        winner = d == digit
+        cv2.rectangle(frame, (x, box.y), (x + width - 1, box.y + height - 1), BAR_TRACK, -1)
+        if filled := round(p * height):
+            colour = ACCENT if winner else BAR_MUTED if muted else BAR
+            cv2.rectangle(frame, (x, box.y + height - filled), (x + width - 1, box.y + height - 1),
+                          colour, -1)
+        if scale >= MIN_SCALE:
+            column = Rect(box.x + round(d * col_w), box.bottom - label_h, round(col_w), label_h)
+            put_text(frame, str(d), column, scale, ACCENT if winner else MUTED if muted else TEXT,
+                     align="center")
+
+
+# text
 
 
 def fit_scale(text: str, width: int, height: int) -> float:

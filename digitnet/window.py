@@ -1,4 +1,4 @@
-"""Draw a digit with the mouse and watch a CNN read it, live, in one OpenCV window.
+"""Draw a digit or a number with the mouse and watch a CNN read it, live, in one OpenCV window.
 
     python realtime_opencv.py                      # the best shipped model (or: digitnet app)
     python realtime_opencv.py --model simple --size 800x600 -v
@@ -32,10 +32,10 @@ from digitnet.background import BackgroundFinetune, BackgroundLoad, load_recogni
 from digitnet.config import MODEL_NAMES
 from digitnet.display import display_checked
 from digitnet.errors import run_entry_point
-from digitnet.layout import Rect, compute_layout
+from digitnet.layout import Rect
 from digitnet.paths import default_samples_dir, weights_path
 from digitnet.samples import SampleStore
-from digitnet.ui import render_frame
+from digitnet.ui import frame_layout, render_frame
 
 WINDOW = "digitnet"
 WAIT_MS = 10  # the event loop's tick: mouse and keys are handled at least this often
@@ -180,13 +180,13 @@ class Window:
     def __init__(self, state: AppState, size: tuple[int, int], limit: tuple[int, int],
                  log: Callable[[str], None]):
         self.state, self.size, self.limit, self.log = state, size, limit, log
-        self.on_screen = compute_layout(*size)  # the frame on show: mouse positions refer to it
+        self.on_screen = frame_layout(*size)  # the frame on show: mouse positions refer to it
         self._shown: tuple[tuple[int, int], int] | None = None  # its size and the state's version
         self._logged: tuple[Rect, Rect] | None = None
         cv2.setMouseCallback(WINDOW, self._on_mouse)
 
     def _on_mouse(self, event: int, x: int, y: int, flags: int, _: object) -> None:
-        self.state.on_mouse(event, x, y, flags, self.on_screen.canvas)
+        self.state.on_mouse(event, x, y, flags, self.on_screen)
 
     def step(self) -> None:
         """One tick: draw the frame if it changed, take the mouse and keys, let the state work."""
@@ -194,7 +194,7 @@ class Window:
         if image.w > 0 and image.h > 0:
             self.size = fit_screen(image.size, self.limit)
         if (self.size, self.state.version) != self._shown:  # idle costs nothing
-            self.on_screen = compute_layout(*self.size)
+            self.on_screen = frame_layout(*self.size)
             cv2.imshow(WINDOW, render_frame(self.state, self.on_screen))
             self._shown = (self.size, self.state.version)
         key = cv2.waitKey(WAIT_MS)  # paints the frame; runs the mouse callback

@@ -28,7 +28,7 @@ from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, render_strokes
 from digitnet.events import EventLog
 from digitnet.finetune import FinetuneStopped
 from digitnet.layout import Layout, Rect, compute_layout
-from digitnet.preprocess import to_mnist
+from digitnet.preprocess import Box, to_mnist
 from digitnet.reading import BLANK, DigitReading, Reading
 from digitnet.recognizer import SPECK, Prediction, Recognizer
 from digitnet.samples import SampleStore
@@ -36,6 +36,7 @@ from digitnet.ui import (
     ACCENT,
     BAR,
     BAR_MUTED,
+    BRUSH_DOT,
     ERROR,
     LOADING,
     MUTED,
@@ -43,10 +44,11 @@ from digitnet.ui import (
     TEXT,
     TOO_SMALL,
     Readout,
+    frame_layout,
     readout,
     render_frame,
     samples_line,
-    wrap_in_two,
+    wrap_words,
 )
 from digitnet.weights import WeightsInfo, WeightsMetadata
 from digitnet.window import (
@@ -108,13 +110,13 @@ class Screen:
 
     def __init__(self, size=(1280, 720), recognizer=None, **parts):
         self.state = AppState(StandIn() if recognizer is None else recognizer, **parts)
-        self.layout = compute_layout(*size)
+        self.layout = frame_layout(*size)
 
     def resize(self, size) -> None:
-        self.layout = compute_layout(*size)
+        self.layout = frame_layout(*size)
 
     def mouse(self, event: int, x: int, y: int, flags: int = BUTTON) -> None:
-        self.state.on_mouse(event, x, y, flags, self.layout.canvas)
+        self.state.on_mouse(event, x, y, flags, self.layout)
 
     def pixel(self, u: float, v: float) -> tuple[int, int]:
         canvas = self.layout.canvas
@@ -128,9 +130,14 @@ class Screen:
                 self.mouse(MOVE, *self.pixel(u0 + t * (u1 - u0), v0 + t * (v1 - v0)))
         self.mouse(UP, *self.pixel(*points[-1]))
 
-    def draw(self, digit: int, steps: int = 3) -> None:
+    def draw(self, digit: int, steps: int = 3, place: tuple[int, int] = (0, 1)) -> None:
+        """`digit` drawn in the `place[0]`-th of `place[1]` equal slots across the canvas."""
         for stroke in DIGITS[digit]:
-            self.drag(stroke, steps)
+            self.drag([in_slot(point, place) for point in stroke], steps)
+
+    def draw_number(self, digits: str, steps: int = 3) -> None:
+        for index, digit in enumerate(digits):
+            self.draw(int(digit), steps, (index, len(digits)))
 
     def press(self, key: str | int) -> None:
         self.state.on_key(key if isinstance(key, int) else ord(key))
@@ -140,6 +147,17 @@ class Screen:
 
     def canvas(self) -> np.ndarray:
         return self.state.drawing.render(self.layout.canvas.size)
+
+
+def in_slot(point: tuple[float, float], place: tuple[int, int]) -> tuple[float, float]:
+    """A point of a digit drawn on the whole canvas, moved into a slot of a number: the canvas
+    split across into place[1] slots (a digit keeps its shape, smaller), place[0] the one."""
+    index, count = place
+    if count == 1:
+        return point
+    u, v = point
+    width = 0.9 / count
+    return 0.05 + (index + (u - 0.2) / 0.6) * width, 0.5 + (v - 0.5) * min(1.0, 2.4 * width)
 
 
 def read_now(state: AppState, trigger: str = "key") -> None:
@@ -160,16 +178,19 @@ def test_a_drag_draws_one_stroke_in_canvas_units():
     assert screen.state.schedule.due(drawing, now=0.0) == "mouseup"
 
 
-def test_mouse_positions_are_read_against_the_canvas_the_event_carries():
+def test_mouse_positions_are_read_against_the_layout_the_event_carries():
     state = AppState(StandIn())
-    small, big = Rect(10, 10, 100, 100), Rect(50, 50, 400, 400)
-    state.on_mouse(DOWN, 60, 60, BUTTON, small)  # half-way across the small canvas
-    state.on_mouse(UP, 60, 60, BUTTON, small)
-    state.on_mouse(DOWN, 60, 60, BUTTON, big)  # near the big one's corner
-    state.on_mouse(UP, 60, 60, BUTTON, big)
+    small, big = frame_layout(320, 240), frame_layout(1280, 720)
+    x, y = small.canvas.x + small.canvas.w // 2, small.canvas.y + small.canvas.h // 2
+    state.on_mouse(DOWN, x, y, BUTTON, small)  # half-way across the small canvas
+    state.on_mouse(UP, x, y, BUTTON, small)
+    state.on_mouse(DOWN, x, y, BUTTON, big)  # near the big one's corner
+    state.on_mouse(UP, x, y, BUTTON, big)
     (a,), (b,) = state.drawing.strokes
-    assert a.tolist() == [0.5, 0.5] and b.tolist() == pytest.approx([0.025, 0.025])
-    assert state.drawing.canvas_size == (400, 400)
+    assert a.tolist() == pytest.approx([0.5, 0.5], abs=0.01)
+    assert b.tolist() == pytest.approx([(x - big.canvas.x) / big.canvas.w,
+                                        (y - big.canvas.y) / big.canvas.h])
+    assert state.drawing.canvas_size == big.canvas.size
 
 
 def test_strokes_start_only_on_the_canvas_and_are_clipped_to_it():
@@ -232,7 +253,7 @@ def test_tick_reads_the_drawing_when_due_and_only_then():
     state.tick(now=1.0)
     state.tick(now=2.0)
     assert len(state.recognizer.seen) == 1
-    assert [line.split()[-1] for line in state.events.take()] == ["trigger=mouseup"]
+    assert [line.split()[-2] for line in state.events.take()] == ["trigger=mouseup"]
 
 
 # keys
@@ -350,8 +371,8 @@ def test_recognition_reads_exactly_what_to_mnist_makes_of_the_drawn_canvas():
     part = screen.state.reading.single
     assert part is not None and np.array_equal(part.image, expected)
     (line,) = screen.state.events.take()
-    assert re.fullmatch(r"prediction digit=3 confidence=0\.820 latency_ms=\d+\.\d trigger=mouseup",
-                        line)
+    assert re.fullmatch(r"prediction digit=3 confidence=0\.820 latency_ms=\d+\.\d trigger=mouseup"
+                        r" number=3", line)
 
 
 def test_a_blank_canvas_is_digit_none_without_asking_the_model():
@@ -360,8 +381,8 @@ def test_a_blank_canvas_is_digit_none_without_asking_the_model():
     read_now(screen.state)
     assert screen.state.recognizer.seen == [] and screen.state.reading == BLANK
     (line,) = screen.state.events.take()
-    assert re.fullmatch(r"prediction digit=none confidence=0\.000 latency_ms=\d+\.\d trigger=key",
-                        line)
+    assert re.fullmatch(r"prediction digit=none confidence=0\.000 latency_ms=\d+\.\d trigger=key"
+                        r" number=none", line)
 
 
 def test_every_log_line_is_formatted_by_the_event_log():
@@ -370,12 +391,15 @@ def test_every_log_line_is_formatted_by_the_event_log():
     probs = (0.0,) * 7 + (0.987654,) + (0.0,) * 2
     log.layout(Rect(-1, 20, 960, 600), Rect(24, 24, 529, 529))
     log.ready("simple", 1.2345)
-    log.prediction(Reading((DigitReading(np.zeros((28, 28)), Prediction(7, 0.987654, probs)),)),
-                   0.00234, "live")
+    seven = Prediction(7, 0.987654, probs)
+    log.prediction(Reading((part(seven),)), 0.00234, "live")
     log.prediction(BLANK, 0.0001, "key")
     doubtful = Prediction(4, 0.41, (0.059,) * 4 + (0.41,) + (0.059,) * 5, rejected=True)
-    log.prediction(Reading((DigitReading(np.zeros((28, 28)), doubtful),)), 0.0021, "mouseup")
-    log.prediction(Reading((DigitReading(np.zeros((28, 28)), SPECK),)), 0.0004, "live")
+    log.prediction(Reading((part(doubtful),)), 0.0021, "mouseup")
+    log.prediction(Reading((DigitReading(np.zeros((28, 28)), SPECK, BOX),)), 0.0004, "live")
+    two = Prediction(2, 0.91, (0.01,) * 2 + (0.91,) + (0.01,) * 7)
+    log.prediction(Reading((part(seven), part(two), part(seven))), 0.0052, "mouseup")
+    log.prediction(Reading((part(seven), part(doubtful))), 0.0049, "key")
     log.clear()
     log.undo()
     log.brush(0.0625)
@@ -390,10 +414,16 @@ def test_every_log_line_is_formatted_by_the_event_log():
     assert log.take() == [
         "layout image=-1,20,960,600 canvas=24,24,529,529",
         "ready model=simple load_ms=1234",
-        "prediction digit=7 confidence=0.988 latency_ms=2.3 trigger=live",
-        "prediction digit=none confidence=0.000 latency_ms=0.1 trigger=key",
-        "prediction digit=none confidence=0.410 latency_ms=2.1 trigger=mouseup rejected=yes",
-        "prediction digit=none confidence=0.000 latency_ms=0.4 trigger=live rejected=yes",
+        "prediction digit=7 confidence=0.988 latency_ms=2.3 trigger=live number=7",
+        "prediction digit=none confidence=0.000 latency_ms=0.1 trigger=key number=none",
+        "prediction digit=none confidence=0.410 latency_ms=2.1 trigger=mouseup rejected=yes"
+        " number=none",
+        "prediction digit=none confidence=0.000 latency_ms=0.4 trigger=live rejected=yes"
+        " number=none",
+        # a number: its least confident digit's confidence
+        "prediction digit=none confidence=0.910 latency_ms=5.2 trigger=mouseup number=727",
+        "prediction digit=none confidence=0.410 latency_ms=4.9 trigger=key rejected=yes"
+        " number=none",
         "clear", "undo", "brush size=0.0625",
         "sample digit=3 path=/samples/3_x.npz", "sample failed error=disk full",
         "finetune started", "finetune stopping", "finetune done weights=/w/finetuned.pt",
@@ -404,6 +434,11 @@ def test_every_log_line_is_formatted_by_the_event_log():
 
 
 LOG_LINE = r"prediction digit={} confidence={} latency_ms=\d+\.\d trigger={}"
+BOX = Box(0, 0, 10, 10)
+
+
+def part(prediction: Prediction) -> DigitReading:
+    return DigitReading(np.zeros((28, 28)), prediction, BOX)
 
 
 def test_a_drawing_below_the_threshold_is_not_a_digit_and_the_log_says_so():
@@ -414,7 +449,8 @@ def test_a_drawing_below_the_threshold_is_not_a_digit_and_the_log_says_so():
     assert part is not None and part.rejected and not part.speck and part.digit is None
     assert part.prediction.digit == 3 and part.prediction.probs == pytest.approx(THREE)
     (line,) = screen.state.events.take()
-    assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " rejected=yes", line)
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " rejected=yes number=none",
+                        line)
     assert readout(screen.state.reading) == Readout("?", MUTED, NOT_A_DIGIT, TEXT)
 
 
@@ -426,7 +462,8 @@ def test_a_dot_is_a_speck_the_model_is_not_asked_about():
     assert part is not None and part.speck and part.rejected and part.digit is None
     assert screen.state.recognizer.seen == []
     (line,) = screen.state.events.take()
-    assert re.fullmatch(LOG_LINE.format("none", r"0\.000", "mouseup") + " rejected=yes", line)
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.000", "mouseup") + " rejected=yes number=none",
+                        line)
     assert readout(screen.state.reading) == Readout("?", MUTED, TOO_SMALL, TEXT)
 
 
@@ -440,7 +477,8 @@ def test_the_first_dot_of_a_stroke_never_shows_a_digit_and_the_stroke_does():
     state.tick(now=2.0)
     assert state.reading.single.digit == 3 and readout(state.reading).symbol == "3"
     first, second = state.events.take()
-    assert first.endswith("trigger=live rejected=yes") and second.endswith("trigger=live")
+    assert first.endswith("trigger=live rejected=yes number=none")
+    assert second.endswith("trigger=live number=3")
     assert second.startswith("prediction digit=3 ")
 
 
@@ -451,16 +489,17 @@ def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
     screen.draw(7)
     read_now(screen.state, "mouseup")
     lines = screen.state.events.take()
-    assert len(lines) == 2 and all(re.fullmatch(LOG_LINE.format(3, r"0\.820", "mouseup"), line)
-                                   for line in lines)
+    assert len(lines) == 2 and all(
+        re.fullmatch(LOG_LINE.format(3, r"0\.820", "mouseup") + " number=3", line)
+        for line in lines)
     assert len(screen.state.recognizer.seen) == 2
 
 
 def test_the_readout_of_a_blank_canvas_is_a_dash_or_says_the_model_is_loading():
     assert readout(BLANK) == Readout("-", MUTED, "", MUTED)
     assert readout(BLANK, loading=True) == Readout("-", MUTED, LOADING, MUTED)
-    part = DigitReading(np.zeros((28, 28)), Prediction(3, 0.82, THREE))
-    assert readout(Reading((part,))) == Readout("3", ACCENT, "82.0%", TEXT)
+    assert readout(Reading((part(Prediction(3, 0.82, THREE)),))) == Readout("3", ACCENT, "82.0%",
+                                                                           TEXT)
 
 
 def test_the_drawing_survives_a_resize():
@@ -537,15 +576,14 @@ def test_drawing_works_while_the_model_loads_and_is_read_once_it_is_ready():
     state.tick(now=time.monotonic())
     assert len(state.drawing.strokes) == 1 and state.recognizer is None
     assert state.events.take() == []  # nothing read yet: there is no model
-    assert np.array_equal(screen.frame()[screen.layout.canvas.y : screen.layout.canvas.bottom,
-                                         screen.layout.canvas.x : screen.layout.canvas.right, 0],
-                          screen.canvas())  # but the drawing is on show
+    assert_canvas_shows_the_ink(screen.frame(), screen)  # but the drawing is on show
 
     gate.release.set()
     tick_until(state, lambda s: s.recognizer is model)
     ready, prediction = state.events.take()
     assert re.fullmatch(r"ready model=stand-in load_ms=\d+", ready)
-    assert prediction.startswith("prediction digit=3 ") and prediction.endswith(" trigger=model")
+    assert prediction.startswith("prediction digit=3 ")
+    assert prediction.endswith(" trigger=model number=3")
     assert gate.paths == [Path("model.pt")] and len(model.seen) == 1
     assert not shows(screen.frame(), screen.layout.readout, MUTED)  # the reading, not "loading"
 
@@ -734,7 +772,8 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
     lines = state.events.take()
     # the drawing on show, read again by the new model, at once
     assert lines[-2] == f"finetune done weights={tmp_path / 'tuned.pt'}"
-    assert lines[-1].startswith("prediction digit=3") and lines[-1].endswith("trigger=model")
+    assert lines[-1].startswith("prediction digit=3")
+    assert lines[-1].endswith("trigger=model number=3")
     assert len(tuned.seen) == 1 and len(base.seen) == 1
     screen.press("f")  # the next run starts from the new model
     assert fake.calls[-1][0].weights == str(tmp_path / "tuned.pt")
@@ -865,17 +904,20 @@ def test_every_element_fits_in_the_frame_without_overlap(size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_usable_sizes_give_every_element_room(size):
-    layout = compute_layout(*size)
+    layout = frame_layout(*size)
     assert layout.canvas.w >= 0.5 * min(size)
     assert layout.preview.w >= 28  # one screen pixel per network pixel at least
-    assert layout.bars.h >= 100 and layout.bars.w >= 100  # ten rows of legible text
+    # ten rows of legible text, or (ui.draw_columns) ten columns over legible digits
+    assert layout.bars.h >= 80 and layout.bars.w >= 90
     assert layout.readout.w > 0 and layout.readout.h > 0
     for line in (layout.status, layout.samples, layout.footer):  # a line of text across the frame
         assert line.h >= 10 and line.w >= 0.9 * size[0]
-    landscape = size[0] >= size[1]
     panel = (layout.preview, layout.readout, layout.bars)
-    panel_start = min(b.x if landscape else b.y for b in panel)
-    assert panel_start > (layout.canvas.right if landscape else layout.canvas.bottom)
+    beside = min(b.x for b in panel) > layout.canvas.right  # landscape
+    below = min(b.y for b in panel) > layout.canvas.bottom  # portrait
+    assert beside or below
+    if max(size) >= 1.5 * min(size):  # clearly one or the other
+        assert beside == (size[0] > size[1])
 
 
 # rendering
@@ -901,8 +943,7 @@ def test_the_frame_shows_the_canvas_the_network_input_and_the_winner():
     read_now(screen.state, "mouseup")
     layout = screen.layout
     frame = screen.frame()
-    np.testing.assert_array_equal(layout.canvas.view(frame),
-                                  cv2.cvtColor(screen.canvas(), cv2.COLOR_GRAY2BGR))
+    assert_canvas_shows_the_ink(frame, screen)
 
     # the preview: 28x28 cells of a whole number of pixels, centred; each cell's centre shows its
     # pixel
@@ -920,6 +961,18 @@ def test_the_frame_shows_the_canvas_the_network_input_and_the_winner():
     assert rows[3].mean() > 0.2  # the winner's bar: 82 % of its length, half the row's height
     assert all(rows[d].sum() == 0 for d in range(10) if d != 3)
     assert shows(frame, layout.readout, ACCENT)
+
+
+def assert_canvas_shows_the_ink(frame: np.ndarray, screen: Screen) -> None:
+    """The canvas on show is the drawing as the network reads it: the ink over whatever is
+    drawn under it, and nothing but the ink outside the corner that shows the brush."""
+    shown, ink = screen.layout.canvas.view(frame), screen.canvas()
+    assert ink.any() and (shown >= ink[..., None]).all() and (shown[ink == 255] == 255).all()
+    h, w = ink.shape
+    np.testing.assert_array_equal(shown[: round(0.85 * h)], cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR)[
+        : round(0.85 * h)])
+    assert shows(frame, Rect(screen.layout.canvas.x, screen.layout.canvas.y + round(0.85 * h),
+                             w, h - round(0.85 * h)), BRUSH_DOT)
 
 
 def status_lines(layout: Layout) -> tuple[Rect, Rect]:
@@ -992,7 +1045,8 @@ def test_a_long_status_is_wrapped_onto_its_two_lines():
     screen.state.teaching.status.set("fine-tuning failed: " + "too few samples " * 8, error=True)
     frame = screen.frame()
     assert all(shows(frame, line, ERROR) for line in status_lines(screen.layout))
-    assert wrap_in_two("aaa bb cc ddd") == ["aaa bb", "cc ddd"] and wrap_in_two("word") == ["word"]
+    assert wrap_words("aaa bb cc ddd", 10**6, 1.0) == ["aaa bb cc ddd"]
+    assert wrap_words("aaa bb cc ddd", 1, 1.0) == ["aaa", "bb", "cc", "ddd"]
 
 
 # the command line and the display
