@@ -35,6 +35,7 @@ MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wi
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
 FOLLOW_OVERLAP = 0.25  # or by this share when one holds the stroke drawn after one of the other's
 
+
 def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
                   ) -> list[list[int]]:
     """Stroke indices, one list per digit: digits left to right, each list in drawing order.
