@@ -1,0 +1,332 @@
+"""Image segmentation: the digits of a photo, scan or canvas, each as an Ink, left to right.
+
+`find_ink` takes every pixel brighter than its threshold as ink, which is right for a canvas and
+wrong for paper: uneven light, camera noise and a table edge become ink too. Here the paper's
+own tone is estimated locally (a morphological opening of a downscaled copy: it follows
+shadows and gradients but not strokes), ink is what stands out from it by more than the camera
+noise, and what is not a digit is set aside by its shape relative to the line's digit height:
+ruled lines (far longer than a digit is tall), separators and specks (far smaller), the paper's
+or table's edge at the border (taller than the line). What is left is grouped into digits
+(pieces overlapping horizontally are one digit: a 5's loose bar, a broken stroke) and a group
+too wide for one digit is cut at its narrowest junction.
+
+One digit on a clean image gives exactly `find_ink`'s Ink, so a single digit reads as before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitnet.preprocess import INK_THRESHOLD, Box, Ink, find_ink, to_gray
+
+BACKGROUND_SIDE = 64  # the paper's tone is estimated on a copy this many pixels on its short side
+BACKGROUND_KERNEL = 0.25  # ... with an opening this share of that side: wider than any stroke
+NOISE_SIGMAS = 5.0  # ink stands out from the paper by this many noise deviations
+NOISY = 1.5 / 255  # above this noise (unit scale), the residual is smoothed before thresholding
+MIN_PEAK = 0.1  # ink fainter than this (unit scale) is no ink: a blank image
+MIN_AREA = 4  # components smaller than this many pixels are noise
+LINE_LENGTH = 3.0  # a straight run this many digit heights long is a ruled line
+SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "." "," or speck
+TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
+OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
+SPLIT_WIDTH = 1.5  # a group this many typical digit widths wide is several digits: cut
+DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too few to measure
+MAYBE_SPLIT = 0.75  # from this many heights wide, cut where a narrow junction says two touch
+SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
+
+
+@dataclass(frozen=True)
+class Group:
+    """Some of the ink's connected components (label numbers), taken as one digit, and their
+    bounding box, possibly narrowed to a column range by a cut."""
+
+    labels: tuple[int, ...]
+    box: Box
+
+
+def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
+    """The digits of any image `to_gray` takes, left to right; [] if there are none.
+
+    invert: True for dark ink on light paper, False for light ink on dark, None to detect.
+    Each part's `image_shape` is the region its speck test sees (SPECK_CONTEXT line heights,
+    at most the image): a small digit in a large photo is then no speck, a lone dot still is.
+    """
+    gray = to_gray(image)
+    unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
+    if invert is None:
+        invert = dark_ink(unit)
+    residual = ink_residual(1 - unit if invert else unit)
+    mask = ink_mask(residual)
+    if mask is None:
+        return []
+    mask = remove_ruled_lines(remove_flat_regions(mask))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    groups, height = digit_groups(stats, mask.shape)
+    width = typical_width(groups, height)
+    groups = [part for group in groups for part in split_wide(group, labels, height, width)]
+    parts = [as_ink(residual, labels, group, _context(groups, mask.shape)) for group in groups]
+    if len(parts) == 1:
+        reference = find_ink(image, invert)
+        if reference is not None and same_box(reference.box, parts[0].box):
+            return [reference]
+    return parts
+
+
+def dark_ink(unit: np.ndarray) -> bool:
+    """True if the ink is darker than the paper: the darkest pixels lie further from the
+    typical one (the paper) than the lightest do. A 3x3 median first: noise is no ink."""
+    smooth = cv2.medianBlur(np.round(unit * 255).astype(np.uint8), 3)
+    typical = float(np.median(smooth[::2, ::2]))
+    return typical - float(smooth.min()) > float(smooth.max()) - typical
+
+
+def ink_residual(bright: np.ndarray) -> np.ndarray:
+    """Ink-is-bright unit image less the paper's local tone (float32, may be negative).
+
+    The tone is an opening (erode, dilate) of a downscaled copy, so it passes under strokes
+    narrower than the kernel and follows shadows, gradients and a table's flat tone; one more
+    dilation keeps a tone edge (a table's edge) on the side of the brighter tone.
+    """
+    height, width = bright.shape
+    scale = min(1.0, BACKGROUND_SIDE / min(height, width))
+    small = cv2.resize(bright, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    side = max(3, int(BACKGROUND_KERNEL * min(small.shape)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    tone = cv2.dilate(cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel), np.ones((3, 3), np.uint8))
+    tone = cv2.resize(tone, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(bright - tone, np.float32)
+
+
+def ink_mask(residual: np.ndarray) -> np.ndarray | None:
+    """uint8 mask (255 = ink) of what stands out from the paper by more than its noise and by
+    INK_THRESHOLD of the ink's contrast; None for a blank image. Smooths `residual` in place
+    when the image is noisy."""
+    sample = residual[::3, ::3]
+    typical = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - typical)))
+    if noise > NOISY:
+        cv2.GaussianBlur(residual, (5, 5), 1.0, dst=residual)
+        sample = residual[::3, ::3]
+        noise = 1.4826 * float(np.median(np.abs(sample - typical)))
+    floor = typical + NOISE_SIGMAS * noise
+    strong = residual[residual > floor]
+    if strong.size < MIN_AREA:
+        return None
+    peak = float(np.percentile(strong, 99)) - typical
+    if peak < MIN_PEAK:
+        return None
+    threshold = max(floor, typical + INK_THRESHOLD * peak)
+    return np.asarray(residual > threshold, np.uint8) * np.uint8(255)
+
+
+def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
+    """The mask without solid regions at the border far thicker than a stroke: a table or the
+    paper's edge (a flat tone, not ink). Judged on a BACKGROUND_SIDE copy, where such a region
+    fills whole 3x3 blocks of cells; images too small for that to exclude strokes are kept."""
+    height, width = mask.shape
+    scale = BACKGROUND_SIDE / min(height, width)
+    if scale > 1 / 3:
+        return mask
+    small = cv2.resize(mask, (round(width * scale), round(height * scale)),
+                       interpolation=cv2.INTER_AREA)
+    solid = cv2.morphologyEx(np.asarray(small >= 230, np.uint8), cv2.MORPH_OPEN,
+                             np.ones((3, 3), np.uint8))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    shape = small.shape
+    edges = [n for n in range(1, len(stats)) if at_border(Box(*stats[n, :4]), shape)]
+    if not edges:
+        return mask
+    region = cv2.dilate(np.isin(labels, edges).astype(np.uint8), np.ones((5, 5), np.uint8))
+    region = cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST)
+    return np.where(region > 0, np.uint8(0), mask)
+
+
+def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
+    """The mask without straight horizontal runs LINE_LENGTH digit heights and a quarter of
+    the image long. Where ink is thicker across the line than the line itself (a stroke
+    crossing it, a digit's stroke lying on it), it stays: digits keep their shape. (A
+    vertical line is told from a 1 by its height: see digit_groups.)"""
+    height = first_height(mask)
+    length = max(3, round(LINE_LENGTH * height), mask.shape[1] // 4)
+    # widened across the run, a slightly tilted line is one run; closed along it, a faint
+    # line broken into dashes is too
+    widened = cv2.dilate(mask, kernel(3, 0))
+    joined = cv2.morphologyEx(widened, cv2.MORPH_CLOSE, kernel(max(3, round(height / 4)), 1))
+    found = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel(length, 1))
+    lines = cv2.dilate(found, kernel(3, 0)) & mask
+    if not lines.any():
+        return mask
+    on_line = lines > 0
+    starts = np.count_nonzero(on_line[0]) + np.count_nonzero(on_line[1:] & ~on_line[:-1])
+    thickness = np.count_nonzero(on_line) / max(1, starts)
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel(round(1.5 * thickness) + 2, 0)) > 0
+    return np.where(on_line & ~thick, np.uint8(0), mask)
+
+
+def kernel(length: int, axis: int) -> np.ndarray:
+    """A line of ones, `length` long down the columns (axis 0) or along the rows (axis 1)."""
+    return np.ones((length, 1) if axis == 0 else (1, length), np.uint8)
+
+
+def first_height(mask: np.ndarray) -> float:
+    """The digits' height, a first guess before lines are removed: the largest of the
+    components' shorter sides (digits on a ruled line are one component with it, as high as
+    they are; the line alone is thin)."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA]
+    if len(stats) == 0:
+        return float(min(mask.shape))
+    return float(np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).max())
+
+
+def digit_groups(stats: np.ndarray, shape: tuple[int, ...]) -> tuple[list[Group], float]:
+    """The components merged into digits, left to right, without separators, specks, lines
+    and the paper's edge (see the module's constants); and the line's digit height."""
+    groups: list[Group] = []
+    order = np.argsort(-stats[:, cv2.CC_STAT_HEIGHT], kind="stable")
+    for label in order[order > 0]:
+        if stats[label, cv2.CC_STAT_AREA] < MIN_AREA:
+            continue
+        box = Box(*(int(v) for v in stats[label, :4]))
+        for index, group in enumerate(groups):
+            if overlapping(group.box, box):
+                groups[index] = Group((*group.labels, int(label)), union(group.box, box))
+                break
+        else:
+            groups.append(Group((int(label),), box))
+    height = digit_height([g.box for g in groups], shape)
+    kept = [g for g in groups if g.box.height >= SEPARATOR * height
+            and g.box.height <= LINE_LENGTH * height
+            and not (g.box.height > TALLEST * height and at_border(g.box, shape))]
+    return sorted(kept, key=lambda g: g.box.left + g.box.width / 2), height
+
+
+def typical_width(groups: list[Group], height: float) -> float:
+    """A digit's width in this line: the median group's, if there are enough groups for the
+    median to be a single digit's; else DIGIT_ASPECT of the digits' height."""
+    if len(groups) >= 3:
+        return float(np.median([g.box.width for g in groups]))
+    return DIGIT_ASPECT * height
+
+
+def overlapping(a: Box, b: Box) -> bool:
+    """One digit's pieces: they share OVERLAP of the narrower one's columns, and are no
+    further apart vertically than half the taller one's height."""
+    shared = min(a.right, b.right) - max(a.left, b.left)
+    apart = max(a.top, b.top) - min(a.bottom, b.bottom)
+    return shared >= OVERLAP * min(a.width, b.width) and apart <= max(a.height, b.height) / 2
+
+
+def union(a: Box, b: Box) -> Box:
+    left, top = min(a.left, b.left), min(a.top, b.top)
+    return Box(left, top, max(a.right, b.right) - left, max(a.bottom, b.bottom) - top)
+
+
+def at_border(box: Box, shape: tuple[int, ...]) -> bool:
+    return box.left == 0 or box.top == 0 or box.right == shape[1] or box.bottom == shape[0]
+
+
+def digit_height(boxes: list[Box], shape: tuple[int, ...]) -> float:
+    """The line's digit height: the median height of the groups at least half as high as the
+    highest, those away from the border if there are any (the paper's edge is no digit)."""
+    inside = [b.height for b in boxes if not at_border(b, shape)]
+    heights = np.array(inside or [b.height for b in boxes] or [0], float)
+    return float(np.median(heights[heights >= heights.max() / 2]))
+
+
+def split_wide(group: Group, labels: np.ndarray, height: float, width: float) -> list[Group]:
+    """The group, or its parts left to right if it is too wide for one digit of the line
+    (`width`: the line's typical digit width): cut near where the first of its digits should
+    end, at the column of least ink (SPLIT_WIDTH), or at a narrow junction (MAYBE_SPLIT)."""
+    box = group.box
+    if box.width <= MAYBE_SPLIT * height or box.width < 5:
+        return [group]
+    member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
+    counts = member.sum(axis=0).astype(float)
+    if box.width > SPLIT_WIDTH * width:
+        digits = max(2, round(box.width / width))
+        cut = least_ink(counts, box.width / digits, 0.3 * box.width / digits)
+    else:
+        cut = least_ink(counts, box.width / 2, 0.3 * box.width)
+        if not narrow_junction(member, counts, cut):
+            return [group]
+    halves = [tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)]
+    return [part for half in halves if half for part in split_wide(half, labels, height, width)]
+
+
+def least_ink(counts: np.ndarray, centre: float, reach: float) -> int:
+    """The column within `reach` of `centre` with the least ink (3-column mean), the one
+    nearest the centre among equals; never the first or last column."""
+    smooth = np.convolve(counts, np.ones(3) / 3, mode="same")
+    low = max(1, int(centre - reach))
+    high = max(low + 1, min(len(counts) - 1, int(centre + reach) + 1))
+    columns = np.arange(low, high)
+    return low + int(np.argmin(smooth[low:high] + 1e-3 * np.abs(columns - centre)))
+
+
+def narrow_junction(member: np.ndarray, counts: np.ndarray, cut: int) -> bool:
+    """True if the cut crosses one stroke, at most about a stroke thick and less than half as
+    much ink as the columns on either side have, and such thin columns go on for only a few
+    strokes' widths: two digits touching, not one digit's horizontal stroke (a 4's bar), its
+    open side (a 3's tips) or a blob."""
+    padded = np.pad(member, ((1, 1), (0, 0)))
+    starts = np.flatnonzero((padded[1:] & ~padded[:-1]).T.ravel())
+    ends = np.flatnonzero((~padded[1:] & padded[:-1]).T.ravel())
+    stroke = float(np.median(ends - starts))  # the typical vertical run: a stroke's width
+    runs_at_cut = np.count_nonzero(padded[1:, cut] & ~padded[:-1, cut])
+    thin = counts <= 1.5 * stroke
+    sides = min(float(counts[:cut].max()), float(counts[cut:].max()))
+    if runs_at_cut != 1 or not thin[cut] or counts[cut] > sides / 2:  # no valley: one blob
+        return False
+    left, right = cut, cut
+    while left > 0 and thin[left - 1]:
+        left -= 1
+    while right < len(thin) - 1 and thin[right + 1]:
+        right += 1
+    return right - left + 1 <= 2 * stroke
+
+
+def tight(group: Group, member: np.ndarray, box: Box, start: int, stop: int) -> Group | None:
+    """The group's pixels in columns [start, stop) of its box, as a group with a tight box."""
+    rows, columns = np.nonzero(member[:, start:stop])
+    if len(rows) < MIN_AREA:
+        return None
+    left, top = box.left + start + int(columns.min()), box.top + int(rows.min())
+    return Group(group.labels, Box(left, top, box.left + start + int(columns.max()) + 1 - left,
+                                   box.top + int(rows.max()) + 1 - top))
+
+
+def as_ink(residual: np.ndarray, labels: np.ndarray, group: Group,
+           image_shape: tuple[int, int]) -> Ink:
+    """The group's ink (with a one-pixel fringe for anti-aliasing), relative to its peak."""
+    box = group.box
+    window = (slice(box.top, box.bottom), slice(box.left, box.right))
+    member = np.isin(labels[window], group.labels).astype(np.uint8)
+    near = cv2.dilate(member, np.ones((3, 3), np.uint8)) > 0
+    ink = np.where(near, np.clip(residual[window], 0, None), 0).astype(np.float32)
+    ink /= max(float(ink[member > 0].max()), 1e-6)
+    crop = np.clip(ink, 0, 1)
+    mask = np.asarray(crop > INK_THRESHOLD, np.uint8) * np.uint8(255)
+    return Ink(crop, mask, image_shape, box)
+
+
+def _context(groups: list[Group], shape: tuple[int, ...]) -> tuple[int, int]:
+    """The region a part's speck test sees: SPECK_CONTEXT times the line's height, at most
+    the image (see find_digits)."""
+    if not groups:
+        return (shape[0], shape[1])
+    line = max(g.box.bottom for g in groups) - min(g.box.top for g in groups)
+    side = math.ceil(SPECK_CONTEXT * line)
+    return (min(shape[0], side), min(shape[1], side))
+
+
+def same_box(a: Box, b: Box) -> bool:
+    """Boxes equal to within 2 pixels or 5 % of their size on every side."""
+    slack = max(2.0, 0.05 * max(a.width, a.height))
+    return all(abs(x - y) <= slack for x, y in zip((a.left, a.top, a.right, a.bottom),
+                                                  (b.left, b.top, b.right, b.bottom), strict=True))

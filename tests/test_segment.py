@@ -1,0 +1,159 @@
+"""find_digits on generated pages: paper photos with noise, lighting, ruled lines, separators
+and a table edge, and clean canvases; the expected boxes are where each digit was drawn."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitnet import DigitnetError
+from digitnet.drawing import render_strokes
+from digitnet.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reject import is_speck
+from digitnet.segment import find_digits
+
+# digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
+SHAPES: dict[str, list[list[tuple[float, float]]]] = {
+    "1": [[(0.3, 0.2), (0.55, 0.0), (0.55, 1.0)]],
+    "2": [[(0.1, 0.25), (0.4, 0.0), (0.8, 0.1), (0.85, 0.35), (0.1, 1.0), (0.95, 1.0)]],
+    "3": [[(0.1, 0.1), (0.5, 0.0), (0.85, 0.2), (0.45, 0.5), (0.9, 0.75), (0.5, 1.0),
+           (0.1, 0.9)]],
+    "4": [[(0.6, 0.0), (0.05, 0.7), (0.95, 0.7)], [(0.7, 0.3), (0.7, 1.0)]],
+    "5": [[(0.85, 0.0), (0.2, 0.0), (0.15, 0.45), (0.7, 0.4), (0.9, 0.7), (0.6, 1.0),
+           (0.1, 0.9)]],
+    "7": [[(0.05, 0.0), (0.95, 0.0), (0.35, 1.0)]],
+    "0": [[(0.5 + 0.45 * np.sin(a), 0.5 - 0.5 * np.cos(a)) for a in np.linspace(0, 6.3, 24)]],
+}
+WIDTH = 0.6  # a digit's width for its height
+
+
+def ink_page(number: str, size: tuple[int, int], left: int, top: int, height: int,
+             gap: int, stroke: int) -> tuple[np.ndarray, list[Box]]:
+    """White-on-black ink of the number (float32 in [0, 1]) and each digit's ink box."""
+    width = round(WIDTH * height)
+    ink = np.zeros((size[1], size[0]), np.float32)
+    boxes = []
+    for index, char in enumerate(number):
+        x0 = left + index * (width + gap)
+        strokes = [np.array([(x0 + x * width, top + y * height) for x, y in line])
+                   / np.array(size, float) for line in SHAPES[char]]
+        digit = render_strokes(strokes, size, stroke / min(size))
+        boxes.append(Box(*cv2.boundingRect(np.asarray(digit > 0.15 * 255, np.uint8))))
+        ink = np.maximum(ink, digit.astype(np.float32) / 255)
+    return ink, boxes
+
+
+def photo(ink: np.ndarray, rng: np.random.Generator, *, lines: bool = True,
+          table: bool = True, noise: float = 8.0) -> np.ndarray:
+    """The ink written dark on grey, unevenly lit paper with ruled lines, a dark table strip
+    at the left, blur, camera noise and JPEG: uint8 gray."""
+    height, width = ink.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    paper = 0.78 * (1 - 0.35 * xs / width) * (1 - 0.2 * (ys / height - 0.4) ** 2)
+    if lines:
+        for y in range(30, height, 48):
+            cv2.line(paper, (0, y), (width, y + 5), 0.5, 2, cv2.LINE_AA)
+    page = paper * (1 - 0.85 * ink)
+    if table:
+        page[:, : width // 16] = 0.12
+    page = cv2.GaussianBlur(page, (3, 3), 0.8) * 255 + rng.normal(0, noise, page.shape)
+    encoded = cv2.imencode(".jpg", np.clip(page, 0, 255).astype(np.uint8),
+                           [cv2.IMWRITE_JPEG_QUALITY, 80])[1]
+    return np.asarray(cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE))
+
+
+def assert_boxes(parts: list[Ink], boxes: list[Box], slack: int) -> None:
+    """One part per digit, left to right, each within `slack` pixels of where it was drawn."""
+    found = [(p.box.left, p.box.top, p.box.right, p.box.bottom) for p in parts]
+    drawn = [(b.left, b.top, b.right, b.bottom) for b in boxes]
+    assert len(found) == len(drawn), (found, drawn)
+    for got, want in zip(found, drawn, strict=True):
+        assert max(abs(g - w) for g, w in zip(got, want, strict=True)) <= slack, (found, drawn)
+
+
+@pytest.mark.parametrize("number", ["2026", "417", "35", "7"])
+def test_digits_on_a_paper_photo_are_found_left_to_right(number):
+    rng = np.random.default_rng(len(number))
+    ink, boxes = ink_page(number.replace("6", "0"), (640, 480), 90, 210, 64, 22, 7)
+    parts = find_digits(photo(ink, rng))
+    assert_boxes(parts, boxes, slack=6)
+    for part in parts:
+        assert part.crop.dtype == np.float32 and part.crop.max() == pytest.approx(1.0)
+        assert part.mask.shape == part.crop.shape == (part.box.height, part.box.width)
+        assert not is_speck(part)
+
+
+def test_a_separator_and_specks_are_not_parts():
+    rng = np.random.default_rng(7)
+    ink, boxes = ink_page("1205", (640, 480), 90, 210, 64, 26, 7)
+    between = (boxes[1].right + boxes[2].left) // 2
+    cv2.circle(ink, (between, boxes[1].bottom - 4), 5, 1.0, -1)  # "12.05"
+    cv2.circle(ink, (520, 90), 3, 1.0, -1)  # a speck on the paper
+    parts = find_digits(photo(ink, rng, lines=False))
+    assert_boxes(parts, boxes, slack=6)
+
+
+def test_uneven_light_without_lines_or_table_reads_the_same_digits():
+    rng = np.random.default_rng(3)
+    ink, boxes = ink_page("3741", (500, 300), 60, 110, 70, 20, 8)
+    assert_boxes(find_digits(photo(ink, rng, lines=False, table=False)), boxes, slack=6)
+
+
+def test_a_clean_canvas_gives_one_part_per_digit():
+    ink, boxes = ink_page("2025", (492, 492), 40, 180, 120, 12, 14)
+    canvas = np.round(ink * 255).astype(np.uint8)
+    assert_boxes(find_digits(canvas), boxes, slack=8)
+    assert_boxes(find_digits(255 - canvas), boxes, slack=8)  # dark ink found too
+
+
+def test_touching_digits_are_split_between_them():
+    ink, boxes = ink_page("5237", (500, 300), 40, 80, 120, -4, 12)  # the 2 touches the 3
+    canvas = np.round(ink * 255).astype(np.uint8)
+    assert cv2.connectedComponents(canvas)[0] == 4  # background, 5, the touching 23, 7
+    assert_boxes(find_digits(canvas), boxes, slack=10)
+
+
+@pytest.mark.parametrize("char", list(SHAPES))
+def test_one_digit_on_a_clean_canvas_is_find_inks_ink(char):
+    ink, _ = ink_page(char, (492, 492), 150, 120, 220, 0, 24)
+    canvas = np.round(ink * 255).astype(np.uint8)
+    (part,) = find_digits(canvas)
+    reference = find_ink(canvas)
+    assert reference is not None
+    assert part.box == reference.box and part.image_shape == reference.image_shape
+    np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
+
+
+def test_a_lone_dot_is_still_a_speck():
+    canvas = np.zeros((480, 640), np.uint8)
+    cv2.circle(canvas, (300, 200), 6, 255, -1)
+    rng = np.random.default_rng(0)
+    for image in (canvas, photo(canvas.astype(np.float32) / 255, rng, lines=False)):
+        parts = find_digits(image)
+        assert len(parts) == 1 and is_speck(parts[0])
+
+
+@pytest.mark.parametrize("image", [
+    np.zeros((300, 400), np.uint8),
+    np.full((300, 400), 200, np.uint8),
+    np.zeros((50, 60, 3), np.float32),
+], ids=["black", "grey", "float-bgr"])
+def test_blank_images_have_no_digits(image):
+    assert find_digits(image) == []
+
+
+def test_blank_noisy_unevenly_lit_paper_has_no_digits():
+    rng = np.random.default_rng(11)
+    assert find_digits(photo(np.zeros((480, 640), np.float32), rng, lines=False)) == []
+
+
+@pytest.mark.parametrize("image", [
+    np.zeros((10, 10), np.complex64),
+    np.zeros((10, 10, 5), np.uint8),
+    np.zeros((0, 10), np.uint8),
+    np.zeros((2, 3, 4, 3), np.uint8),
+], ids=["complex", "5-channels", "empty", "4-d"])
+def test_bad_input_is_a_digitnet_error(image):
+    with pytest.raises(DigitnetError):
+        find_digits(image)
