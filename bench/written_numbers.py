@@ -38,6 +38,7 @@ from digitnet import DigitnetError
 from digitnet.data import load_mnist
 from digitnet.drawing import DEFAULT_BRUSH, brush_pixels
 from digitnet.errors import run_entry_point
+from digitnet.grouping import group_strokes
 from digitnet.pendigits import BENCHMARK_WRITERS, PenSample, load_pendigits, seen_benchmark_writers
 from digitnet.preprocess import INK_THRESHOLD
 from digitnet.reading import Reading, read_canvas, read_sketch
@@ -144,8 +145,10 @@ def ink_crop(image: np.ndarray) -> np.ndarray:
     return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
 
 
-def compose_mnist(images: np.ndarray, layout: Layout, rng: np.random.Generator) -> np.ndarray:
-    """MNIST digits [L, 28, 28] pasted side by side as a number: uint8, dark ink on white."""
+def compose_mnist(images: np.ndarray, layout: Layout,
+                  rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, ...]]:
+    """MNIST digits [L, 28, 28] pasted side by side as a number: (the image, uint8, dark ink
+    on white; each digit's centre x in it)."""
     height = rng.uniform(*MNIST_HEIGHT)
     crops = []
     for image, size in zip(images, layout.sizes, strict=True):
@@ -159,7 +162,10 @@ def compose_mnist(images: np.ndarray, layout: Layout, rng: np.random.Generator) 
     page = paste(crops, corners, margin)
     matrix = np.array([[1.0, -layout.slant, layout.slant * page.shape[0] / 2], [0.0, 1.0, 0.0]])
     page = cv2.warpAffine(page, matrix, page.shape[::-1], flags=cv2.INTER_LINEAR)
-    return np.round(255 * (1 - page.clip(0, 1))).astype(np.uint8)
+    centres = [matrix @ (corner[0] + crop.shape[1] / 2, corner[1] + crop.shape[0] / 2, 1)
+               for corner, crop in zip(corners, crops, strict=True)]
+    return (np.round(255 * (1 - page.clip(0, 1))).astype(np.uint8),
+            tuple(float(c[0]) for c in centres))
 
 
 def paste(crops: Sequence[np.ndarray], corners: np.ndarray, margin: np.ndarray) -> np.ndarray:
@@ -177,7 +183,10 @@ def paste(crops: Sequence[np.ndarray], corners: np.ndarray, margin: np.ndarray) 
 PEN, MNIST = "held-out pen writers", "MNIST test digits"
 APP, PREDICT = "app path (strokes -> read_sketch)", "predict path (image -> read_canvas)"
 ROUTES = {PEN: (APP, PREDICT), MNIST: (PREDICT,)}  # the paths that read each source
-FAILURES = ("split", "merged", "rejected", "misread")  # Outcome.failure's kinds
+# Why a number was misread (Outcome.failure): more parts than digits, fewer, as many but not
+# cut where the digits are (strokes grouped wrong, an image cut wrong), a part rejected as not
+# a digit, or every digit found but one read wrong (the model's error).
+FAILURES = ("split", "merged", "cut wrong", "rejected", "misread")
 KEPT = 2  # misread numbers kept per source, path, failure kind and length as examples
 GRID_EXAMPLES = 12  # misread numbers drawn per source and path by --grid
 
@@ -193,6 +202,8 @@ class Case:
     origin: str  # whose digits: a writer, or which MNIST test digits
     sketch: Sketch | None
     image: np.ndarray
+    centres: tuple[float, ...]  # each digit's centre x in the image, in pixels
+    groups: tuple[list[int], ...] = ()  # pen numbers: each digit's strokes, as group_strokes says
 
 
 @dataclass(frozen=True)
@@ -206,6 +217,7 @@ class Outcome:
     origin: str
     read: str | None  # Reading.number
     parts: int  # how many parts the reader found
+    cut_right: bool  # the parts are the digits (see `cut_right`)
     before: str | None  # a single digit: what the one-digit path reads (see `one_digit`)
     seconds: float
 
@@ -215,10 +227,12 @@ class Outcome:
 
     @property
     def failure(self) -> str:
-        """Why a number was misread: digits split apart, merged, rejected, or read wrong."""
+        """Why a number was misread: one of FAILURES."""
         if self.parts != len(self.truth):
-            return FAILURES[0] if self.parts > len(self.truth) else FAILURES[1]
-        return FAILURES[2] if self.read is None else FAILURES[3]
+            return "split" if self.parts > len(self.truth) else "merged"
+        if not self.cut_right:
+            return "cut wrong"
+        return "rejected" if self.read is None else "misread"
 
 
 def buckets(count: int) -> list[str]:
@@ -242,8 +256,17 @@ def pen_cases(samples: Sequence[PenSample], lengths: Sequence[int], count: int,
             own = by_writer[writer]
             chosen = [own[int(i)] for i in rng.integers(len(own), size=length)]
             sketch = compose_pen(chosen, pick_layout(rng, length, bucket), rng)
+            ends = np.cumsum([len(s.strokes) for s in chosen]).tolist()
+            groups = tuple(list(range(end - len(s.strokes), end))
+                           for s, end in zip(chosen, ends, strict=True))
             yield Case(PEN, "".join(str(s.label) for s in chosen), bucket, f"writer {writer}",
-                       sketch, 255 - sketch.render())
+                       sketch, 255 - sketch.render(), centres(sketch, groups), groups)
+
+
+def centres(sketch: Sketch, groups: Sequence[list[int]]) -> tuple[float, ...]:
+    """Each group of strokes' centre x, in the canvas's pixels."""
+    xs = [np.concatenate([sketch.strokes[i][:, 0] for i in group]) for group in groups]
+    return tuple(float(x.min() + x.max()) / 2 * sketch.size[0] for x in xs)
 
 
 def mnist_cases(images: np.ndarray, labels: np.ndarray, lengths: Sequence[int], count: int,
@@ -255,9 +278,9 @@ def mnist_cases(images: np.ndarray, labels: np.ndarray, lengths: Sequence[int], 
         for bucket in buckets(count):
             picked = (start + np.arange(length)) % len(labels)
             start = (start + length) % len(labels)
-            image = compose_mnist(images[picked], pick_layout(rng, length, bucket), rng)
+            image, centres = compose_mnist(images[picked], pick_layout(rng, length, bucket), rng)
             yield Case(MNIST, "".join(str(d) for d in labels[picked]), bucket,
-                       f"test #{picked[0]}-{picked[-1]}", None, image)
+                       f"test #{picked[0]}-{picked[-1]}", None, image, centres)
 
 
 def one_digit(recognizer: Recognizer, image: np.ndarray) -> str | None:
@@ -277,7 +300,19 @@ def read_case(recognizer: Recognizer, case: Case, path: str) -> Outcome:
     seconds = time.perf_counter() - start
     before = one_digit(recognizer, case.image) if len(case.truth) == 1 else None
     return Outcome(case.source, path, case.truth, case.bucket, case.origin, reading.number,
-                   len(reading.digits), before, seconds)
+                   len(reading.digits), cut_right(case, path, reading), before, seconds)
+
+
+def cut_right(case: Case, path: str, reading: Reading) -> bool:
+    """Whether the reader's parts are the number's digits: in the app's path the strokes
+    grouped as written; in predict's each part (left to right) around its digit's centre."""
+    if path == APP:
+        assert case.sketch is not None
+        sketch = case.sketch
+        return group_strokes(sketch.strokes, sketch.size, sketch.brush) == list(case.groups)
+    return len(reading.digits) == len(case.centres) and all(
+        part.box.left <= centre <= part.box.right
+        for part, centre in zip(reading.digits, case.centres, strict=True))
 
 
 def like(one: Outcome, other: Outcome) -> bool:

@@ -64,6 +64,8 @@ def test_pen_numbers_are_one_held_out_writers_digits_in_order(bench: ModuleType,
         boxes = stroke_boxes(case.sketch)
         assert "".join(str(round(10 * r) - 1) for r in boxes[:, 2]) == case.truth
         assert (np.diff(boxes[:, 0]) > 0).all()  # left to right
+        assert case.groups == tuple([k] for k in range(len(case.truth)))  # a stroke a digit
+        np.testing.assert_allclose(case.centres, boxes[:, :2].mean(1), atol=1e-3)
         assert case.image.shape == case.sketch.size[::-1] and case.image[0, 0] == 255
     assert len({c.truth for c in cases}) > 20  # the digits vary
     again = list(bench.pen_cases(samples, [6], 8, seed=3))
@@ -95,5 +97,8 @@ def test_mnist_numbers_are_consecutive_test_digits_apart_on_white(bench: ModuleT
         assert case.truth == "".join(str(labels[(first + k) % 30]) for k in range(len(case.truth)))
         assert case.image.dtype == np.uint8 and case.image[0, 0] == 255 and case.image.min() < 64
         if case.bucket in ("normal", "wide"):
-            count, _ = cv2.connectedComponents((case.image < 128).astype(np.uint8))
+            count, parts = cv2.connectedComponents((case.image < 128).astype(np.uint8))
             assert count - 1 == len(case.truth)  # less the background
+            middle = parts[parts.shape[0] // 2]  # the bars' middle row, through every digit
+            found = [int(middle[round(x)]) for x in case.centres]
+            assert all(found) and len(set(found)) == len(found)  # each centre on its own digit
