@@ -24,10 +24,10 @@ from digitnet.app import KEYS, LIVE_INTERVAL_S, AppState, help_line
 from digitnet.background import BackgroundFinetune, BackgroundLoad, Failed, load_recognizer
 from digitnet.digits import NUM_CLASSES
 from digitnet.display import DisplayError, display_checked
-from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, render_strokes
+from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, brush_pixels, render_strokes
 from digitnet.events import EventLog
 from digitnet.finetune import FinetuneStopped
-from digitnet.layout import Layout, Rect, compute_layout
+from digitnet.layout import Layout, Rect, compute_layout, number_view
 from digitnet.preprocess import Box, to_mnist
 from digitnet.reading import BLANK, DigitReading, Reading
 from digitnet.recognizer import SPECK, Prediction, Recognizer
@@ -36,11 +36,14 @@ from digitnet.ui import (
     ACCENT,
     BAR,
     BAR_MUTED,
+    BAR_TRACK,
     BRUSH_DOT,
     ERROR,
     LOADING,
+    MIN_TEXT_PX,
     MUTED,
     NOT_A_DIGIT,
+    NOT_A_DIGIT_MARK,
     TEXT,
     TOO_SMALL,
     Readout,
@@ -91,13 +94,32 @@ class AnswersThree(torch.nn.Module):
         return torch.tensor(THREE).log().expand(len(images), -1)
 
 
+class AnswersByPlace(AnswersThree):
+    """Answers digit (i + 1) % 10 for the i-th image of a batch, at confidences[i] (0.82 past
+    their end): each part of a number reads as a different digit."""
+
+    def __init__(self, confidences: tuple[float, ...] = ()):
+        super().__init__()
+        self.confidences = confidences
+
+    def forward(self, images):
+        self.seen.append(images[:, 0].numpy().copy())
+        probs = []
+        for i in range(len(images)):
+            confidence = self.confidences[i] if i < len(self.confidences) else 0.82
+            row = [(1 - confidence) / (NUM_CLASSES - 1)] * NUM_CLASSES
+            row[(i + 1) % NUM_CLASSES] = confidence
+            probs.append(row)
+        return torch.tensor(probs).log()
+
+
 class StandIn(Recognizer):
-    """A real recognizer (transform, speck rule, reject threshold) around that model: `seen`
-    holds what the model was shown."""
+    """A real recognizer (transform, speck rule, reject threshold) around that model (by default
+    AnswersThree): `seen` holds what the model was shown."""
 
     def __init__(self, path: str = "stand-in.pt", threshold: float | None = None,
-                 reject: bool = True):
-        model = AnswersThree()
+                 reject: bool = True, model: AnswersThree | None = None):
+        model = AnswersThree() if model is None else model
         info = WeightsInfo("stand-in", {}, WeightsMetadata(reject_threshold=threshold))
         super().__init__(model, info, Path(path), threads=None, reject=reject)
         self.seen = model.seen
@@ -529,6 +551,282 @@ def test_a_trained_model_reads_digits_drawn_with_the_mouse():
         screen.draw(digit, steps=4)
         read_now(screen.state, "mouseup")
         assert screen.state.reading.single.prediction.digit == digit
+
+
+# numbers
+
+
+def by_place(*confidences: float, threshold: float | None = None) -> StandIn:
+    return StandIn(threshold=threshold, model=AnswersByPlace(confidences))
+
+
+def test_a_number_is_read_digit_by_digit_in_one_batch_and_logged():
+    screen = Screen(recognizer=by_place())
+    screen.draw_number("174")
+    read_now(screen.state, "mouseup")
+    reading = screen.state.reading
+    assert [part.digit for part in reading.digits] == [1, 2, 3] and reading.number == "123"
+    (batch,) = screen.state.recognizer.seen  # one batch of three images
+    assert batch.shape == (3, 28, 28)
+    lefts = [part.box.left for part in reading.digits]
+    assert lefts == sorted(lefts) and screen.state.read_size == screen.layout.canvas.size
+    (line,) = screen.state.events.take()
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " number=123", line)
+    assert readout(reading, selected=2) == Readout("123", ACCENT, "3 digits", TEXT, 2)
+
+
+def test_a_number_with_a_part_that_is_not_a_digit_shows_where():
+    screen = Screen(recognizer=by_place(0.9, 0.3, 0.8, threshold=0.5))
+    screen.draw_number("174")
+    read_now(screen.state, "mouseup")
+    reading = screen.state.reading
+    assert reading.number is None and [p.digit for p in reading.digits] == [1, None, 3]
+    (line,) = screen.state.events.take()
+    assert re.fullmatch(LOG_LINE.format("none", r"0\.300", "mouseup") + " rejected=yes number=none",
+                        line)
+    shown = readout(reading, selected=2)
+    assert shown.symbol == "1?3" and shown.label == NOT_A_DIGIT_MARK
+    frame = screen.frame()
+    view = number_view(screen.layout, 3)
+    assert shows(frame, view.readout, ERROR) and shows(frame, view.readout, ACCENT)
+
+
+def accent_row(frame: np.ndarray, layout: Layout) -> int:
+    """The digit whose bar stands out in the bar chart."""
+    rows = bar_rows(frame, layout.bars, ACCENT)
+    (row,) = [d for d in range(NUM_CLASSES) if rows[d].mean() > 0.2]
+    return row
+
+
+def test_the_bars_show_the_digit_being_drawn():
+    screen = Screen(recognizer=by_place())
+    state = screen.state
+    four_arm, four_stem = DIGITS[4]
+    screen.drag([in_slot(p, (0, 3)) for p in four_arm])
+    screen.draw(7, place=(1, 3))
+    screen.draw(1, place=(2, 3))
+    read_now(state, "mouseup")
+    assert state.selected == 2 and accent_row(screen.frame(), screen.layout) == 3
+    # the 4's stem, drawn last, belongs to the first digit: that one is being drawn now
+    screen.mouse(DOWN, *screen.pixel(*in_slot(four_stem[0], (0, 3))))
+    screen.mouse(MOVE, *screen.pixel(*in_slot(four_stem[1], (0, 3))))
+    read_now(state, "live")
+    assert len(state.reading.digits) == 3 and state.selected == 0
+    assert accent_row(screen.frame(), screen.layout) == 1
+    screen.mouse(UP, *screen.pixel(*in_slot(four_stem[1], (0, 3))))
+    read_now(state, "mouseup")
+    assert state.selected == 0
+    frame = screen.frame()
+    cells = number_view(screen.layout, 3).cells
+    assert shows(frame, cells[0], ACCENT) and not any(shows(frame, c, ACCENT) for c in cells[1:])
+
+
+def click(screen: Screen, box: Rect) -> None:
+    x, y = box.x + box.w // 2, box.y + box.h // 2
+    screen.mouse(DOWN, x, y)
+    screen.mouse(UP, x, y, 0)
+
+
+def test_a_click_in_the_strip_selects_a_digit_until_the_drawing_changes():
+    screen = Screen(recognizer=by_place())
+    state = screen.state
+    screen.draw_number("174")
+    read_now(state, "mouseup")
+    cells = number_view(screen.layout, 3).cells
+    version = state.version
+    click(screen, cells[0])
+    assert state.selected == 0 and state.version != version and len(state.drawing.strokes) == 4
+    frame = screen.frame()
+    assert accent_row(frame, screen.layout) == 1 and shows(frame, cells[0], ACCENT)
+    assert not shows(frame, cells[2], ACCENT)
+    click(screen, cells[1])
+    assert state.selected == 1 and accent_row(screen.frame(), screen.layout) == 2
+    click(screen, screen.layout.bars)  # not in the strip: the selection stays
+    assert state.selected == 1
+    screen.press("z")  # the drawing changed: the digit being drawn again
+    read_now(state)
+    assert state.selected == len(state.reading.digits) - 1
+    click(screen, number_view(screen.layout, len(state.reading.digits)).cells[0])
+    assert state.selected == 0
+    screen.press("c")
+    read_now(state)
+    assert state.selected is None and state.reading == BLANK
+
+
+def test_one_digit_looks_as_before_and_a_click_beside_it_selects_nothing():
+    screen = Screen(recognizer=by_place())
+    screen.draw(4)
+    read_now(screen.state, "mouseup")
+    assert number_view(screen.layout, 1).cells == (screen.layout.preview,)
+    assert number_view(screen.layout, 1).readout == screen.layout.readout
+    version = screen.state.version
+    click(screen, screen.layout.preview)
+    assert screen.state.selected == 0 and screen.state.version == version
+
+
+def preview_shown(frame: np.ndarray, cell: Rect) -> np.ndarray:
+    """The 28x28 image a strip cell shows: its black square's pixels, sampled at their centres."""
+    view = cell.view(frame)
+    black = np.all(view == 0, axis=2)
+    rows, cols = np.flatnonzero(black.any(axis=1)), np.flatnonzero(black.any(axis=0))
+    side = rows[-1] - rows[0] + 1
+    assert side == cols[-1] - cols[0] + 1 and side % 28 == 0
+    step = side // 28
+    return view[rows[0] + step // 2 : rows[0] + side : step,
+                cols[0] + step // 2 : cols[0] + side : step, 0]
+
+
+def test_the_strip_shows_each_digits_network_input_labelled_and_its_confidence():
+    screen = Screen((1280, 720), recognizer=by_place(0.9, 0.3, 0.6))
+    screen.draw_number("174")
+    read_now(screen.state, "mouseup")
+    frame = screen.frame()
+    cells = number_view(screen.layout, 3).cells
+    for cell, part in zip(cells, screen.state.reading.digits, strict=True):
+        np.testing.assert_array_equal(preview_shown(frame, cell),
+                                      np.round(part.image * 255).astype(np.uint8))
+        assert shows(frame, cell, BAR_TRACK)
+    # the confidence bars: as long as each confidence, the selected one's in the accent colour
+    lengths = [np.all(cell.view(frame) == BAR, axis=2).sum(axis=1).max() for cell in cells[:2]]
+    assert lengths[0] == pytest.approx(0.9 * cells[0].w, abs=1)
+    assert lengths[1] == pytest.approx(0.3 * cells[1].w, abs=1)
+    assert np.all(cells[2].view(frame) == ACCENT, axis=2).sum(axis=1).max() >= 0.6 * cells[2].w
+    # labels: what the network sees, and its confidence
+    assert [text for text, _ in texts_drawn(screen) if text.endswith("%")][:3] == [
+        "1 90%", "2 30%", "3 60%"]
+
+
+def texts_drawn(screen: Screen) -> list[tuple[str, Rect]]:
+    """Each text a frame shows and the box its ink covers, in frame pixels; asserts that each is
+    legible: a digit at its size at least MIN_TEXT_PX tall."""
+    drawn = []
+    real = cv2.putText
+
+    def record(image, text, origin, font, scale, colour, thickness, line_type):
+        drawn.append((text, origin, scale, thickness))
+        return real(image, text, origin, font, scale, colour, thickness, line_type)
+
+    cv2.putText = record
+    try:
+        screen.frame()
+    finally:
+        cv2.putText = real
+    small = [(text, digit_height(scale, thickness)) for text, _, scale, thickness in drawn
+             if digit_height(scale, thickness) < MIN_TEXT_PX]
+    assert not small
+    return [(text, ink_box(text, origin, scale, thickness))
+            for text, origin, scale, thickness in drawn]
+
+
+def ink_box(text: str, origin: tuple[int, int], scale: float, thickness: int) -> Rect:
+    """Where putText's ink lies for this text drawn at `origin` (its baseline's left end)."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (width, height), below = cv2.getTextSize(text, font, scale, thickness)
+    pad = thickness + 4
+    patch = np.zeros((height + below + 2 * pad, width + 2 * pad), np.uint8)
+    cv2.putText(patch, text, (pad, pad + height), font, scale, 255, thickness, cv2.LINE_AA)
+    rows, cols = np.flatnonzero(patch.any(axis=1)), np.flatnonzero(patch.any(axis=0))
+    return Rect(origin[0] - pad + cols[0], origin[1] - pad - height + rows[0],
+                cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
+
+
+def digit_height(scale: float, thickness: int) -> int:
+    """How tall an "8" is drawn at this scale, in pixels: rows holding its ink."""
+    image = np.zeros((400, 400), np.uint8)
+    cv2.putText(image, "8", (10, 350), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness,
+                cv2.LINE_AA)
+    rows = np.flatnonzero(image.max(axis=1) > 127)  # half-lit edges do not make a digit taller
+    return int(rows[-1] - rows[0] + 1)
+
+
+@pytest.mark.parametrize("size", [(320, 240), (640, 480), (1024, 640), (1920, 1080), (3840, 2160),
+                                  (360, 640)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_six_digit_number_fits_every_size_and_all_text_is_legible(size):
+    screen = Screen(size, recognizer=by_place(0.9, 0.3, threshold=0.5))
+    screen.draw_number("174017")
+    read_now(screen.state, "mouseup")
+    assert len(screen.state.reading.digits) == 6
+    screen.state.teaching.status.set("not saved: draw one digit to save a sample", error=True)
+    texts = texts_drawn(screen)  # every text at least MIN_TEXT_PX tall
+    width, height = size
+    frame = Rect(0, 0, width, height)
+    for text, box in texts:
+        assert box.x >= 0 and box.y >= 0 and box.right <= width and box.bottom <= height, text
+    for i, (text, box) in enumerate(texts):
+        for other, other_box in texts[i + 1 :]:
+            assert not overlap(box, other_box), (text, box, other, other_box)
+    view = number_view(screen.layout, 6)
+    boxes = {**{f"cell {i}": cell for i, cell in enumerate(view.cells)}, "readout": view.readout,
+             **{name: box for name, box in parts(screen.layout).items()
+                if name not in ("preview", "readout")}}
+    names = list(boxes)
+    for i, a in enumerate(names):
+        assert boxes[a].w > 0 and boxes[a].h > 0 and overlap(boxes[a], frame), a
+        assert boxes[a].right <= width and boxes[a].bottom <= height, a
+        for b in names[i + 1 :]:
+            assert not overlap(boxes[a], boxes[b]), (a, boxes[a], b, boxes[b])
+    # the number, one symbol at a time; the whole key help, on as many lines as it takes
+    assert "".join(text for text, box in texts if len(text) == 1
+                   and overlap(box, view.readout)) == "1?3456"
+    footer = screen.layout.footer
+    assert " ".join(text for text, box in texts if overlap(box, footer)).split() == (
+        help_line().split())
+
+
+def brush_dot_width(frame: np.ndarray, canvas: Rect) -> int:
+    """How wide the dot that shows the brush is, in pixels (its widest row)."""
+    return int(np.all(canvas.view(frame) == BRUSH_DOT, axis=2).sum(axis=1).max())
+
+
+def test_the_brush_size_is_on_show_and_follows_the_brush():
+    screen = Screen((1024, 640))
+    canvas = screen.layout.canvas
+    before = brush_dot_width(screen.frame(), canvas)
+    assert before == pytest.approx(brush_pixels(DEFAULT_BRUSH, canvas.w), abs=2)
+    assert f"brush {brush_pixels(DEFAULT_BRUSH, canvas.w)} px" in dict(texts_drawn(screen))
+    screen.press("]")
+    after = brush_dot_width(screen.frame(), canvas)
+    drawing = screen.state.drawing
+    assert after > before and after == pytest.approx(brush_pixels(drawing.brush, canvas.w), abs=2)
+    assert f"brush {brush_pixels(drawing.brush, canvas.w)} px" in dict(texts_drawn(screen))
+
+
+def test_a_status_message_gives_way_to_the_next_drawing(tmp_path):
+    screen = Screen(samples=SampleStore(tmp_path / "samples"))
+    status = screen.state.teaching.status
+    screen.press("5")  # nothing drawn: an error
+    assert status.error and shows(screen.frame(), status_lines(screen.layout)[1], ERROR)
+    click(screen, screen.layout.bars)  # a click off the canvas draws nothing: it stays
+    assert status.text
+    screen.mouse(DOWN, *screen.pixel(0.5, 0.2))
+    assert status.text == ""
+    assert not any(shows(screen.frame(), line, colour) for line in status_lines(screen.layout)
+                   for colour in (ERROR, TEXT))
+
+
+def test_a_drawing_of_several_digits_is_not_saved_as_a_sample(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.draw_number("17")
+    screen.press("1")
+    status = screen.state.teaching.status
+    assert status.text == "not saved: draw one digit to save a sample" and status.error
+    assert not store.folder.exists() and screen.state.events.take() == []
+    assert len(screen.state.drawing.strokes) == 2  # kept: undo a digit, then save
+    screen.press("z")
+    screen.press("1")
+    (sample,), _ = store.load_all()
+    assert sample.label == 1 and len(sample.strokes) == 1
+
+
+def test_a_trained_model_reads_a_number_drawn_with_the_mouse():
+    weights = REPO_ROOT / "weights" / "simple.pt"
+    require(weights.is_file(), f"no trained model at {weights}")
+    screen = Screen((1024, 640), Recognizer.load(weights))
+    screen.draw_number("1704", steps=4)
+    read_now(screen.state, "mouseup")
+    assert screen.state.reading.number == "1704"
+    assert screen.state.events.take()[-1].endswith(" number=1704")
 
 
 # loading the model in the background
