@@ -174,6 +174,7 @@ def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[in
 
 # a digit, or none: blank, or not a digit (then the line ends " rejected=yes": see below)
 PREDICTION = r"prediction digit=(\d|none) confidence=[01]\.\d{3} latency_ms=\d+\.\d trigger="
+NUMBER = r"( rejected=yes)? number=(\d+|none)"  # how every prediction line ends
 
 
 def test_draw_classify_resize_clear_and_quit(display, tmp_path, untrained_weights):
@@ -184,21 +185,21 @@ def test_draw_classify_resize_clear_and_quit(display, tmp_path, untrained_weight
     app.xdotool("windowfocus", app.window())  # keys go to the focused window
 
     app.drag(image, canvas, SEVEN)
-    app.expect(PREDICTION + "live")  # while the stroke was drawn
-    app.expect(PREDICTION + r"mouseup")
+    app.expect(PREDICTION + "live" + NUMBER)  # while the stroke was drawn
+    app.expect(PREDICTION + r"mouseup" + NUMBER)
     app.xdotool("key", "s")
-    app.expect(PREDICTION + "key")
+    app.expect(PREDICTION + "key" + NUMBER)
 
     app.xdotool("windowsize", app.window(), 360, 640)  # portrait: the layout follows
     image, canvas = layout(app, 360, 640)
     assert canvas[0] + canvas[2] <= 360 and canvas[2] == canvas[3]
     app.drag(image, canvas, [(0.5, 0.1), (0.5, 0.9)])
-    app.expect(r"prediction digit=\d .*trigger=mouseup")
+    app.expect(r"prediction digit=\d .*trigger=mouseup number=\d")
     app.xdotool("key", "z")
     app.expect("undo")
     app.xdotool("key", "c")
     app.expect("clear")
-    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")
+    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key number=none")
     app.xdotool("key", "Escape")
     app.expect("exit")
     assert app.finish() == 0
@@ -212,13 +213,14 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_
     app.expect(r"ready .*")
     app.xdotool("windowfocus", app.window())
     app.drag(image, canvas, SEVEN)
-    app.expect(PREDICTION + "mouseup")
+    app.expect(PREDICTION + "mouseup" + NUMBER)
     app.xdotool("key", "3")
     path = Path(app.expect(r"sample digit=3 path=(.+)")[1])
     assert path.parent == samples and path.is_file()
     (sample,), _ = SampleStore(samples).load_all()
     assert sample.label == 3 and sample.path == path
-    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key")  # saving cleared the canvas
+    # saving cleared the canvas
+    app.expect(PREDICTION.replace(r"(\d|none)", "none") + "key number=none")
     # one sample is too few: the real fine-tuning says so, in the background
     app.xdotool("key", "f")
     app.expect("finetune started")
@@ -230,8 +232,8 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(display, tmp_path, untrained_
 
 
 @pytest.mark.parametrize("flags, prediction", [
-    ((), PREDICTION.replace(r"(\d|none)", "none") + r"mouseup rejected=yes"),
-    (("--no-reject",), PREDICTION.replace(r"(\d|none)", r"\d") + "mouseup"),
+    ((), PREDICTION.replace(r"(\d|none)", "none") + r"mouseup rejected=yes number=none"),
+    (("--no-reject",), PREDICTION.replace(r"(\d|none)", r"\d") + r"mouseup number=\d"),
 ], ids=["default", "no-reject"])
 def test_a_click_is_a_speck_not_a_digit_unless_rejection_is_off(display, tmp_path,
                                                                  untrained_weights, flags,
@@ -244,6 +246,42 @@ def test_a_click_is_a_speck_not_a_digit_unless_rejection_is_off(display, tmp_pat
     match = app.expect(PREDICTION + r"mouseup.*")
     assert re.fullmatch(prediction, match[0]), match[0]
     app.xdotool("windowfocus", app.window())
+    app.xdotool("key", "Escape")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+
+
+def in_slot(points, slot: int, slots: int):
+    """A digit's points (drawn on the whole canvas), moved into one of `slots` side by side."""
+    width = 0.9 / slots
+    return [(0.05 + (slot + (u - 0.2) / 0.6) * width, 0.5 + (v - 0.5) * min(1.0, 2.4 * width))
+            for u, v in points]
+
+
+# a 1 with a flag, a 7, a 0: one stroke each, plainly drawn
+ONE = [(0.45, 0.25), (0.55, 0.15), (0.55, 0.85)]
+ZERO = [(0.5, 0.15), (0.32, 0.25), (0.27, 0.5), (0.32, 0.75), (0.5, 0.85), (0.68, 0.75),
+        (0.73, 0.5), (0.68, 0.25), (0.5, 0.15)]
+
+
+def test_a_number_drawn_digit_by_digit_is_read_as_a_number(display, tmp_path):
+    """With the shipped model: a plainly drawn 1, 7 and 0 read as 170."""
+    samples = tmp_path / "samples"
+    app = App(display, samples, "--size", "960x600")
+    image, canvas = layout(app, 960, 600)
+    app.expect(r"ready .*")
+    app.xdotool("windowfocus", app.window())
+    numbers = []
+    for slot, digit in enumerate([ONE, SEVEN, ZERO]):
+        app.drag(image, canvas, in_slot(digit, slot, 3))
+        match = app.expect(PREDICTION + "mouseup" + NUMBER)
+        numbers.append(match[3])
+    assert re.fullmatch(r"prediction digit=none .* number=170", app.seen[-1]), app.seen[-1]
+    assert numbers == ["1", "17", "170"]
+    app.xdotool("key", "1")  # a number is not saved as a sample of a digit
+    app.xdotool("key", "z")
+    app.expect("undo")
+    assert not any(line.startswith("sample") for line in app.seen) and not samples.exists()
     app.xdotool("key", "Escape")
     app.expect("exit")
     assert app.finish() == 0 and app.process.stderr.read() == ""
@@ -327,7 +365,7 @@ def test_the_window_is_up_before_the_model_and_what_is_drawn_meanwhile_is_read(
     app.expect("undo")
     gate.touch()
     app.expect(r"ready model=simple load_ms=\d+")
-    app.expect(PREDICTION.replace(r"(\d|none)", r"\d") + "model")  # the seven, read at once
+    app.expect(PREDICTION.replace(r"(\d|none)", r"\d") + r"model number=\d")  # the seven, at once
     assert not any(line.startswith("prediction") for line in app.seen[:-1])  # and not before
     app.xdotool("key", "Escape")
     app.expect("exit")
