@@ -24,10 +24,12 @@ from digitnet.config import (
     description,
     from_args,
 )
+from digitnet.digits import NUM_CLASSES
 from digitnet.errors import DEBUG_ENV_VAR, debug_requested, describe_unexpected, run_entry_point
 
 if TYPE_CHECKING:
-    from digitnet.recognizer import Prediction, Recognizer
+    from digitnet.reading import DigitReading, Reading
+    from digitnet.recognizer import Recognizer
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -73,14 +75,16 @@ def build_parser(prog: str = "digitnet") -> argparse.ArgumentParser:
 
 def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
     p = commands.add_parser(
-        "predict", parents=[debug], help="classify digit image files",
-        description="Classify images of single digits: PNG, JPEG, BMP, TIFF, WebP, GIF, ...; "
-                    "gray, colour or transparent; 8-bit, 16-bit or float; either polarity. "
-                    "What is not a digit (a letter, a doodle, a speck) says so.")
+        "predict", parents=[debug], help="read digits and numbers in image files",
+        description="Read the digit or number in each image: PNG, JPEG, BMP, TIFF, WebP, GIF, "
+                    "...; gray, colour or transparent; 8-bit, 16-bit or float; either polarity; "
+                    "a canvas, a scan or a photo of paper. Each digit gets its confidence; what "
+                    "is not a digit (a letter, a doodle, a speck) says so.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--weights", help="weights file (default: the best shipped model)")
     p.add_argument("--json", action="store_true",
-                   help="one JSON object per line: file, digit, rejected, confidence, probs")
+                   help="one JSON object per line: file, number, digit, rejected, confidence, "
+                        "probs, digits (each: digit, rejected, confidence, probs, box)")
     p.add_argument("--no-reject", dest="reject", action="store_false",
                    help="always name a digit: never say 'not a digit' (the forced choice)")
     p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
@@ -90,14 +94,14 @@ def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> N
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Classify each file; a file that fails gets an error line and the others go on."""
+    """Read each file; a file that fails gets an error line and the others go on."""
     from digitnet.recognizer import Recognizer
 
     recognizer = Recognizer.load(args.weights, reject=args.reject)
     failed = 0
     for name in args.files:
         try:
-            prediction = classify_file(recognizer, name, INVERT_CHOICES[args.invert])
+            reading = classify_file(recognizer, name, INVERT_CHOICES[args.invert])
         except Exception as e:  # one file's failure, foreseen or not, must not stop the others
             foreseen = isinstance(e, DigitnetError)
             if not foreseen and debug_requested():
@@ -106,37 +110,93 @@ def run_predict(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             failed += 1
             continue
-        print(format_prediction(name, prediction, args.json), flush=True)
+        print(format_reading(name, reading, args.json), flush=True)
     return 1 if failed else 0
 
 
-def classify_file(recognizer: Recognizer, name: str, invert: bool | None) -> Prediction:
-    """predict's path for one file: read it safely, then the app's transform and model."""
+def classify_file(recognizer: Recognizer, name: str, invert: bool | None) -> Reading:
+    """predict's path for one file: read it safely, find its digits, then the canvas transform
+    and the model (digitnet.reading.read_canvas)."""
     from digitnet.images import read_image
+    from digitnet.reading import read_canvas
 
-    prediction = recognizer.classify_canvas(read_image(name), invert=invert)
-    if not all(math.isfinite(p) for p in prediction.probs):
+    reading = read_canvas(recognizer, read_image(name), invert=invert)
+    if not all(math.isfinite(p) for part in reading.digits for p in part.prediction.probs):
         raise DigitnetError(f"{name}: the model's output is not finite (damaged weights?)")
-    return prediction
+    return reading
 
 
-def format_prediction(name: str, prediction: Prediction, as_json: bool) -> str:
-    """One line of output. `digit` is None when blank or not a digit; `confidence` and `probs`
-    are the model's own (zeros when it was not asked: a blank image, a speck)."""
-    digit = None if prediction.rejected else prediction.digit
+def format_reading(name: str, reading: Reading, as_json: bool) -> str:
+    """One line of output: the text, or one JSON object (see `reading_record`)."""
     if as_json:
-        record = {"file": name, "digit": digit, "rejected": prediction.rejected,
-                  "confidence": round(prediction.confidence, 6),
-                  "probs": [round(p, 6) for p in prediction.probs]}
-        return json.dumps(record, allow_nan=False)
-    if prediction.rejected and prediction.digit is None:
-        return f"{name}: not a digit (too small: a speck)"
-    if prediction.rejected:
-        return (f"{name}: not a digit (best guess {prediction.digit}, "
-                f"{prediction.confidence:.3f})")
-    if digit is None:
-        return f"{name}: blank"
-    return f"{name}: {digit} ({prediction.confidence:.3f})"
+        return json.dumps({"file": name, **reading_record(reading)}, allow_nan=False)
+    return f"{name}: {describe_reading(reading)}"
+
+
+def reading_record(reading: Reading) -> dict[str, object]:
+    """--json's fields. `number`: the digits (null when blank or any part is not a digit).
+    `digit`, `rejected`, `confidence`, `probs` describe one digit as before numbers: for a
+    blank image null, false, 0 and zeros; for several digits `digit` and `probs` are null,
+    `rejected` says whether any part is not a digit, and `confidence` is the least sure part's.
+    `digits`: each part left to right, with its box [left, top, width, height] in pixels."""
+    parts = [part_record(part) for part in reading.digits]
+    record: dict[str, object] = {"number": reading.number}
+    if len(parts) == 1:
+        record |= {key: parts[0][key] for key in ("digit", "rejected", "confidence", "probs")}
+    elif parts:
+        least = min(part.prediction.confidence for part in reading.digits)
+        record |= {"digit": None, "rejected": reading.number is None,
+                   "confidence": round(least, 6), "probs": None}
+    else:
+        record |= {"digit": None, "rejected": False, "confidence": 0.0,
+                   "probs": [0.0] * NUM_CLASSES}
+    return record | {"digits": parts}
+
+
+def part_record(part: DigitReading) -> dict[str, object]:
+    """One digit in --json. `confidence` and `probs` are the model's own, rejected or not
+    (zeros for a speck: the model was not asked)."""
+    box = part.box
+    return {"digit": part.digit, "rejected": part.rejected,
+            "confidence": round(part.prediction.confidence, 6),
+            "probs": [round(p, 6) for p in part.prediction.probs],
+            "box": [box.left, box.top, box.width, box.height]}
+
+
+def describe_reading(reading: Reading) -> str:
+    """The text after `FILE: `: `blank`; one digit as before numbers (`7 (0.998)`, `not a digit
+    (...)`); a number with each digit's confidence, `2026 (2 0.990, 0 0.981, ...)`; or which
+    parts are not digits, `not a number: part 3 of 4 is not a digit (2 0.990, ...)`."""
+    if reading.single is not None:
+        return describe_digit(reading.single)
+    if not reading.digits:
+        return "blank"
+    parts = ", ".join(describe_part(part) for part in reading.digits)
+    if reading.number is not None:
+        return f"{reading.number} ({parts})"
+    bad, count = reading.rejected_parts, len(reading.digits)
+    which = (f"part {bad[0]} of {count} is not a digit" if len(bad) == 1 else
+             f"parts {', '.join(map(str, bad[:-1]))} and {bad[-1]} of {count} are not digits")
+    return f"not a number: {which} ({parts})"
+
+
+def describe_digit(part: DigitReading) -> str:
+    confidence = f"{part.prediction.confidence:.3f}"
+    if part.speck:
+        return "not a digit (too small: a speck)"
+    if part.rejected:
+        return f"not a digit (best guess {part.prediction.digit}, {confidence})"
+    return f"{part.digit} ({confidence})"
+
+
+def describe_part(part: DigitReading) -> str:
+    """One digit of a number: `2 0.990`, `? best guess 4 0.412`, `? a speck`."""
+    confidence = f"{part.prediction.confidence:.3f}"
+    if part.speck:
+        return "? a speck"
+    if part.rejected:
+        return f"? best guess {part.prediction.digit} {confidence}"
+    return f"{part.digit} {confidence}"
 
 
 def run_train(args: argparse.Namespace) -> int:

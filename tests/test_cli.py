@@ -168,11 +168,15 @@ def test_predict_goes_on_after_a_surprise_and_debug_stops_there(
 
 def test_non_finite_model_output_is_an_error_not_json_nan(tmp_path: Path) -> None:
     class BrokenRecognizer:
-        def classify_canvas(self, canvas, invert=None) -> Prediction:
-            return Prediction(0, float("nan"), (float("nan"),) * 10)
+        def read_inks(self, inks) -> list[tuple[np.ndarray, Prediction]]:
+            nan = Prediction(0, float("nan"), (float("nan"),) * 10)
+            return [(np.zeros((28, 28), np.float32), nan) for _ in inks]
 
-    image = white_png(tmp_path / "white.png")
-    with pytest.raises(DigitnetError, match="white.png: the model's output is not finite"):
+    image = tmp_path / "one.png"
+    page = np.full((100, 100), 255, np.uint8)
+    page[20:80, 45:55] = 0  # a 1
+    cv2.imwrite(str(image), page)
+    with pytest.raises(DigitnetError, match="one.png: the model's output is not finite"):
         classify_file(BrokenRecognizer(), str(image), None)  # type: ignore[arg-type]
 
 

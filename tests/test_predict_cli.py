@@ -1,5 +1,5 @@
-"""`digitnet predict` end to end: real MNIST digits as image files, good and bad, and what is
-not a digit: a drawing below the weights' reject threshold, a speck."""
+"""`digitnet predict` end to end: real MNIST digits as image files, good and bad, numbers made of
+them, and what is not a digit: a drawing below the weights' reject threshold, a speck."""
 
 from __future__ import annotations
 
@@ -41,15 +41,18 @@ def json_lines(text: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def digit_canvases(mnist_dir: Path) -> dict[int, np.ndarray]:
-    """The first test digit of each class, enlarged onto a canvas, light on black."""
+def mnist_digits(mnist_dir: Path) -> dict[int, np.ndarray]:
+    """The first three test digits of each class, [3, 28, 28], light on black."""
     images, labels = load_mnist("test", mnist_dir)
-    canvases = {}
-    for digit in range(NUM_CLASSES):
-        image = images[np.flatnonzero(labels == digit)[0]]
-        canvases[digit] = cv2.copyMakeBorder(cv2.resize(image, (140, 140)), 30, 30, 50, 10,
-                                             cv2.BORDER_CONSTANT)
-    return canvases
+    return {digit: images[np.flatnonzero(labels == digit)[:3]] for digit in range(NUM_CLASSES)}
+
+
+@pytest.fixture(scope="module")
+def digit_canvases(mnist_digits: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """The first of each class enlarged onto a canvas, light on black."""
+    return {digit: cv2.copyMakeBorder(cv2.resize(images[0], (140, 140)), 30, 30, 50, 10,
+                                      cv2.BORDER_CONSTANT)
+            for digit, images in mnist_digits.items()}
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +78,19 @@ def test_predict_json_on_real_digits_in_both_polarities(digit_files: dict[str, i
     assert len(records) == len(digit_files)
     correct = 0
     for record in records:
-        assert set(record) == {"file", "digit", "rejected", "confidence", "probs"}
+        assert list(record) == ["file", "number", "digit", "rejected", "confidence", "probs",
+                                "digits"]
         assert record["rejected"] is (record["digit"] is None)  # none of them is blank
         assert len(record["probs"]) == NUM_CLASSES
         assert sum(record["probs"]) == pytest.approx(1, abs=1e-4)
         assert record["confidence"] == max(record["probs"])
+        assert record["number"] == (None if record["rejected"] else str(record["digit"]))
+        [part] = record["digits"]  # the one digit, as the record says it, and where it lies
+        box = part.pop("box")
+        assert part == {key: record[key] for key in ("digit", "rejected", "confidence", "probs")}
+        left, top, width, height = box  # the canvas: 140x140 between borders 50, 30 (see above)
+        assert 50 <= left and left + width <= 190 and 30 <= top and top + height <= 170
+        assert max(width, height) > 70
         correct += record["digit"] == digit_files[record["file"]]
     assert correct >= len(digit_files) - 1
 
@@ -122,6 +133,7 @@ def test_bad_files_fail_alone(tmp_path: Path, digit_files: dict[str, int],
     assert records[0]["digit"] == digit_files[good]
     assert records[1]["digit"] is None and records[1]["confidence"] == 0
     assert records[1]["rejected"] is False and records[1]["probs"] == [0] * NUM_CLASSES  # blank
+    assert records[1]["number"] is None and records[1]["digits"] == []
 
 
 def test_photos_are_read_upright_and_transparent_ink_is_ink(
@@ -211,23 +223,115 @@ def test_below_the_threshold_is_not_a_digit_with_the_raw_output_kept(
 def test_a_speck_is_not_a_digit_and_the_model_is_not_asked(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, shipped_weights: Path) -> None:
     """A dot, or a tick 3 % of the page long, would fill the 28x28 frame as a bold 0 or 1."""
-    page = np.full((400, 300), 255, np.uint8)
-    cv2.circle(page, (150, 220), 6, 0, -1)
-    cv2.imwrite(str(tmp_path / "dot.png"), page)
-    page = np.full((400, 300), 255, np.uint8)
-    cv2.line(page, (100, 100), (109, 104), 0, 3)
-    cv2.imwrite(str(tmp_path / "tick.png"), page)
+    dot = np.full((400, 300), 255, np.uint8)
+    cv2.circle(dot, (150, 220), 6, 0, -1)
+    cv2.imwrite(str(tmp_path / "dot.png"), dot)
+    tick = np.full((400, 300), 255, np.uint8)
+    cv2.line(tick, (100, 100), (109, 104), 0, 3)
+    cv2.imwrite(str(tmp_path / "tick.png"), tick)
     files = [str(tmp_path / "dot.png"), str(tmp_path / "tick.png")]
+    marks = [list(cv2.boundingRect((page < 128).astype(np.uint8))) for page in (dot, tick)]
     weights = ["--weights", str(shipped_weights)]
 
     code, out, _ = predict(capsys, *weights, *files)
     assert code == 0
     assert out.splitlines() == [f"{name}: not a digit (too small: a speck)" for name in files]
     _, out, _ = predict(capsys, "--json", *weights, *files)
-    for name, record in zip(files, json_lines(out), strict=True):
-        assert record == {"file": name, "digit": None, "rejected": True, "confidence": 0,
-                          "probs": [0] * NUM_CLASSES}
+    for name, mark, record in zip(files, marks, json_lines(out), strict=True):
+        speck = {"digit": None, "rejected": True, "confidence": 0, "probs": [0] * NUM_CLASSES}
+        assert record == {"file": name, "number": None, **speck, "digits": [
+            {**speck, "box": mark}]}  # where the mark is, to the pixel
     _, out, _ = predict(capsys, "--json", "--no-reject", *weights, *files)
     for record in json_lines(out):  # the forced choice: the speck, magnified, is read
         assert record["rejected"] is False and record["digit"] in range(NUM_CLASSES)
         assert sum(record["probs"]) == pytest.approx(1, abs=1e-4)
+
+
+# numbers
+
+
+def number_page(mnist_digits: dict[int, np.ndarray], number: str) -> np.ndarray:
+    """MNIST test digits side by side (their 28x28 frames a few pixels apart; a digit that comes
+    again is another writer's), enlarged and written dark on white paper with a wide margin."""
+    gap = np.zeros((28, 4), np.uint8)
+    images = [mnist_digits[int(digit)][number[:k].count(digit)] for k, digit in enumerate(number)]
+    row = np.hstack([part for image in images for part in (image, gap)][:-1])
+    return 255 - cv2.copyMakeBorder(cv2.resize(row, None, fx=4, fy=4), 60, 60, 80, 80,
+                                    cv2.BORDER_CONSTANT)
+
+
+@pytest.fixture(scope="module")
+def number_files(tmp_path_factory: pytest.TempPathFactory,
+                 mnist_digits: dict[int, np.ndarray]) -> dict[str, str]:
+    """Numbers of three and four digits as image files: file name -> number."""
+    folder = tmp_path_factory.mktemp("numbers")
+    numbers = {str(folder / "year.png"): "2026", str(folder / "code.jpg"): "7193",
+               str(folder / "price.png"): "580"}
+    for name, number in numbers.items():
+        cv2.imwrite(name, number_page(mnist_digits, number))
+    return numbers
+
+
+def test_predict_reads_a_number_with_each_digits_confidence(
+        capsys: pytest.CaptureFixture[str], number_files: dict[str, str]) -> None:
+    files = list(number_files)
+    code, out, err = predict(capsys, *files)  # the shipped default weights
+    assert code == 0, err
+    for name, line in zip(files, out.splitlines(), strict=True):
+        number = number_files[name]
+        parts = ", ".join(rf"{digit} (0|1)\.\d{{3}}" for digit in number)
+        assert re.fullmatch(rf"{re.escape(name)}: {number} \({parts}\)", line), line
+
+
+def test_predict_json_of_a_number(capsys: pytest.CaptureFixture[str],
+                                  number_files: dict[str, str]) -> None:
+    """`number` and `digits` left to right, each with its box on the page; the one-digit fields
+    say: no single digit (`digit` and `probs` null), `confidence` the least sure digit's."""
+    code, out, err = predict(capsys, "--json", *number_files)
+    assert code == 0, err
+    for record in json_lines(out):
+        number = number_files[record["file"]]
+        assert record["number"] == number
+        assert (record["digit"], record["rejected"], record["probs"]) == (None, False, None)
+        parts = record["digits"]
+        assert [part["digit"] for part in parts] == [int(digit) for digit in number]
+        assert record["confidence"] == min(part["confidence"] for part in parts)
+        for k, part in enumerate(parts):
+            assert set(part) == {"digit", "rejected", "confidence", "probs", "box"}
+            assert part["rejected"] is False and len(part["probs"]) == NUM_CLASSES
+            assert part["confidence"] == max(part["probs"])
+            assert sum(part["probs"]) == pytest.approx(1, abs=1e-4)
+            left, top, width, height = part["box"]  # digit k's 28x28 frame: 4 pixels per pixel
+            frame_left = 80 + 4 * 32 * k
+            assert frame_left <= left and left + width <= frame_left + 4 * 28
+            assert 60 <= top and top + height <= 60 + 4 * 28 and height > 4 * 14
+
+
+def test_a_number_with_a_part_that_is_not_a_digit(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, number_files: dict[str, str],
+        shipped_weights: Path) -> None:
+    """Weights whose threshold lies just above the least sure digit of "2026": that part, and
+    only it, is not a digit, and the line says which; `number` is null."""
+    name = next(f for f, number in number_files.items() if number == "2026")
+    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", str(shipped_weights), name)
+    [forced] = json_lines(out)
+    confidences = [part["confidence"] for part in forced["digits"]]
+    least = int(np.argmin(confidences))
+    threshold = float(confidences[least] + min(np.delete(confidences, least))) / 2
+    assert confidences[least] < threshold
+    weights = str(with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt"))
+
+    _, out, _ = predict(capsys, "--json", "--weights", weights, name)
+    [record] = json_lines(out)
+    assert (record["number"], record["digit"], record["rejected"]) == (None, None, True)
+    assert record["confidence"] == forced["confidence"] and record["probs"] is None
+    for k, (part, raw) in enumerate(zip(record["digits"], forced["digits"], strict=True)):
+        assert part == {**raw, "digit": None if k == least else raw["digit"],
+                        "rejected": k == least}
+
+    _, out, _ = predict(capsys, "--weights", weights, name)
+    described = [f"{raw['digit']} {raw['confidence']:.3f}" for raw in forced["digits"]]
+    raw = forced["digits"][least]
+    described[least] = f"? best guess {raw['digit']} {raw['confidence']:.3f}"
+    assert out == (f"{name}: not a number: part {least + 1} of 4 is not a digit "
+                   f"({', '.join(described)})\n")

@@ -1,0 +1,202 @@
+"""Reading drawings and images as numbers: one batch for all digits, the number they make, and
+the same reading from the app's strokes as from the canvas they drew; one digit as before."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import with_reject_threshold
+
+from digitnet.digits import NUM_CLASSES
+from digitnet.drawing import render_strokes
+from digitnet.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reading import BLANK, DigitReading, Reading, read_canvas, read_sketch
+from digitnet.recognizer import SPECK, Prediction, Recognizer
+from digitnet.strokes import Sketch
+
+CELL = (160, 220)  # a digit's box on the canvas, in pixels
+GAP, MARGIN = 40, 40
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float) -> np.ndarray:
+    t = np.linspace(start, end, 24)
+    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1)
+
+
+# Digits as a person draws them with the mouse, in a unit cell (y down); the 4 in two strokes.
+SHAPES: dict[int, list[np.ndarray]] = {
+    0: [_arc(0.5, 0.5, 0.3, 0.45, 0, 2 * np.pi)],
+    1: [np.array([[0.35, 0.2], [0.55, 0.05], [0.55, 0.95]])],
+    2: [np.concatenate([_arc(0.5, 0.3, 0.3, 0.25, 1.1 * np.pi, 2.15 * np.pi),
+                        [[0.15, 0.95], [0.9, 0.95]]])],
+    3: [np.concatenate([_arc(0.5, 0.27, 0.3, 0.22, 1.1 * np.pi, 2.5 * np.pi),
+                        _arc(0.5, 0.72, 0.32, 0.23, 1.5 * np.pi, 2.9 * np.pi)])],
+    4: [np.array([[0.55, 0.05], [0.1, 0.65], [0.9, 0.65]]), np.array([[0.65, 0.3], [0.65, 0.95]])],
+    7: [np.array([[0.15, 0.08], [0.85, 0.08], [0.4, 0.95]])],
+}
+
+
+def number_sketch(digits: Sequence[int], brush: float = 0.05,
+                  extra: Sequence[np.ndarray] = ()) -> Sketch:
+    """The digits drawn side by side, each in its CELL, plus `extra` strokes in pixels."""
+    width = 2 * MARGIN + len(digits) * CELL[0] + (len(digits) - 1) * GAP
+    size = (width, 2 * MARGIN + CELL[1])
+    strokes = [shape * CELL + [MARGIN + k * (CELL[0] + GAP), MARGIN]
+               for k, digit in enumerate(digits) for shape in SHAPES[digit]]
+    units = tuple((np.asarray(s, np.float64) / size).astype(np.float32)
+                  for s in [*strokes, *extra])
+    return Sketch(units, size, brush)
+
+
+def ink_of(strokes: Sequence[np.ndarray], size: tuple[int, int], brush: float = 0.05) -> Ink:
+    """The ink of these strokes (in pixels) drawn alone on a canvas of this size."""
+    units = [np.asarray(s, np.float64) / size for s in strokes]
+    ink = find_ink(render_strokes(units, size, brush), invert=False)
+    assert ink is not None
+    return ink
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer.load()  # the shipped default weights
+
+
+class ForwardCounter:
+    """Counts the model's forward passes and their batch sizes."""
+
+    def __init__(self, model: torch.nn.Module):
+        self.batches: list[int] = []
+        self.handle = model.register_forward_hook(
+            lambda _module, inputs, _output: self.batches.append(len(inputs[0])))
+
+
+def test_read_inks_reads_every_digit_in_one_batch_and_specks_not_at_all(
+        recognizer: Recognizer) -> None:
+    sketch = number_sketch([2, 0, 4])
+    digits = [ink_of([s * sketch.size for s in group], sketch.size)
+              for group in ([sketch.strokes[0]], [sketch.strokes[1]], sketch.strokes[2:4])]
+    dot = ink_of([np.array([[300.0, 150.0]])], sketch.size)
+    inks = [digits[0], dot, digits[1], digits[2]]
+    counter = ForwardCounter(recognizer.model)
+    try:
+        read = recognizer.read_inks(inks)
+        assert recognizer.read_inks([]) == []
+    finally:
+        counter.handle.remove()
+    assert counter.batches == [3]  # one pass for the three digits; the speck is not asked
+    assert [prediction.digit for _, prediction in read] == [2, None, 0, 4]
+    assert read[1][1] is SPECK
+    for ink, (image, prediction) in zip(inks, read, strict=True):
+        np.testing.assert_array_equal(image, frame_ink(ink))
+        if prediction is not SPECK:  # batched as it reads alone, to float rounding
+            alone = recognizer.read_inks([ink])[0][1]
+            assert prediction.digit == alone.digit and prediction.rejected == alone.rejected
+            np.testing.assert_allclose(prediction.probs, alone.probs, atol=1e-5)
+
+
+def test_without_reject_every_part_is_asked(recognizer: Recognizer) -> None:
+    forced = Recognizer(recognizer.model, recognizer.info, reject=False)
+    size = (600, 300)
+    inks = [ink_of([np.array([[300.0, 150.0]])], size), ink_of([SHAPES[7][0] * CELL], size)]
+    read = forced.read_inks(inks)
+    assert all(p.digit in range(NUM_CLASSES) and not p.rejected for _, p in read)
+
+
+def part(digit: int | None, rejected: bool = False) -> DigitReading:
+    probs = (0.0,) * NUM_CLASSES
+    prediction = SPECK if digit is None else Prediction(digit, 0.9, probs, rejected)
+    return DigitReading(np.zeros((28, 28), np.float32), prediction, Box(0, 0, 1, 1))
+
+
+def test_the_number_is_the_digits_left_to_right_or_none() -> None:
+    assert Reading((part(2), part(0), part(2), part(6))).number == "2026"
+    assert Reading((part(0), part(7))).number == "07"  # leading zeros are digits too
+    seven = part(7)
+    assert Reading((seven,)).number == "7" and Reading((seven,)).single is seven
+    assert BLANK.number is None and BLANK.single is None and BLANK.rejected_parts == []
+    doubtful = Reading((part(2), part(0), part(4, rejected=True), part(6)))
+    assert doubtful.number is None and doubtful.rejected_parts == [3] and doubtful.single is None
+    assert doubtful.digits[2].digit is None and doubtful.digits[2].prediction.digit == 4
+    with_speck = Reading((part(None), part(5)))
+    assert with_speck.number is None and with_speck.rejected_parts == [1]
+    assert with_speck.digits[0].speck and not with_speck.digits[1].speck
+
+
+@pytest.mark.parametrize("digit", sorted(SHAPES))
+def test_one_drawn_digit_reads_exactly_as_before(recognizer: Recognizer, digit: int) -> None:
+    """Bitwise the image and prediction Recognizer.read gives the whole canvas, as before."""
+    sketch = number_sketch([digit])
+    canvas = sketch.render()
+    image, prediction = recognizer.read(canvas, invert=False)
+    reading = read_sketch(recognizer, sketch)
+    assert reading.single is not None and reading.number == str(digit)
+    np.testing.assert_array_equal(reading.single.image, image)
+    assert reading.single.prediction == prediction
+    assert reading.single.box == find_ink(canvas, invert=False).box  # type: ignore[union-attr]
+    from_canvas = read_canvas(recognizer, canvas)
+    assert from_canvas.single is not None and from_canvas.number == str(digit)
+
+
+@pytest.mark.parametrize("digits", [[2, 0, 4], [7, 1, 3, 0, 4, 2]])
+def test_a_number_reads_the_same_from_its_strokes_and_from_its_canvas(
+        recognizer: Recognizer, digits: list[int]) -> None:
+    sketch = number_sketch(digits)
+    from_strokes = read_sketch(recognizer, sketch)
+    canvas = sketch.render()
+    number = "".join(map(str, digits))
+    assert from_strokes.number == number
+    for reading in (read_canvas(recognizer, canvas), read_canvas(recognizer, 255 - canvas)):
+        assert reading.number == number  # light ink on black, or dark on white paper
+        for a, b in zip(from_strokes.digits, reading.digits, strict=True):
+            assert a.prediction.digit == b.prediction.digit and not b.rejected
+            assert abs(a.prediction.confidence - b.prediction.confidence) < 0.05
+            assert abs(a.box.left - b.box.left) <= 2 and abs(a.box.right - b.box.right) <= 2
+    for k, digit in enumerate(from_strokes.digits):  # each digit's box is its own cell
+        left = MARGIN + k * (CELL[0] + GAP)
+        assert left - 20 <= digit.box.left and digit.box.right <= left + CELL[0] + 20
+
+
+def test_a_dot_beside_the_digits_is_no_part_of_the_number(recognizer: Recognizer) -> None:
+    between = MARGIN + CELL[0] + GAP / 2
+    point = np.array([[between, MARGIN + CELL[1] - 5]])
+    sketch = number_sketch([2, 7], extra=[point])
+    assert read_sketch(recognizer, sketch).number == "27"
+    assert read_canvas(recognizer, sketch.render()).number == "27"
+
+
+def test_a_lone_dot_is_a_speck_as_before(recognizer: Recognizer) -> None:
+    sketch = Sketch((np.array([[0.5, 0.5]], np.float32),), (400, 300), 0.05)
+    reading = read_sketch(recognizer, sketch)
+    assert reading.single is not None and reading.single.speck and reading.number is None
+
+
+def test_a_part_that_is_not_a_digit_makes_no_number(recognizer: Recognizer,
+                                                    tmp_path: Path) -> None:
+    """Weights whose threshold lies just above the least sure digit's confidence: that part
+    (and only it) is not a digit, and the drawing is not a number."""
+    sketch = number_sketch([7, 1, 3])
+    confidences = [p.prediction.confidence for p in read_sketch(recognizer, sketch).digits]
+    least = int(np.argmin(confidences))
+    threshold = float(confidences[least] + np.delete(confidences, least).min()) / 2
+    assert threshold > confidences[least] and recognizer.path is not None
+    strict = Recognizer.load(with_reject_threshold(recognizer.path, threshold,
+                                                   tmp_path / "strict.pt"))
+    for reading in (read_sketch(strict, sketch), read_canvas(strict, sketch.render())):
+        assert reading.number is None and reading.rejected_parts == [least + 1]
+        assert reading.digits[least].digit is None
+        assert reading.digits[least].prediction.digit == [7, 1, 3][least]
+
+
+def test_blank_and_empty_drawings_read_blank(recognizer: Recognizer) -> None:
+    assert read_sketch(recognizer, Sketch((), (400, 300), 0.05)) == BLANK
+    shrunk = dataclasses.replace(number_sketch([7]), size=(0, 0))
+    assert read_sketch(recognizer, shrunk) == BLANK
+    assert read_canvas(recognizer, np.zeros((0, 0), np.uint8)) == BLANK
+    assert read_canvas(recognizer, np.zeros((300, 400), np.uint8)) == BLANK
+    assert read_canvas(recognizer, np.full((300, 400), 255, np.uint8)) == BLANK
+
