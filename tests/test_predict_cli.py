@@ -18,6 +18,8 @@ from PIL import Image
 from digitnet.cli import main
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
+from digitnet.images import read_image
+from digitnet.recognizer import Recognizer
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -93,6 +95,22 @@ def test_predict_json_on_real_digits_in_both_polarities(digit_files: dict[str, i
         assert max(width, height) > 70
         correct += record["digit"] == digit_files[record["file"]]
     assert correct >= len(digit_files) - 1
+
+
+def test_one_digit_reads_exactly_as_before_numbers(capsys: pytest.CaptureFixture[str],
+                                                   digit_files: dict[str, int],
+                                                   shipped_weights: Path) -> None:
+    """On a clean image of one digit (PNG, BMP or JPEG, either polarity), predict's reading is
+    Recognizer.read's of the whole image, as before numbers."""
+    recognizer = Recognizer.load(shipped_weights)
+    files = sorted(digit_files)
+    _, out, _ = predict(capsys, "--json", "--weights", str(shipped_weights), *files)
+    for name, record in zip(files, json_lines(out), strict=True):
+        before = recognizer.classify_canvas(read_image(name))
+        assert record["probs"] == [round(p, 6) for p in before.probs]
+        assert record["confidence"] == round(before.confidence, 6)
+        assert record["rejected"] is before.rejected
+        assert record["digit"] == (None if before.rejected else before.digit)
 
 
 def test_predict_text_output_and_default_weights(capsys: pytest.CaptureFixture[str],

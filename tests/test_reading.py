@@ -129,7 +129,8 @@ def test_the_number_is_the_digits_left_to_right_or_none() -> None:
 
 @pytest.mark.parametrize("digit", sorted(SHAPES))
 def test_one_drawn_digit_reads_exactly_as_before(recognizer: Recognizer, digit: int) -> None:
-    """Bitwise the image and prediction Recognizer.read gives the whole canvas, as before."""
+    """Bitwise the image and prediction Recognizer.read gives the whole canvas, as before,
+    from the strokes and from the image."""
     sketch = number_sketch([digit])
     canvas = sketch.render()
     image, prediction = recognizer.read(canvas, invert=False)
@@ -138,8 +139,11 @@ def test_one_drawn_digit_reads_exactly_as_before(recognizer: Recognizer, digit: 
     np.testing.assert_array_equal(reading.single.image, image)
     assert reading.single.prediction == prediction
     assert reading.single.box == find_ink(canvas, invert=False).box  # type: ignore[union-attr]
-    from_canvas = read_canvas(recognizer, canvas)
-    assert from_canvas.single is not None and from_canvas.number == str(digit)
+    for paper in (canvas, 255 - canvas):  # predict's path: a clean image, either polarity
+        from_image = read_canvas(recognizer, paper)
+        assert from_image.single is not None and from_image.single.box == reading.single.box
+        np.testing.assert_array_equal(from_image.single.image, image)
+        assert from_image.single.prediction == prediction
 
 
 @pytest.mark.parametrize("digits", [[2, 0, 4], [7, 1, 3, 0, 4, 2]])
