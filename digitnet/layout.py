@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-LINE_MIN_PX = 13  # the shortest line of text: its digits are 10 px tall (digitnet.ui.MIN_TEXT_PX)
+LINE_MIN_PX = 14  # the shortest line of text: its digits are 10 px tall (digitnet.ui.MIN_TEXT_PX)
 CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
 SUMMARY_SHARE = 0.4  # at most this fraction of a tall panel goes to the preview and readout row
 TALL_PANEL = 0.6  # a panel at least this tall for its width stacks its parts

@@ -49,7 +49,7 @@ def _digit_height() -> int:
     """How tall a digit is drawn at font scale 1, in pixels (OpenCV's fonts differ by version)."""
     image = np.zeros((100, 100), np.uint8)
     cv2.putText(image, "8", (10, 80), FONT, 1.0, 255, 1, cv2.LINE_AA)
-    rows = np.flatnonzero(image.any(axis=1))
+    rows = np.flatnonzero(image.max(axis=1) > 127)  # solid ink: faint edges do not count
     return int(rows[-1] - rows[0] + 1)
 
 
@@ -143,15 +143,29 @@ def fit_lines(text: str, width: int, lines: int, scale: float) -> tuple[list[str
 
 
 def wrap_words(text: str, width: int, scale: float) -> list[str]:
-    """`text` broken at spaces into lines no wider than `width` at `scale` (a word longer than
-    that stays whole, on its own line)."""
+    """`text` broken at spaces into lines no wider than `width` at `scale`; a word wider than
+    a line (a path) is broken too, after a "/" where it can be."""
     lines: list[str] = []
     for word in text.split(" "):
-        if lines and _text_width(f"{lines[-1]} {word}", scale) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
+        first, *rest = _pieces(word, width, scale)
+        if lines and _text_width(f"{lines[-1]} {first}", scale) <= width:
+            lines[-1] = f"{lines[-1]} {first}"
         else:
-            lines.append(word)
+            lines.append(first)
+        lines += rest
     return lines
+
+
+def _pieces(word: str, width: int, scale: float) -> list[str]:
+    """`word` in pieces no wider than `width` (one character at least each)."""
+    pieces = []
+    while len(word) > 1 and _text_width(word, scale) > width:
+        fits = next((n for n in range(len(word) - 1, 1, -1)
+                     if _text_width(word[:n], scale) <= width), 1)
+        cut = word.rfind("/", 0, fits) + 1 or fits
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
 
 
 def samples_line(counts: list[int]) -> str:
@@ -170,33 +184,32 @@ def draw_canvas(frame: np.ndarray, box: Rect, state: AppState, selected: int | N
     view = box.view(frame)
     view[:] = 0
     ink = state.drawing.render(box.size)
-    local = Rect(0, 0, box.w, box.h)
     if not ink.any():
-        hint = Rect(box.w // 8, 0, box.w - box.w // 4, box.h)
+        hint = Rect(box.x + box.w // 8, box.y, box.w - box.w // 4, box.h)
         scale = max(fit_scale(CANVAS_HINT, hint.w, box.h // 16), MIN_SCALE)
         if _text_width(CANVAS_HINT, scale) <= box.w:
-            put_text(view, CANVAS_HINT, hint, scale, MUTED, align="center")
+            put_text(frame, CANVAS_HINT, hint, scale, MUTED, align="center")
     elif len(state.reading.digits) > 1:
         draw_part_boxes(view, state.reading, state.read_size, selected)
-    draw_brush(view, local, state.drawing.brush)
+    draw_brush(frame, box, state.drawing.brush)
     np.maximum(view, ink[..., None], out=view)
     _border(frame, box)
 
 
-def draw_part_boxes(view: np.ndarray, reading: Reading, size: tuple[int, int],
+def draw_part_boxes(canvas: np.ndarray, reading: Reading, size: tuple[int, int],
                     selected: int | None) -> None:
-    """Each part's box (in pixels of a canvas of `size`), scaled to this canvas."""
+    """Each part's box (in pixels of a canvas of `size`), scaled to this `canvas` (a view)."""
     if min(size) <= 0:
         return
-    sx, sy = view.shape[1] / size[0], view.shape[0] / size[1]
+    sx, sy = canvas.shape[1] / size[0], canvas.shape[0] / size[1]
     for index, part in enumerate(reading.digits):
         box = part.box
         colour = PART_BOX_SELECTED if index == selected else PART_BOX
-        cv2.rectangle(view, (round(box.left * sx) - 2, round(box.top * sy) - 2),
+        cv2.rectangle(canvas, (round(box.left * sx) - 2, round(box.top * sy) - 2),
                       (round(box.right * sx) + 1, round(box.bottom * sy) + 1), colour, 1)
 
 
-def draw_brush(view: np.ndarray, box: Rect, brush: float) -> None:
+def draw_brush(frame: np.ndarray, box: Rect, brush: float) -> None:
     """A dot as wide as the brush draws, and its width in pixels, in the box's bottom-right
     corner (where the text would not be legible, the dot alone)."""
     diameter = brush_pixels(brush, min(box.size))
@@ -205,12 +218,12 @@ def draw_brush(view: np.ndarray, box: Rect, brush: float) -> None:
     margin = max(3, round(0.02 * min(box.size)))
     row_h = max(diameter, line_h)
     centre = (box.right - margin - row_h // 2, box.bottom - margin - row_h // 2)
-    cv2.circle(view, centre, diameter // 2, BRUSH_DOT, -1, cv2.LINE_AA)
+    cv2.circle(frame, centre, diameter // 2, BRUSH_DOT, -1, cv2.LINE_AA)
     scale = LINE_SCALE * line_h
     text = Rect(box.x + margin, centre[1] - line_h // 2,
                 centre[0] - row_h // 2 - margin - box.x - margin, line_h)
     if _text_width(label, scale) <= text.w:
-        put_text(view, label, text, scale, MUTED, align="right")
+        put_text(frame, label, text, scale, MUTED, align="right")
 
 
 # the strip of the network's inputs
