@@ -174,7 +174,7 @@ def describe_reading(reading: Reading) -> str:
     parts = ", ".join(describe_part(part) for part in reading.digits)
     if reading.number is not None:
         return f"{reading.number} ({parts})"
-    bad, count = reading.rejected_parts, len(reading.digits)
+    bad, count = [i + 1 for i in reading.rejected_parts], len(reading.digits)
     which = (f"part {bad[0]} of {count} is not a digit" if len(bad) == 1 else
              f"parts {', '.join(map(str, bad[:-1]))} and {bad[-1]} of {count} are not digits")
     return f"not a number: {which} ({parts})"

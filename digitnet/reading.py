@@ -68,8 +68,8 @@ class Reading:
 
     @property
     def rejected_parts(self) -> list[int]:
-        """The positions (from 1, left to right) of the parts that are not digits."""
-        return [i for i, part in enumerate(self.digits, 1) if part.rejected]
+        """The indices in `digits` of the parts that are not digits."""
+        return [i for i, part in enumerate(self.digits) if part.rejected]
 
 
 BLANK = Reading()

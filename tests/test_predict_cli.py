@@ -15,11 +15,13 @@ import pytest
 from conftest import REPO_ROOT, bomb_png, with_reject_threshold
 from PIL import Image
 
-from digitnet.cli import main
+from digitnet.cli import format_reading, main
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
 from digitnet.images import read_image
-from digitnet.recognizer import Recognizer
+from digitnet.preprocess import Box
+from digitnet.reading import DigitReading, Reading
+from digitnet.recognizer import SPECK, Prediction, Recognizer
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -353,3 +355,28 @@ def test_a_number_with_a_part_that_is_not_a_digit(
     described[least] = f"? best guess {raw['digit']} {raw['confidence']:.3f}"
     assert out == (f"{name}: not a number: part {least + 1} of 4 is not a digit "
                    f"({', '.join(described)})\n")
+
+
+def test_which_parts_are_not_digits() -> None:
+    """The text names every part that is not a digit, a speck as such; JSON stays strict."""
+    def part(digit: int, confidence: float, rejected: bool, left: int) -> DigitReading:
+        probs = tuple(confidence if k == digit else (1 - confidence) / 9
+                      for k in range(NUM_CLASSES))
+        return DigitReading(np.zeros((28, 28), np.float32),
+                            Prediction(digit, confidence, probs, rejected), Box(left, 5, 20, 30))
+
+    speck = DigitReading(np.zeros((28, 28), np.float32), SPECK, Box(70, 30, 3, 3))
+    reading = Reading((part(2, 0.9991, False, 0), part(4, 0.41234, True, 30), speck,
+                       part(6, 0.97, False, 90)))
+    assert format_reading("x.png", reading, as_json=False) == (
+        "x.png: not a number: parts 2 and 3 of 4 are not digits "
+        "(2 0.999, ? best guess 4 0.412, ? a speck, 6 0.970)")
+    [record] = json_lines(format_reading("x.png", reading, as_json=True))
+    assert (record["number"], record["digit"], record["rejected"]) == (None, None, True)
+    assert (record["confidence"], record["probs"]) == (0, None)  # the speck's: not asked
+    assert [p["digit"] for p in record["digits"]] == [2, None, None, 6]
+    assert [p["box"] for p in record["digits"]] == [[0, 5, 20, 30], [30, 5, 20, 30],
+                                                    [70, 30, 3, 3], [90, 5, 20, 30]]
+    three = Reading((reading.digits[1], reading.digits[1], reading.digits[2]))
+    assert format_reading("y.png", three, as_json=False).startswith(
+        "y.png: not a number: parts 1, 2 and 3 of 3 are not digits (")

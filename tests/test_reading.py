@@ -120,10 +120,10 @@ def test_the_number_is_the_digits_left_to_right_or_none() -> None:
     assert Reading((seven,)).number == "7" and Reading((seven,)).single is seven
     assert BLANK.number is None and BLANK.single is None and BLANK.rejected_parts == []
     doubtful = Reading((part(2), part(0), part(4, rejected=True), part(6)))
-    assert doubtful.number is None and doubtful.rejected_parts == [3] and doubtful.single is None
+    assert doubtful.number is None and doubtful.rejected_parts == [2] and doubtful.single is None
     assert doubtful.digits[2].digit is None and doubtful.digits[2].prediction.digit == 4
     with_speck = Reading((part(None), part(5)))
-    assert with_speck.number is None and with_speck.rejected_parts == [1]
+    assert with_speck.number is None and with_speck.rejected_parts == [0]
     assert with_speck.digits[0].speck and not with_speck.digits[1].speck
 
 
@@ -191,7 +191,7 @@ def test_a_part_that_is_not_a_digit_makes_no_number(recognizer: Recognizer,
     strict = Recognizer.load(with_reject_threshold(recognizer.path, threshold,
                                                    tmp_path / "strict.pt"))
     for reading in (read_sketch(strict, sketch), read_canvas(strict, sketch.render())):
-        assert reading.number is None and reading.rejected_parts == [least + 1]
+        assert reading.number is None and reading.rejected_parts == [least]
         assert reading.digits[least].digit is None
         assert reading.digits[least].prediction.digit == [7, 1, 3][least]
 
