@@ -192,7 +192,7 @@ def draw_canvas(frame: np.ndarray, box: Rect, state: AppState, selected: int | N
     elif len(state.reading.digits) > 1:
         draw_part_boxes(view, state.reading, state.read_size, selected)
     draw_brush(frame, box, state.drawing.brush)
-    np.maximum(view, ink[..., None], out=view)
+    view[:] = cv2.max(view, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))  # np.maximum: 20x slower
     _border(frame, box)
 
 
