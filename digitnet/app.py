@@ -207,8 +207,8 @@ class AppState:
         if len(group_strokes(drawing.visible_strokes(), drawing.canvas_size, drawing.brush)) > 1:
             self.teaching.status.set("not saved: draw one digit to save a sample", error=True)
             return
-        if self.teaching.save(self.drawing, label):
-            self.drawing.clear()
+        if self.teaching.save(drawing, label):
+            drawing.clear()
             self.schedule.request("key")
 
     def start_finetune(self) -> None:
@@ -230,15 +230,16 @@ class AppState:
 
 def part_drawn(reading: Reading, stroke: Stroke, size: tuple[int, int]) -> int:
     """The part of `reading` (boxes in pixels of a canvas of `size`) that `stroke` (canvas
-    units) belongs to: the one whose box holds its centre, else the nearest."""
+    units) belongs to: the one whose box holds its centre (of touching digits' boxes, the one
+    centred nearer), else the nearest."""
     points = np.asarray(stroke, np.float64).reshape(-1, 2) * size
     x, y = (points.min(0) + points.max(0)) / 2
 
-    def distance(index: int) -> float:
+    def distance(index: int) -> tuple[float, float]:
         box = reading.digits[index].box
-        dx = max(box.left - x, 0.0, x - box.right)
-        dy = max(box.top - y, 0.0, y - box.bottom)
-        return dx * dx + dy * dy
+        outside = np.hypot(max(box.left - x, 0.0, x - box.right),
+                           max(box.top - y, 0.0, y - box.bottom))
+        return float(outside), abs(box.left + box.width / 2 - x)
 
     return min(range(len(reading.digits)), key=distance)
 

@@ -21,7 +21,7 @@ import torch
 from conftest import REPO_ROOT, require, with_reject_threshold
 
 from digitnet import DigitnetError
-from digitnet.app import KEYS, LIVE_INTERVAL_S, AppState, help_line
+from digitnet.app import KEYS, LIVE_INTERVAL_S, AppState, help_line, part_drawn
 from digitnet.background import BackgroundFinetune, BackgroundLoad, Failed, load_recognizer
 from digitnet.digits import NUM_CLASSES
 from digitnet.display import DisplayError, display_checked
@@ -621,6 +621,19 @@ def test_the_bars_show_the_digit_being_drawn():
     frame = screen.frame()
     cells = number_view(screen.layout, 3).cells
     assert shows(frame, cells[0], ACCENT) and not any(shows(frame, c, ACCENT) for c in cells[1:])
+
+
+def test_the_digit_being_drawn_is_the_one_whose_box_holds_the_stroke_else_the_nearest():
+    seven = Prediction(7, 0.9, (0.0,) * 7 + (0.9,) + (0.0,) * 2)
+    reading = Reading(tuple(DigitReading(np.zeros((28, 28)), seven, box)
+                            for box in (Box(0, 0, 50, 100), Box(40, 0, 50, 100),
+                                        Box(120, 0, 40, 100))))
+
+    def drawn_at(x: float) -> int:  # a short stroke centred at pixel (x, 50) of a 200x100 canvas
+        return part_drawn(reading, np.array([[x / 200 - 0.01, 0.5], [x / 200 + 0.01, 0.5]]),
+                          (200, 100))
+
+    assert [drawn_at(x) for x in (10, 44, 46, 100, 110, 140, 199)] == [0, 0, 1, 1, 2, 2, 2]
 
 
 def click(screen: Screen, box: Rect) -> None:
