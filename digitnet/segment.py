@@ -24,17 +24,21 @@ import numpy as np
 from digitnet.preprocess import INK_THRESHOLD, Box, Ink, find_ink, to_gray
 
 BACKGROUND_SIDE = 64  # the paper's tone is estimated on a copy this many pixels on its short side
-BACKGROUND_KERNEL = 0.25  # ... with an opening this share of that side: wider than any stroke
+BACKGROUND_KERNEL = 0.15  # ... with an opening this share of that side: wider than any stroke
+FLAT = 0.5  # paper of which this share has one exact tone (a canvas, a clean scan) is that tone
 NOISE_SIGMAS = 5.0  # ink stands out from the paper by this many noise deviations
 NOISY = 1.5 / 255  # above this noise (unit scale), the residual is smoothed before thresholding
 MIN_PEAK = 0.1  # ink fainter than this (unit scale) is no ink: a blank image
 MIN_AREA = 4  # components smaller than this many pixels are noise
+SPECK_SIDE = 0.08  # ... and those smaller than a square this share of the digits' height
 LINE_LENGTH = 3.0  # a straight run this many digit heights long is a ruled line
+MIN_HEIGHT = 6  # no digit is less high than this many pixels
 SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "." "," or speck
 TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
 SPLIT_WIDTH = 1.5  # a group this many typical digit widths wide is several digits: cut
 DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too few to measure
+THIN = 1.5  # a junction holds at most this many strokes' widths of ink
 MAYBE_SPLIT = 0.75  # from this many heights wide, cut where a narrow junction says two touch
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
@@ -63,9 +67,11 @@ def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
     mask = ink_mask(residual)
     if mask is None:
         return []
-    mask = remove_ruled_lines(remove_flat_regions(mask))
+    mask = remove_flat_regions(mask)
+    first = first_height(mask)
+    mask = remove_ruled_lines(mask, first)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    groups, height = digit_groups(stats, mask.shape)
+    groups, height = digit_groups(stats, mask.shape, max(MIN_AREA, (SPECK_SIDE * first) ** 2))
     width = typical_width(groups, height)
     groups = [part for group in groups for part in split_wide(group, labels, height, width)]
     parts = [as_ink(residual, labels, group, _context(groups, mask.shape)) for group in groups]
@@ -91,6 +97,9 @@ def ink_residual(bright: np.ndarray) -> np.ndarray:
     narrower than the kernel and follows shadows, gradients and a table's flat tone; one more
     dilation keeps a tone edge (a table's edge) on the side of the brighter tone.
     """
+    levels = np.bincount(np.round(bright[::2, ::2] * 255).astype(np.uint8).ravel(), minlength=256)
+    if levels.max() > FLAT * levels.sum():  # a canvas or a clean scan: one tone, no estimate
+        return np.asarray(bright - np.float32(int(levels.argmax()) / 255), np.float32)
     height, width = bright.shape
     scale = min(1.0, BACKGROUND_SIDE / min(height, width))
     small = cv2.resize(bright, (max(1, round(width * scale)), max(1, round(height * scale))),
@@ -125,9 +134,10 @@ def ink_mask(residual: np.ndarray) -> np.ndarray | None:
 
 
 def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
-    """The mask without solid regions at the border far thicker than a stroke: a table or the
-    paper's edge (a flat tone, not ink). Judged on a BACKGROUND_SIDE copy, where such a region
-    fills whole 3x3 blocks of cells; images too small for that to exclude strokes are kept."""
+    """The mask without solid regions at the border far thicker than a stroke, nor what
+    touches them: a table or the paper's edge (a flat tone, not ink) and its ragged edge.
+    Judged on a BACKGROUND_SIDE copy, where such a region fills whole 3x3 blocks of cells;
+    images too small for that to exclude strokes are kept."""
     height, width = mask.shape
     scale = BACKGROUND_SIDE / min(height, width)
     if scale > 1 / 3:
@@ -141,17 +151,23 @@ def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
     edges = [n for n in range(1, len(stats)) if at_border(Box(*stats[n, :4]), shape)]
     if not edges:
         return mask
-    region = cv2.dilate(np.isin(labels, edges).astype(np.uint8), np.ones((5, 5), np.uint8))
+    region = cv2.dilate(np.isin(labels, edges).astype(np.uint8), np.ones((3, 3), np.uint8))
     region = cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST)
-    return np.where(region > 0, np.uint8(0), mask)
+    rest = np.where(region > 0, np.uint8(0), mask)
+    # what touches the region and lies wholly within a cell of it is its ragged edge
+    _, pieces = cv2.connectedComponents(rest, None, 8)
+    cell = round(1 / scale)
+    touching = np.unique(pieces[cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0])
+    beyond = np.unique(pieces[cv2.dilate(region, np.ones((2 * cell + 1,) * 2, np.uint8)) == 0])
+    edge = np.setdiff1d(touching[touching > 0], beyond)
+    return np.where(np.isin(pieces, edge), np.uint8(0), rest)
 
 
-def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
+def remove_ruled_lines(mask: np.ndarray, height: float) -> np.ndarray:
     """The mask without straight horizontal runs LINE_LENGTH digit heights and a quarter of
     the image long. Where ink is thicker across the line than the line itself (a stroke
     crossing it, a digit's stroke lying on it), it stays: digits keep their shape. (A
-    vertical line is told from a 1 by its height: see digit_groups.)"""
-    height = first_height(mask)
+    vertical line is told from a 1 by its height: see digit_groups.) `height`: first_height."""
     length = max(3, round(LINE_LENGTH * height), mask.shape[1] // 4)
     # widened across the run, a slightly tilted line is one run; closed along it, a faint
     # line broken into dashes is too
@@ -162,8 +178,8 @@ def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
     if not lines.any():
         return mask
     on_line = lines > 0
-    starts = np.count_nonzero(on_line[0]) + np.count_nonzero(on_line[1:] & ~on_line[:-1])
-    thickness = np.count_nonzero(on_line) / max(1, starts)
+    starts = int(np.count_nonzero(on_line[0])) + int(np.count_nonzero(on_line[1:] & ~on_line[:-1]))
+    thickness = int(np.count_nonzero(on_line)) / max(1, starts)
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel(round(1.5 * thickness) + 2, 0)) > 0
     return np.where(on_line & ~thick, np.uint8(0), mask)
 
@@ -184,13 +200,15 @@ def first_height(mask: np.ndarray) -> float:
     return float(np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).max())
 
 
-def digit_groups(stats: np.ndarray, shape: tuple[int, ...]) -> tuple[list[Group], float]:
-    """The components merged into digits, left to right, without separators, specks, lines
-    and the paper's edge (see the module's constants); and the line's digit height."""
+def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
+                 min_area: float) -> tuple[list[Group], float]:
+    """The components of at least `min_area` pixels (smaller ones are noise: they join no
+    digit) merged into digits, left to right, without separators, specks, lines and the
+    paper's edge (see the module's constants); and the line's digit height."""
     groups: list[Group] = []
     order = np.argsort(-stats[:, cv2.CC_STAT_HEIGHT], kind="stable")
     for label in order[order > 0]:
-        if stats[label, cv2.CC_STAT_AREA] < MIN_AREA:
+        if stats[label, cv2.CC_STAT_AREA] < min_area:
             continue
         box = Box(*(int(v) for v in stats[label, :4]))
         for index, group in enumerate(groups):
@@ -200,7 +218,7 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...]) -> tuple[list[Group]
         else:
             groups.append(Group((int(label),), box))
     height = digit_height([g.box for g in groups], shape)
-    kept = [g for g in groups if g.box.height >= SEPARATOR * height
+    kept = [g for g in groups if g.box.height >= max(SEPARATOR * height, MIN_HEIGHT)
             and g.box.height <= LINE_LENGTH * height
             and not (g.box.height > TALLEST * height and at_border(g.box, shape))]
     return sorted(kept, key=lambda g: g.box.left + g.box.width / 2), height
@@ -241,54 +259,79 @@ def digit_height(boxes: list[Box], shape: tuple[int, ...]) -> float:
 
 def split_wide(group: Group, labels: np.ndarray, height: float, width: float) -> list[Group]:
     """The group, or its parts left to right if it is too wide for one digit of the line
-    (`width`: the line's typical digit width): cut near where the first of its digits should
-    end, at the column of least ink (SPLIT_WIDTH), or at a narrow junction (MAYBE_SPLIT)."""
+    (`width`: the line's typical digit width): cut at a junction near where the first of its
+    digits should end (SPLIT_WIDTH), or at a narrow junction near its middle (MAYBE_SPLIT)."""
     box = group.box
     if box.width <= MAYBE_SPLIT * height or box.width < 5:
         return [group]
     member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
-    counts = member.sum(axis=0).astype(float)
+    profile = Profile.of(member)
     if box.width > SPLIT_WIDTH * width:
         digits = max(2, round(box.width / width))
-        cut = least_ink(counts, box.width / digits, 0.3 * box.width / digits)
+        cut = profile.junction(box.width / digits, 0.3 * box.width / digits)
     else:
-        cut = least_ink(counts, box.width / 2, 0.3 * box.width)
-        if not narrow_junction(member, counts, cut):
-            return [group]
+        cut = profile.junction(box.width / 2, 0.3 * box.width)
+        cut = cut if cut is not None and profile.narrow(cut) else None
+    if cut is None:
+        return [group]
     halves = [tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)]
     return [part for half in halves if half for part in split_wide(half, labels, height, width)]
 
 
-def least_ink(counts: np.ndarray, centre: float, reach: float) -> int:
-    """The column within `reach` of `centre` with the least ink (3-column mean), the one
-    nearest the centre among equals; never the first or last column."""
-    smooth = np.convolve(counts, np.ones(3) / 3, mode="same")
-    low = max(1, int(centre - reach))
-    high = max(low + 1, min(len(counts) - 1, int(centre + reach) + 1))
-    columns = np.arange(low, high)
-    return low + int(np.argmin(smooth[low:high] + 1e-3 * np.abs(columns - centre)))
+@dataclass(frozen=True)
+class Profile:
+    """A group's ink seen column by column: where two touching digits can be cut apart."""
 
+    counts: np.ndarray  # ink pixels per column
+    runs: np.ndarray  # strokes each column crosses
+    loops: np.ndarray  # bool per column: it crosses a hole in the ink (a 0's, a 6's loop)
+    stroke: float  # the median vertical run: about a stroke's width
 
-def narrow_junction(member: np.ndarray, counts: np.ndarray, cut: int) -> bool:
-    """True if the cut crosses one stroke, at most about a stroke thick and less than half as
-    much ink as the columns on either side have, and such thin columns go on for only a few
-    strokes' widths: two digits touching, not one digit's horizontal stroke (a 4's bar), its
-    open side (a 3's tips) or a blob."""
-    padded = np.pad(member, ((1, 1), (0, 0)))
-    starts = np.flatnonzero((padded[1:] & ~padded[:-1]).T.ravel())
-    ends = np.flatnonzero((~padded[1:] & padded[:-1]).T.ravel())
-    stroke = float(np.median(ends - starts))  # the typical vertical run: a stroke's width
-    runs_at_cut = np.count_nonzero(padded[1:, cut] & ~padded[:-1, cut])
-    thin = counts <= 1.5 * stroke
-    sides = min(float(counts[:cut].max()), float(counts[cut:].max()))
-    if runs_at_cut != 1 or not thin[cut] or counts[cut] > sides / 2:  # no valley: one blob
-        return False
-    left, right = cut, cut
-    while left > 0 and thin[left - 1]:
-        left -= 1
-    while right < len(thin) - 1 and thin[right + 1]:
-        right += 1
-    return right - left + 1 <= 2 * stroke
+    @classmethod
+    def of(cls, member: np.ndarray) -> Profile:
+        padded = np.pad(member, ((1, 1), (0, 0)))
+        starts = padded[1:] & ~padded[:-1]
+        ends = np.flatnonzero((~padded[1:] & padded[:-1]).T.ravel())
+        stroke = float(np.median(ends - np.flatnonzero(starts.T.ravel())))
+        # the background reached from outside the box, the rest are holes
+        outside = np.pad(~member, 1, constant_values=True).astype(np.uint8)
+        _, background = cv2.connectedComponents(outside, None, 4)
+        holes = (background[1:-1, 1:-1] != background[0, 0]) & ~member
+        return cls(member.sum(axis=0).astype(float), starts.sum(axis=0), holes.any(axis=0),
+                   stroke)
+
+    def junction(self, centre: float, reach: float) -> int | None:
+        """The column within `reach` of `centre` with the least ink (3-column mean) that
+        crosses at most two strokes and no loop, holds about one stroke's ink (THIN) and at
+        most half the ink of the fullest columns on either side of it: two shapes meeting, not
+        the middle of a 0 (closed or open), a 3 or a blob. The nearest the centre among
+        equals; None if there is none."""
+        counts = self.counts
+        low = max(1, int(centre - reach))
+        high = min(len(counts) - 1, int(centre + reach) + 1)
+        if high <= low:
+            return None
+        before = np.maximum.accumulate(counts)[low - 1:high - 1]
+        after = np.maximum.accumulate(counts[::-1])[::-1][low + 1:high + 1]
+        valley = ((self.runs[low:high] <= 2) & ~self.loops[low:high]
+                  & (counts[low:high] <= np.minimum(before, after) / 2)
+                  & (counts[low:high] <= THIN * self.stroke))
+        if not valley.any():
+            return None
+        smooth = np.convolve(counts, np.ones(3) / 3, mode="same")[low:high]
+        score = smooth + 1e-3 * np.abs(np.arange(low, high) - centre)
+        return low + int(np.argmin(np.where(valley, score, np.inf)))
+
+    def narrow(self, cut: int) -> bool:
+        """True if the thin columns around the cut go on for only a few strokes' widths:
+        digits touching, not a 4's bar."""
+        thin = self.counts <= THIN * self.stroke
+        left, right = cut, cut
+        while left > 0 and thin[left - 1]:
+            left -= 1
+        while right < len(thin) - 1 and thin[right + 1]:
+            right += 1
+        return right - left + 1 <= 2 * self.stroke
 
 
 def tight(group: Group, member: np.ndarray, box: Box, start: int, stop: int) -> Group | None:
