@@ -37,7 +37,7 @@ Colour = tuple[int, int, int]
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 MIN_TEXT_PX = 10  # no text smaller: the height of a digit, in pixels
 CANVAS_HINT = "draw a digit or a number"
-LOADING = "loading model"  # the readout's label until the model is ready
+LOADING = "loading"  # the readout's label until the model is ready (short: legible at 480x360)
 NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects
 TOO_SMALL = "too small"  # ... and for a speck, which the model is not asked about
 NOT_A_DIGIT_MARK = "? is not a digit"  # ... for a number with a part that is not a digit
@@ -309,7 +309,7 @@ class Readout:
 
 def readout(reading: Reading, loading: bool = False, selected: int | None = None) -> Readout:
     """The readout for a reading: the digit and its confidence, "?" over "not a digit" (or "too
-    small" for a speck), or a dash with nothing (or "loading model") below. A number: its
+    small" for a speck), or a dash with nothing (or "loading") below. A number: its
     digits, a "?" for each part that is not one, over how many digits it has or what "?" means."""
     if len(reading.digits) > 1:
         symbol = "".join("?" if part.digit is None else str(part.digit)

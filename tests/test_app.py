@@ -1368,6 +1368,26 @@ def test_a_long_status_is_wrapped_onto_its_two_lines():
 
 
 @pytest.mark.parametrize("size", USABLE, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("shown", ["blank", "loading", "digit", "not a digit"])
+def test_every_frame_of_one_digit_or_none_is_legible_and_fits(size, shown):
+    screen = Screen(size, StandIn(threshold=0.9 if shown == "not a digit" else None))
+    if shown in ("digit", "not a digit"):
+        screen.draw(4)
+        read_now(screen.state)
+    if shown == "loading":
+        screen.state.recognizer = None
+    texts = texts_drawn(screen)
+    for text, box in texts:
+        assert box.x >= 0 and box.y >= 0 and box.right <= size[0] and box.bottom <= size[1], text
+    for i, (text, box) in enumerate(texts):
+        for other, other_box in texts[i + 1 :]:
+            assert not overlap(box, other_box), (text, box, other, other_box)
+    label = {"blank": "draw a digit or a number", "loading": LOADING, "digit": "82.0%",
+             "not a digit": NOT_A_DIGIT}[shown]
+    assert label in dict(texts)
+
+
+@pytest.mark.parametrize("size", USABLE, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_long_error_stays_legible_whole_and_inside_the_frame(size):
     message = ("kept the current model: the fine-tuned one reads MNIST test 0.35 points worse "
                "(99.20 % vs 99.55 %), more than the 0.2 allowed; its file is /home/someone/"
