@@ -12,12 +12,12 @@ Torch-free: the recognizer is handed in, already loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitnet.drawing import render_strokes
+from digitnet.drawing import Stroke, brush_pixels, render_strokes
 from digitnet.grouping import group_strokes
 from digitnet.preprocess import Box, Ink, find_ink, to_mnist
 from digitnet.reject import is_speck
@@ -88,22 +88,44 @@ def read_inks(recognizer: Recognizer, inks: Sequence[Ink]) -> Reading:
 
 
 def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
-    """The app's path: the strokes grouped into digits, each group rendered alone on the
-    sketch's canvas and read. One group reads exactly as `recognizer.read(sketch.render(),
+    """The app's path: the strokes grouped into digits, each group drawn alone on the sketch's
+    canvas and read. One group reads exactly as `recognizer.read(sketch.render(),
     invert=False)` does: the whole canvas, as before numbers. Among several groups, specks
     (digitnet.reject.is_speck) are not parts, as segment.find_digits leaves them out of an
     image: a number reads the same from its strokes and from its canvas."""
     if min(sketch.size) <= 0:  # a window shrunk to nothing
         return BLANK
     groups = group_strokes(sketch.strokes, sketch.size, sketch.brush)
-    parts = ([sketch.strokes] if len(groups) <= 1
-             else [[sketch.strokes[i] for i in group] for group in groups])
-    canvases = (render_strokes(strokes, sketch.size, sketch.brush) for strokes in parts)
-    inks = [ink for ink in (find_ink(canvas, invert=False) for canvas in canvases)
-            if ink is not None]
-    if len(inks) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
-        inks = [ink for ink in inks if not is_speck(ink)] or inks
-    return read_inks(recognizer, inks)
+    if len(groups) <= 1:
+        inks = [find_ink(sketch.render(), invert=False)]
+    else:
+        inks = [group_ink([sketch.strokes[i] for i in group], sketch) for group in groups]
+    found = [ink for ink in inks if ink is not None]
+    if len(found) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
+        found = [ink for ink in found if not is_speck(ink)] or found
+    return read_inks(recognizer, found)
+
+
+def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
+    """The ink `find_ink` finds on the sketch's canvas drawn with these strokes alone, drawn
+    only where they lie: a few digits' worth of pixels instead of the whole window's."""
+    size = np.array(sketch.size)
+    points = np.concatenate([np.reshape(s, (-1, 2)) for s in strokes]) * size
+    if not len(points):
+        return None
+    margin = brush_pixels(sketch.brush, int(size.min())) // 2 + 3  # the brush and its smoothing
+    low = np.maximum(np.floor(points.min(0)).astype(int) - margin, 0)
+    high = np.minimum(np.ceil(points.max(0)).astype(int) + margin, size)
+    if (high <= low).any():  # wholly off the canvas
+        return None
+    region = np.zeros((high[1] - low[1], high[0] - low[0]), np.uint8)
+    moved = [np.asarray(s, np.float64) - low / size for s in strokes]
+    ink = find_ink(render_strokes(moved, sketch.size, sketch.brush, out=region), invert=False)
+    if ink is None:
+        return None
+    box = Box(ink.box.left + int(low[0]), ink.box.top + int(low[1]), ink.box.width,
+              ink.box.height)
+    return replace(ink, image_shape=(sketch.size[1], sketch.size[0]), box=box)
 
 
 def read_canvas(recognizer: Recognizer, canvas: np.ndarray,

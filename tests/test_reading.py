@@ -15,7 +15,14 @@ from conftest import with_reject_threshold
 from digitnet.digits import NUM_CLASSES
 from digitnet.drawing import render_strokes
 from digitnet.preprocess import Box, Ink, find_ink, frame_ink
-from digitnet.reading import BLANK, DigitReading, Reading, read_canvas, read_sketch
+from digitnet.reading import (
+    BLANK,
+    DigitReading,
+    Reading,
+    group_ink,
+    read_canvas,
+    read_sketch,
+)
 from digitnet.recognizer import SPECK, Prediction, Recognizer
 from digitnet.strokes import Sketch
 
@@ -204,3 +211,23 @@ def test_blank_and_empty_drawings_read_blank(recognizer: Recognizer) -> None:
     assert read_canvas(recognizer, np.zeros((300, 400), np.uint8)) == BLANK
     assert read_canvas(recognizer, np.full((300, 400), 255, np.uint8)) == BLANK
 
+
+
+def test_a_group_is_the_ink_of_its_strokes_alone_on_the_whole_canvas() -> None:
+    """group_ink draws only around the strokes, yet finds exactly what find_ink finds on the
+    whole canvas drawn with them alone: crop, mask, box, and the canvas's shape (the speck
+    rule's scale), at the canvas's edges too."""
+    sketch = number_sketch([2, 0, 4], brush=0.08)
+    corner = np.array([[0.0, 0.0], [0.04, 0.3], [0.0, 0.6]], np.float32)  # on the left edge
+    beyond = np.array([[0.97, 0.9], [1.2, 1.3]], np.float32)  # dragged off the bottom right
+    strokes = [*sketch.strokes, corner, beyond]
+    for group in ([0], [1], [2, 3], [4], [5], [0, 5]):
+        drawn = [strokes[i] for i in group]
+        alone = find_ink(render_strokes(drawn, sketch.size, sketch.brush), invert=False)
+        ink = group_ink(drawn, sketch)
+        assert alone is not None and ink is not None
+        assert (ink.box, ink.image_shape) == (alone.box, alone.image_shape)
+        np.testing.assert_array_equal(ink.crop, alone.crop)
+        np.testing.assert_array_equal(ink.mask, alone.mask)
+    assert group_ink([np.array([[1.5, 0.5], [1.7, 0.6]], np.float32)], sketch) is None
+    assert group_ink([np.zeros((0, 2), np.float32)], sketch) is None
