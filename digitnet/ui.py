@@ -36,7 +36,8 @@ Colour = tuple[int, int, int]
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 MIN_TEXT_PX = 10  # no text smaller: the height of a digit, in pixels
-CANVAS_HINT = "draw a digit or a number"
+CANVAS_HINT_LINES = ("draw a digit", "or a number")  # on an empty canvas
+CANVAS_HINT = " ".join(CANVAS_HINT_LINES)
 LOADING = "loading"  # the readout's label until the model is ready (short: legible at 480x360)
 NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects
 TOO_SMALL = "too small"  # ... and for a speck, which the model is not asked about
@@ -185,15 +186,26 @@ def draw_canvas(frame: np.ndarray, box: Rect, state: AppState, selected: int | N
     view[:] = 0
     ink = state.drawing.render(box.size)
     if not ink.any():
-        hint = Rect(box.x + box.w // 8, box.y, box.w - box.w // 4, box.h)
-        scale = max(fit_scale(CANVAS_HINT, hint.w, box.h // 16), MIN_SCALE)
-        if _text_width(CANVAS_HINT, scale) <= box.w:
-            put_text(frame, CANVAS_HINT, hint, scale, MUTED, align="center")
+        draw_hint(frame, box)
     elif len(state.reading.digits) > 1:
         draw_part_boxes(view, state.reading, state.read_size, selected)
     draw_brush(frame, box, state.drawing.brush)
     view[:] = cv2.max(view, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))  # np.maximum: 20x slower
     _border(frame, box)
+
+
+def draw_hint(frame: np.ndarray, box: Rect) -> None:
+    """The hint in the middle of the empty canvas: on one line, or on two where one would be
+    too small to read."""
+    width, line_h = box.w - box.w // 4, max(box.h // 16, LINE_MIN_PX)
+    scale = fit_scale(CANVAS_HINT, width, line_h)
+    lines = [CANVAS_HINT] if scale >= MIN_SCALE else list(CANVAS_HINT_LINES)
+    scale = max(scale, MIN_SCALE)
+    step = round(1.5 * line_h)  # room for descenders
+    top = box.y + (box.h - line_h - (len(lines) - 1) * step) // 2
+    for i, line in enumerate(lines):
+        put_text(frame, line, Rect(box.x, top + i * step, box.w, line_h), scale, MUTED,
+                 align="center")
 
 
 def draw_part_boxes(canvas: np.ndarray, reading: Reading, size: tuple[int, int],
