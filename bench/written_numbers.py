@@ -495,6 +495,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error(f"--count is a number of numbers, at least 1, got {args.count}")
+    if args.examples < 0:
+        parser.error(f"--examples is a number of numbers, 0 or more, got {args.examples}")
     if not set(args.lengths) <= set(LENGTHS):
         parser.error(f"--lengths take 1 to {max(LENGTHS)} digits, got {args.lengths}")
     if args.grid and args.grid.suffix.lower() != ".png":
