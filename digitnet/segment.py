@@ -31,15 +31,20 @@ NOISY = 1.5 / 255  # above this noise (unit scale), the residual is smoothed bef
 MIN_PEAK = 0.1  # ink fainter than this (unit scale) is no ink: a blank image
 MIN_AREA = 4  # components smaller than this many pixels are noise
 SPECK_SIDE = 0.08  # ... and those smaller than a square this share of the digits' height
+SOLID = 0.4  # a cell of the flat-region test this much ink is solid
 LINE_LENGTH = 3.0  # a straight run this many digit heights long is a ruled line
 MIN_HEIGHT = 6  # no digit is less high than this many pixels
 SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "." "," or speck
 TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
+BORDER_LOW = 0.6  # ... and one lower than this share of them is cut off, or the table's rim
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
 SPLIT_WIDTH = 1.5  # a group this many typical digit widths wide is several digits: cut
 DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too few to measure
+MAX_RUNS = 2  # strokes a junction column may cross
 THIN = 1.5  # a junction holds at most this many strokes' widths of ink
 MAYBE_SPLIT = 0.75  # from this many heights wide, cut where a narrow junction says two touch
+ONE_DIGIT = 1.45  # ink no wider than this many times its height, in pieces that (nearly) touch,
+PIECE_GAP = 0.1  # ... with gaps of at most this share of its height, is one digit
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
 
@@ -74,12 +79,29 @@ def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
     groups, height = digit_groups(stats, mask.shape, max(MIN_AREA, (SPECK_SIDE * first) ** 2))
     width = typical_width(groups, height)
     groups = [part for group in groups for part in split_wide(group, labels, height, width)]
+    groups = one_digit(groups)
     parts = [as_ink(residual, labels, group, _context(groups, mask.shape)) for group in groups]
     if len(parts) == 1:
         reference = find_ink(image, invert)
         if reference is not None and same_box(reference.box, parts[0].box):
             return [reference]
     return parts
+
+
+def one_digit(groups: list[Group]) -> list[Group]:
+    """The groups as one if together they are shaped like one digit: no wider than
+    ONE_DIGIT times their height, with no gap wider than PIECE_GAP of it between them (a
+    wide 0 cut in two, a 4 in two pieces). A single digit must read as it did before numbers
+    were read; two digits close enough to pass for one are rare."""
+    if len(groups) < 2:
+        return groups
+    box = groups[0].box
+    for group in groups[1:]:
+        box = union(box, group.box)
+    gaps = [b.box.left - a.box.right for a, b in zip(groups, groups[1:], strict=False)]
+    if box.width > ONE_DIGIT * box.height or max(gaps) > PIECE_GAP * box.height:
+        return groups
+    return [Group(tuple(label for g in groups for label in g.labels), box)]
 
 
 def dark_ink(unit: np.ndarray) -> bool:
@@ -134,33 +156,54 @@ def ink_mask(residual: np.ndarray) -> np.ndarray | None:
 
 
 def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
-    """The mask without solid regions at the border far thicker than a stroke, nor what
-    touches them: a table or the paper's edge (a flat tone, not ink) and its ragged edge.
-    Judged on a BACKGROUND_SIDE copy, where such a region fills whole 3x3 blocks of cells;
-    images too small for that to exclude strokes are kept."""
+    """The mask without solid regions along the border far thicker than a stroke, nor what
+    touches them and lies within a cell of them: a table or the paper's edge (a flat tone,
+    not ink) and its ragged rim."""
+    region = flat_region(mask)
+    if region is None:
+        return mask
+    rest = np.where(region > 0, np.uint8(0), mask)
+    _, pieces = cv2.connectedComponents(rest, None, 8)
+    cell = 2 * round(min(mask.shape) / BACKGROUND_SIDE) + 1
+    touching = np.unique(pieces[cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0])
+    beyond = np.unique(pieces[cv2.dilate(region, np.ones((cell, cell), np.uint8)) == 0])
+    rim = np.setdiff1d(touching[touching > 0], beyond)
+    return np.where(np.isin(pieces, rim), np.uint8(0), rest)
+
+
+def flat_region(mask: np.ndarray) -> np.ndarray | None:
+    """uint8 mask of the solid regions that run along a quarter of a side of the image or
+    more, where the image's edge is ink too, or None. Judged on a BACKGROUND_SIDE copy,
+    where such a region fills whole 3x3 blocks of cells (SOLID: a dark table's residual can
+    be as faint as the noise, so only part of it counts as ink); images too small for that
+    to exclude strokes have none."""
     height, width = mask.shape
     scale = BACKGROUND_SIDE / min(height, width)
-    if scale > 1 / 3:
-        return mask
+    inked = [bool(np.count_nonzero(side) >= len(side) / 4)
+             for side in (mask[:, 0], mask[:, -1], mask[0], mask[-1])]  # left, right, top, bottom
+    if scale > 1 / 3 or not any(inked):
+        return None
     small = cv2.resize(mask, (round(width * scale), round(height * scale)),
                        interpolation=cv2.INTER_AREA)
-    solid = cv2.morphologyEx(np.asarray(small >= 230, np.uint8), cv2.MORPH_OPEN,
+    solid = cv2.morphologyEx(np.asarray(small >= SOLID * 255, np.uint8), cv2.MORPH_OPEN,
                              np.ones((3, 3), np.uint8))
     _, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
-    shape = small.shape
-    edges = [n for n in range(1, len(stats)) if at_border(Box(*stats[n, :4]), shape)]
+    edges = [n for n in range(1, len(stats))
+             if along_border(Box(*stats[n, :4]), small.shape, inked)]
     if not edges:
-        return mask
+        return None
     region = cv2.dilate(np.isin(labels, edges).astype(np.uint8), np.ones((3, 3), np.uint8))
-    region = cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST)
-    rest = np.where(region > 0, np.uint8(0), mask)
-    # what touches the region and lies wholly within a cell of it is its ragged edge
-    _, pieces = cv2.connectedComponents(rest, None, 8)
-    cell = round(1 / scale)
-    touching = np.unique(pieces[cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0])
-    beyond = np.unique(pieces[cv2.dilate(region, np.ones((2 * cell + 1,) * 2, np.uint8)) == 0])
-    edge = np.setdiff1d(touching[touching > 0], beyond)
-    return np.where(np.isin(pieces, edge), np.uint8(0), rest)
+    return np.asarray(cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST))
+
+
+def along_border(box: Box, shape: tuple[int, ...], inked: list[bool]) -> bool:
+    """True if the box runs along a quarter or more of a side of the image whose edge is
+    `inked` (left, right, top, bottom) at that side: a table reaches the image's edge, a
+    stroke near it does not."""
+    left, right, top, bottom = inked
+    sideways = (left and box.left == 0) or (right and box.right == shape[1])
+    upright = (top and box.top == 0) or (bottom and box.bottom == shape[0])
+    return (sideways and 4 * box.height >= shape[0]) or (upright and 4 * box.width >= shape[1])
 
 
 def remove_ruled_lines(mask: np.ndarray, height: float) -> np.ndarray:
@@ -220,7 +263,8 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
     height = digit_height([g.box for g in groups], shape)
     kept = [g for g in groups if g.box.height >= max(SEPARATOR * height, MIN_HEIGHT)
             and g.box.height <= LINE_LENGTH * height
-            and not (g.box.height > TALLEST * height and at_border(g.box, shape))]
+            and not (at_border(g.box, shape)
+                     and not BORDER_LOW * height <= g.box.height <= TALLEST * height)]
     return sorted(kept, key=lambda g: g.box.left + g.box.width / 2), height
 
 
@@ -313,7 +357,7 @@ class Profile:
             return None
         before = np.maximum.accumulate(counts)[low - 1:high - 1]
         after = np.maximum.accumulate(counts[::-1])[::-1][low + 1:high + 1]
-        valley = ((self.runs[low:high] <= 2) & ~self.loops[low:high]
+        valley = ((self.runs[low:high] <= MAX_RUNS) & ~self.loops[low:high]
                   & (counts[low:high] <= np.minimum(before, after) / 2)
                   & (counts[low:high] <= THIN * self.stroke))
         if not valley.any():
