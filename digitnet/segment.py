@@ -38,11 +38,11 @@ SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "
 TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
 BORDER_LOW = 0.6  # ... and one lower than this share of them is cut off, or the table's rim
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
-SPLIT_WIDTH = 1.5  # a group this many typical digit widths wide is several digits: cut
+SPLIT_WIDTH = 1.6  # a group this many typical digit widths wide is several digits: cut
 DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too few to measure
 MAX_RUNS = 2  # strokes a junction column may cross
 THIN = 1.5  # a junction holds at most this many strokes' widths of ink
-MAYBE_SPLIT = 0.75  # from this many heights wide, cut where a narrow junction says two touch
+MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction says two touch
 ONE_DIGIT = 1.45  # ink no wider than this many times its height, in pieces that (nearly) touch,
 PIECE_GAP = 0.1  # ... with gaps of at most this share of its height, is one digit
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
@@ -306,13 +306,17 @@ def split_wide(group: Group, labels: np.ndarray, height: float, width: float) ->
     (`width`: the line's typical digit width): cut at a junction near where the first of its
     digits should end (SPLIT_WIDTH), or at a narrow junction near its middle (MAYBE_SPLIT)."""
     box = group.box
-    if box.width <= MAYBE_SPLIT * height or box.width < 5:
+    several = box.width > SPLIT_WIDTH * width  # several digits for sure: the best cut there is
+    if not several and box.width <= MAYBE_SPLIT * height or box.width < 5:
         return [group]
     member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
     profile = Profile.of(member)
-    if box.width > SPLIT_WIDTH * width:
+    if several:
         digits = max(2, round(box.width / width))
-        cut = profile.junction(box.width / digits, 0.3 * box.width / digits)
+        centre, reach = box.width / digits, 0.3 * box.width / digits
+        cut = profile.junction(centre, reach)
+        if cut is None and digits > 2:  # no clean junction: a chain of three or more
+            cut = profile.least_ink(centre, reach)
     else:
         cut = profile.junction(box.width / 2, 0.3 * box.width)
         cut = cut if cut is not None and profile.narrow(cut) else None
@@ -365,6 +369,15 @@ class Profile:
         smooth = np.convolve(counts, np.ones(3) / 3, mode="same")[low:high]
         score = smooth + 1e-3 * np.abs(np.arange(low, high) - centre)
         return low + int(np.argmin(np.where(valley, score, np.inf)))
+
+    def least_ink(self, centre: float, reach: float) -> int:
+        """The column within `reach` of `centre` with the least ink that crosses no loop if
+        there is one, the nearest the centre among equals."""
+        low = max(1, int(centre - reach))
+        high = max(low + 1, min(len(self.counts) - 1, int(centre + reach) + 1))
+        loops = self.loops[low:high]
+        score = self.counts[low:high] + 1e-3 * np.abs(np.arange(low, high) - centre)
+        return low + int(np.argmin(np.where(loops & ~loops.all(), np.inf, score)))
 
     def narrow(self, cut: int) -> bool:
         """True if the thin columns around the cut go on for only a few strokes' widths:
