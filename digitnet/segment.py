@@ -157,8 +157,9 @@ def ink_mask(residual: np.ndarray) -> np.ndarray | None:
 
 def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
     """The mask without solid regions along the border far thicker than a stroke, nor what
-    touches them and lies within a cell of them: a table or the paper's edge (a flat tone,
-    not ink) and its ragged rim."""
+    touches them and lies within a cell of them, nor what touches the same side of the
+    image: a table or the paper's edge (a flat tone, not ink), its ragged rim and the bits of
+    it that shadow made too faint to be solid."""
     region = flat_region(mask)
     if region is None:
         return mask
@@ -167,8 +168,21 @@ def remove_flat_regions(mask: np.ndarray) -> np.ndarray:
     cell = 2 * round(min(mask.shape) / BACKGROUND_SIDE) + 1
     touching = np.unique(pieces[cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0])
     beyond = np.unique(pieces[cv2.dilate(region, np.ones((cell, cell), np.uint8)) == 0])
-    rim = np.setdiff1d(touching[touching > 0], beyond)
-    return np.where(np.isin(pieces, rim), np.uint8(0), rest)
+    rim = [np.setdiff1d(touching, beyond)]
+    # where the table lies in shadow only bits of it are ink: whatever lies between the
+    # table's side of the image and the table's far edge is table
+    rows, columns = np.nonzero(region)
+    height, width = mask.shape
+    for line, band in ((np.s_[:, 0], np.s_[:, :columns.max() + cell]),
+                       (np.s_[:, -1], np.s_[:, columns.min() - cell:]),
+                       (np.s_[0], np.s_[:rows.max() + cell]),
+                       (np.s_[-1], np.s_[rows.min() - cell:])):
+        if 4 * np.count_nonzero(region[line]) >= region[line].size:
+            outside = np.ones(mask.shape, bool)
+            outside[band] = False
+            rim.append(np.setdiff1d(pieces[band], pieces[outside]))
+    edge = np.unique(np.concatenate(rim))
+    return np.where(np.isin(pieces, edge[edge > 0]), np.uint8(0), rest)
 
 
 def flat_region(mask: np.ndarray) -> np.ndarray | None:
@@ -265,7 +279,19 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
             and g.box.height <= LINE_LENGTH * height
             and not (at_border(g.box, shape)
                      and not BORDER_LOW * height <= g.box.height <= TALLEST * height)]
-    return sorted(kept, key=lambda g: g.box.left + g.box.width / 2), height
+    return sorted(off_the_line(kept, shape), key=lambda g: g.box.left + g.box.width / 2), height
+
+
+def off_the_line(groups: list[Group], shape: tuple[int, ...]) -> list[Group]:
+    """The groups less those at the image's border beside the rows the others fill: when the
+    digits are inside the picture, what the border cuts off (a table's corner, the shadow on
+    it) is not one of them."""
+    inside = [g.box for g in groups if not at_border(g.box, shape)]
+    if not inside:
+        return groups
+    top, bottom = min(b.top for b in inside), max(b.bottom for b in inside)
+    return [g for g in groups if not at_border(g.box, shape)
+            or 2 * (min(bottom, g.box.bottom) - max(top, g.box.top)) >= g.box.height]
 
 
 def typical_width(groups: list[Group], height: float) -> float:
