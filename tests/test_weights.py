@@ -16,7 +16,6 @@ from digitnet.checkpoint import CheckpointError, load_checkpoint
 from digitnet.config import FinetuneConfig, TrainConfig
 from digitnet.data import MNIST_FILES
 from digitnet.models import create_model
-from digitnet.paths import weights_path
 from digitnet.plain import RecordError, from_plain, to_plain
 from digitnet.recognizer import Recognizer, RecognizerError
 from digitnet.weights import (
@@ -33,7 +32,8 @@ from digitnet.weights import (
 
 TINY = {"width": 8, "hidden": 32}
 # written by the finetune of 2026-11, before metadata was typed
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"
+DATA = Path(__file__).parent / "data"
+OLD_FINETUNED = DATA / "finetuned-v1.pt"
 EPOCHS = tuple(EpochRecord(e, 1 / e, 0.9, 0.95, 1e-3, 1000.0, 10.0 * e) for e in (1, 2))
 
 
@@ -87,9 +87,11 @@ def test_a_fine_tune_carries_its_lineage_and_the_curves_of_its_base():
 
 @pytest.mark.parametrize("name, epochs, base_epochs", [("simple", 15, None), ("improved", 8, 40)])
 def test_the_shipped_weights_of_the_old_format_load_typed(name, epochs, base_epochs):
-    recognizer = Recognizer.load(weights_path(name))
+    """The weights digitnet shipped before pen data (kept as tests/data/MODEL-v1.pt)."""
+    path = DATA / f"{name}-v1.pt"
+    recognizer = Recognizer.load(path)
     metadata = recognizer.metadata
-    assert recognizer.path == weights_path(name) and recognizer.name == name
+    assert recognizer.path == path and recognizer.name == name
     assert len(metadata.history) == epochs and metadata.training is not None
     assert metadata.validation_seed == metadata.training.seed
     assert metadata.learned_from == (DataSource("mnist", dict(MNIST_FILES)),)
@@ -165,7 +167,7 @@ def test_wrong_types_and_ranges_are_refused_naming_the_field(tmp_path, change, m
     (lambda m: {**m, "history": [{"epoch": 1}]}, "metadata.history[0].train_loss is missing"),
 ])
 def test_old_format_files_are_checked_the_same_way(tmp_path, change, message):
-    payload = payload_of(weights_path("simple"))
+    payload = payload_of(DATA / "simple-v1.pt")
     payload["metadata"] = change(payload["metadata"])
     path = tmp_path / "old.pt"
     torch.save(payload, path)
