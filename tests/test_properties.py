@@ -95,12 +95,16 @@ def image_files(draw: st.DrawFn) -> bytes:
 
 def check_prediction_of(recognizer: Recognizer, path: Path, invert: bool | None) -> None:
     try:
-        prediction = classify_file(recognizer, str(path), invert)
+        reading = classify_file(recognizer, str(path), invert)
     except DigitnetError as e:
         assert str(e).startswith(f"{path}: ") and "\n" not in str(e)
         return
-    assert len(prediction.probs) == NUM_CLASSES and np.isfinite(prediction.probs).all()
-    assert np.isfinite(prediction.confidence)
+    for part in reading.digits:
+        prediction = part.prediction
+        assert len(prediction.probs) == NUM_CLASSES and np.isfinite(prediction.probs).all()
+        assert np.isfinite(prediction.confidence)
+        box = part.box
+        assert min(box.left, box.top) >= 0 and min(box.width, box.height) > 0
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
