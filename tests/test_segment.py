@@ -125,6 +125,33 @@ def test_one_digit_on_a_clean_canvas_is_find_inks_ink(char):
     np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
 
 
+def test_a_digit_in_pieces_is_one_part_as_before():
+    four = np.zeros((300, 300), np.uint8)
+    cv2.line(four, (110, 60), (90, 175), 255, 12)  # a 4 whose stem does not meet its bar
+    cv2.line(four, (90, 175), (150, 175), 255, 12)
+    cv2.line(four, (166, 80), (166, 250), 255, 12)
+    zero = np.zeros((300, 300), np.uint8)  # a 0 in two halves, as a dry pen leaves it
+    cv2.ellipse(zero, (150, 150), (70, 100), 0, 100, 260, 255, 12)
+    cv2.ellipse(zero, (150, 150), (70, 100), 0, -80, 80, 255, 12)
+    for image in (four, zero):
+        _, _, stats, _ = cv2.connectedComponentsWithStats(image)
+        assert len(stats) == 3 and stats[1, 0] + stats[1, 2] <= stats[2, 0]  # side by side
+        (part,) = find_digits(image)
+        reference = find_ink(image)
+        assert reference is not None and part.box == reference.box
+
+
+def test_a_small_digit_in_a_large_photo_is_no_speck():
+    rng = np.random.default_rng(5)
+    ink, boxes = ink_page("27", (1280, 960), 600, 450, 36, 12, 4)
+    parts = find_digits(photo(ink, rng, lines=False))
+    assert_boxes(parts, boxes, slack=5)
+    assert not any(is_speck(p) for p in parts)
+    # judged against the whole photo, the 2 would be: the region is what keeps it
+    whole = Ink(parts[0].crop, parts[0].mask, (960, 1280), parts[0].box)
+    assert is_speck(whole)
+
+
 def test_a_lone_dot_is_still_a_speck():
     canvas = np.zeros((480, 640), np.uint8)
     cv2.circle(canvas, (300, 200), 6, 255, -1)
