@@ -38,6 +38,7 @@ SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "
 TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
 BORDER_LOW = 0.6  # ... and one lower than this share of them is cut off, or the table's rim
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
+PIECE_SHARE = 0.03  # ... and, above or below it, hold this share of its ink
 SPLIT_WIDTH = 1.6  # a group this many typical digit widths wide is several digits: cut
 DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too few to measure
 MAX_RUNS = 2  # strokes a junction column may cross
@@ -274,7 +275,8 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
                  min_area: float) -> tuple[list[Group], float]:
     """The components of at least `min_area` pixels (smaller ones are noise: they join no
     digit) merged into digits, left to right, without separators, specks, lines and the
-    paper's edge (see the module's constants); and the line's digit height."""
+    paper's edge (see the module's constants); and the line's digit height. A piece above or
+    below a digit joins it only if it holds PIECE_SHARE of its ink (a 5's bar, not a speck)."""
     groups: list[Group] = []
     order = np.argsort(-stats[:, cv2.CC_STAT_HEIGHT], kind="stable")
     for label in order[order > 0]:
@@ -282,7 +284,8 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
             continue
         box = Box(*(int(v) for v in stats[label, :4]))
         for index, group in enumerate(groups):
-            if overlapping(group.box, box):
+            share = stats[label, cv2.CC_STAT_AREA] / stats[list(group.labels), -1].sum()
+            if overlapping(group.box, box) and (share >= PIECE_SHARE or beside(group.box, box)):
                 groups[index] = Group((*group.labels, int(label)), union(group.box, box))
                 break
         else:
@@ -292,19 +295,25 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
             and g.box.height <= LINE_LENGTH * height
             and not (at_border(g.box, shape)
                      and not BORDER_LOW * height <= g.box.height <= TALLEST * height)]
-    return sorted(off_the_line(kept, shape), key=lambda g: g.box.left + g.box.width / 2), height
+    return sorted(on_the_line(kept, stats), key=lambda g: g.box.left + g.box.width / 2), height
 
 
-def off_the_line(groups: list[Group], shape: tuple[int, ...]) -> list[Group]:
-    """The groups less those at the image's border beside the rows the others fill: when the
-    digits are inside the picture, what the border cuts off (a table's corner, the shadow on
-    it) is not one of them."""
-    inside = [g.box for g in groups if not at_border(g.box, shape)]
-    if not inside:
+def on_the_line(groups: list[Group], stats: np.ndarray) -> list[Group]:
+    """The groups in the line of digits: those that share half their rows with the group
+    whose row neighbours hold the most ink. What lies above or below the number (specks, a
+    table's shadowed corner, the line of a second number) is not read."""
+    if len(groups) < 2:
         return groups
-    top, bottom = min(b.top for b in inside), max(b.bottom for b in inside)
-    return [g for g in groups if not at_border(g.box, shape)
-            or 2 * (min(bottom, g.box.bottom) - max(top, g.box.top)) >= g.box.height]
+    area = [int(stats[list(g.labels), cv2.CC_STAT_AREA].sum()) for g in groups]
+
+    def in_line(seed: Box, box: Box) -> bool:
+        return 2 * (min(seed.bottom, box.bottom) - max(seed.top, box.top)) >= box.height
+
+    def ink_in_line(seed: Group) -> int:
+        return sum(a for g, a in zip(groups, area, strict=True) if in_line(seed.box, g.box))
+
+    seed = max(groups, key=ink_in_line)
+    return [g for g in groups if in_line(seed.box, g.box)]
 
 
 def typical_width(groups: list[Group], height: float) -> float:
@@ -321,6 +330,11 @@ def overlapping(a: Box, b: Box) -> bool:
     shared = min(a.right, b.right) - max(a.left, b.left)
     apart = max(a.top, b.top) - min(a.bottom, b.bottom)
     return shared >= OVERLAP * min(a.width, b.width) and apart <= max(a.height, b.height) / 2
+
+
+def beside(a: Box, b: Box) -> bool:
+    """True if the boxes share rows."""
+    return min(a.bottom, b.bottom) > max(a.top, b.top)
 
 
 def union(a: Box, b: Box) -> Box:
