@@ -1,14 +1,19 @@
 """Image segmentation: the digits of a photo, scan or canvas, each as an Ink, left to right.
 
 `find_ink` takes every pixel brighter than its threshold as ink, which is right for a canvas and
-wrong for paper: uneven light, camera noise and a table edge become ink too. Here the paper's
-own tone is estimated locally (a morphological opening of a downscaled copy: it follows
-shadows and gradients but not strokes), ink is what stands out from it by more than the camera
-noise, and what is not a digit is set aside by its shape relative to the line's digit height:
-ruled lines (far longer than a digit is tall), separators and specks (far smaller), the paper's
-or table's edge at the border (taller than the line). What is left is grouped into digits
-(pieces overlapping horizontally are one digit: a 5's loose bar, a broken stroke) and a group
-too wide for one digit is cut at its narrowest junction.
+wrong for paper: uneven light, camera noise and a table edge become ink too. Here:
+
+1. The paper's own tone is estimated locally (an opening of a downscaled copy: it follows
+   shadows and gradients but passes under strokes; a canvas's single flat tone is taken as
+   is), and ink is what stands out from it by more than the camera noise (NOISE_SIGMAS) and
+   by INK_THRESHOLD of the ink's contrast, as in `find_ink`.
+2. What is not a digit goes: a table or the paper's edge (solid ink along the image's border),
+   ruled lines (straight runs LINE_LENGTH digit heights long, kept where a stroke crosses
+   them), specks and separators such as "." and "," (far less high than the line's digits),
+   what the border cuts off, and anything off the line of digits.
+3. The rest is grouped into digits: pieces sharing columns are one digit (a 5's loose bar, a
+   broken stroke); a group too wide for one digit is cut at a junction (one or two strokes,
+   no loop, a valley in the ink per column), and ink shaped like one digit stays one.
 
 One digit on a clean image gives exactly `find_ink`'s Ink, so a single digit reads as before.
 """
