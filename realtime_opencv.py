@@ -1,4 +1,6 @@
-"""Draw a digit with the mouse and watch a CNN read it, live: `python realtime_opencv.py --help`.
+"""Draw a digit or a number with the mouse and watch a CNN read it, live.
+
+`python realtime_opencv.py --help` lists the flags.
 
 The app lives in the package (digitnet/window.py), so `digitnet app` runs the same thing.
 """
