@@ -40,6 +40,7 @@ SOLID = 0.4  # a cell of the flat-region test this much ink is solid
 LINE_LENGTH = 3.0  # a straight run this many digit heights long is a ruled line
 MIN_HEIGHT = 6  # no digit is less high than this many pixels
 SEPARATOR = 0.4  # a group less high than this share of the line's digits is a "." "," or speck
+FLAG_GAP = 0.25  # ... unless it lies this close beside a digit's upper half: a 5's flag
 TALLEST = 1.5  # a group at the border taller than this many digit heights is the paper's edge
 BORDER_LOW = 0.6  # ... and one lower than this share of them is cut off, or the table's rim
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's width are one digit
@@ -250,6 +251,9 @@ def remove_ruled_lines(mask: np.ndarray, height: float) -> np.ndarray:
     widened = cv2.dilate(mask, kernel(3, 0))
     joined = cv2.morphologyEx(widened, cv2.MORPH_CLOSE, kernel(max(3, round(height / 4)), 1))
     found = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel(length, 1))
+    if found.any():  # runs go on past the image's edge: there, half as long is enough
+        labels, stats = components(found)
+        found = np.where((stats[:, cv2.CC_STAT_WIDTH] >= length / 2)[labels], found, np.uint8(0))
     lines = cv2.dilate(found, kernel(3, 0)) & mask
     if not lines.any():
         return mask
@@ -266,14 +270,16 @@ def kernel(length: int, axis: int) -> np.ndarray:
 
 
 def first_height(mask: np.ndarray) -> float:
-    """The digits' height, a first guess before lines are removed: the largest of the
-    components' shorter sides (digits on a ruled line are one component with it, as high as
-    they are; the line alone is thin)."""
+    """The digits' height, a first guess before lines are removed: the largest height of a
+    roughly square component, or of any component's shorter side (digits on a ruled line
+    are one component with it, as high as they are; a line alone is thin)."""
     _, stats = components(mask)
     stats = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA]
     if len(stats) == 0:
         return float(min(mask.shape))
-    return float(np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).max())
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    square = (widths <= 2 * heights) & (heights <= 2 * widths)
+    return float(np.where(square, heights, np.minimum(widths, heights)).max())
 
 
 def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
@@ -296,11 +302,30 @@ def digit_groups(stats: np.ndarray, shape: tuple[int, ...],
         else:
             groups.append(Group((int(label),), box))
     height = digit_height([g.box for g in groups], shape)
-    kept = [g for g in groups if g.box.height >= max(SEPARATOR * height, MIN_HEIGHT)
+    kept = [g for g in attach_flags(groups, height)
+            if g.box.height >= max(SEPARATOR * height, MIN_HEIGHT)
             and g.box.height <= LINE_LENGTH * height
             and not (at_border(g.box, shape)
                      and not BORDER_LOW * height <= g.box.height <= TALLEST * height)]
     return sorted(on_the_line(kept, stats), key=lambda g: g.box.left + g.box.width / 2), height
+
+
+def attach_flags(groups: list[Group], height: float) -> list[Group]:
+    """The groups with each piece too small to be a digit (SEPARATOR) that lies beside the
+    upper half of a digit, FLAG_GAP digit heights from it at most, joined to it: a 5's flag
+    written apart. A "." or "," sits at the baseline and stays apart."""
+    digits = [g for g in groups if g.box.height >= SEPARATOR * height]
+    result = list(digits)
+    for piece in (g for g in groups if g.box.height < SEPARATOR * height):
+        for index, digit in enumerate(result):
+            gap = max(digit.box.left - piece.box.right, piece.box.left - digit.box.right)
+            upper = digit.box.top <= piece.box.bottom <= digit.box.top + digit.box.height / 2
+            if gap <= FLAG_GAP * height and upper:
+                result[index] = Group((*digit.labels, *piece.labels), union(digit.box, piece.box))
+                break
+        else:
+            result.append(piece)
+    return result
 
 
 def on_the_line(groups: list[Group], stats: np.ndarray) -> list[Group]:
@@ -408,7 +433,7 @@ class Profile:
 
     def junction(self, centre: float, reach: float) -> int | None:
         """The column within `reach` of `centre` with the least ink (3-column mean) that
-        crosses at most two strokes and no loop, holds about one stroke's ink (THIN) and at
+        crosses one or two strokes and no loop, holds about one stroke's ink (THIN) and at
         most half the ink of the fullest columns on either side of it: two shapes meeting, not
         the middle of a 0 (closed or open), a 3 or a blob. The nearest the centre among
         equals; None if there is none."""
@@ -419,7 +444,8 @@ class Profile:
             return None
         before = np.maximum.accumulate(counts)[low - 1:high - 1]
         after = np.maximum.accumulate(counts[::-1])[::-1][low + 1:high + 1]
-        valley = ((self.runs[low:high] <= MAX_RUNS) & ~self.loops[low:high]
+        runs = self.runs[low:high]  # no empty column: pieces in one group belong together
+        valley = ((runs >= 1) & (runs <= MAX_RUNS) & ~self.loops[low:high]
                   & (counts[low:high] <= np.minimum(before, after) / 2)
                   & (counts[low:high] <= THIN * self.stroke))
         if not valley.any():
