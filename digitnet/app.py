@@ -26,9 +26,8 @@ import numpy as np
 
 from digitnet.drawing import DEFAULT_BRUSH, Drawing
 from digitnet.events import EventLog
-from digitnet.grouping import group_strokes
 from digitnet.layout import number_view
-from digitnet.reading import BLANK, Reading, read_sketch
+from digitnet.reading import BLANK, Reading, read_sketch, sketch_inks
 from digitnet.strokes import Sketch
 from digitnet.teaching import Teaching
 
@@ -117,13 +116,17 @@ class AppState:
     def recognize(self, trigger: str, now: float) -> None:
         """Read the drawing as drawn, and show the result (needs a model)."""
         assert self.recognizer is not None, "recognize() before the model is ready"
-        drawing = self.drawing
         start = time.perf_counter()
-        sketch = Sketch(tuple(drawing.visible_strokes()), drawing.canvas_size, drawing.brush)
+        sketch = self.sketch()
         self.reading, self.read_size = read_sketch(self.recognizer, sketch), sketch.size
         self.events.prediction(self.reading, time.perf_counter() - start, trigger)
         self.schedule.done(self.drawing, now)
         self._shown_changes += 1
+
+    def sketch(self) -> Sketch:
+        """The drawing as the reading takes it: strokes, canvas size, brush."""
+        drawing = self.drawing
+        return Sketch(tuple(drawing.visible_strokes()), drawing.canvas_size, drawing.brush)
 
     @property
     def selected(self) -> int | None:
@@ -204,7 +207,7 @@ class AppState:
         drawing of several digits is refused: it would teach the model a number as one digit.
         """
         drawing = self.drawing
-        if len(group_strokes(drawing.visible_strokes(), drawing.canvas_size, drawing.brush)) > 1:
+        if len(sketch_inks(self.sketch())) > 1:  # counted as the reading counts digits
             self.teaching.status.set("not saved: draw one digit to save a sample", error=True)
             return
         if self.teaching.save(drawing, label):

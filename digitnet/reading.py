@@ -88,13 +88,18 @@ def read_inks(recognizer: Recognizer, inks: Sequence[Ink]) -> Reading:
 
 
 def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
-    """The app's path: the strokes grouped into digits, each group drawn alone on the sketch's
-    canvas and read. One group reads exactly as `recognizer.read(sketch.render(),
-    invert=False)` does: the whole canvas, as before numbers. Among several groups, specks
-    (digitnet.reject.is_speck) are not parts, as segment.find_digits leaves them out of an
-    image: a number reads the same from its strokes and from its canvas."""
+    """The app's path: the sketch's digits (`sketch_inks`) read in one batch."""
+    return read_inks(recognizer, sketch_inks(sketch))
+
+
+def sketch_inks(sketch: Sketch) -> list[Ink]:
+    """The strokes grouped into digits, each group drawn alone on the sketch's canvas: its ink,
+    left to right. One group is the whole canvas's ink, so it reads exactly as
+    `recognizer.read(sketch.render(), invert=False)` does, as before numbers. Among several
+    groups, specks (digitnet.reject.is_speck) are not parts, as segment.find_digits leaves them
+    out of an image: a number reads the same from its strokes and from its canvas."""
     if min(sketch.size) <= 0:  # a window shrunk to nothing
-        return BLANK
+        return []
     groups = group_strokes(sketch.strokes, sketch.size, sketch.brush)
     if len(groups) <= 1:
         inks = [find_ink(sketch.render(), invert=False)]
@@ -103,7 +108,7 @@ def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
     found = [ink for ink in inks if ink is not None]
     if len(found) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
         found = [ink for ink in found if not is_speck(ink)] or found
-    return read_inks(recognizer, found)
+    return found
 
 
 def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:

@@ -835,6 +835,20 @@ def test_a_drawing_of_several_digits_is_not_saved_as_a_sample(tmp_path):
     assert sample.label == 1 and len(sample.strokes) == 1
 
 
+def test_a_digit_with_a_dot_beside_it_is_saved_as_it_reads(tmp_path):
+    """A pen's stray touch beside a digit is no digit: the reading shows one digit, and the
+    sample is saved (the save counts digits as the reading does)."""
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.draw(1, place=(0, 2))
+    screen.drag([(0.9, 0.5)])  # a dot, well apart
+    read_now(screen.state)
+    assert len(screen.state.reading.digits) == 1
+    screen.press("1")
+    (sample,), _ = store.load_all()
+    assert sample.label == 1 and len(sample.strokes) == 2
+
+
 def test_a_trained_model_reads_a_number_drawn_with_the_mouse():
     weights = REPO_ROOT / "weights" / "simple.pt"
     require(weights.is_file(), f"no trained model at {weights}")
