@@ -50,8 +50,8 @@ DIGIT_ASPECT = 0.8  # a wide digit's width for its height, when the line has too
 MAX_RUNS = 2  # strokes a junction column may cross
 THIN = 1.5  # a junction holds at most this many strokes' widths of ink
 MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction says two touch
-ONE_DIGIT = 1.45  # ink no wider than this many times its height, in pieces that (nearly) touch,
-PIECE_GAP = 0.1  # ... with gaps of at most this share of its height, is one digit
+ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
+PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
 
@@ -98,8 +98,9 @@ def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
 def one_digit(groups: list[Group]) -> list[Group]:
     """The groups as one if together they are shaped like one digit: no wider than
     ONE_DIGIT times their height, with no gap wider than PIECE_GAP of it between them (a
-    wide 0 cut in two, a 4 in two pieces). A single digit must read as it did before numbers
-    were read; two digits close enough to pass for one are rare."""
+    wide 0 or 2 cut where it narrows). A single digit must read as it did before numbers
+    were read; two digits that touch and are together that narrow are rare, and two apart
+    stay two however close."""
     if len(groups) < 2:
         return groups
     box = groups[0].box

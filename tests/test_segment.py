@@ -125,20 +125,25 @@ def test_one_digit_on_a_clean_canvas_is_find_inks_ink(char):
     np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
 
 
-def test_a_digit_in_pieces_is_one_part_as_before():
-    four = np.zeros((300, 300), np.uint8)
-    cv2.line(four, (110, 60), (90, 175), 255, 12)  # a 4 whose stem does not meet its bar
-    cv2.line(four, (90, 175), (150, 175), 255, 12)
+def test_ink_shaped_like_one_digit_is_one_part_as_before():
+    four = np.zeros((300, 300), np.uint8)  # a 4 whose bar overlaps its stem's columns
+    cv2.line(four, (110, 60), (90, 175), 255, 12)
+    cv2.line(four, (90, 175), (200, 175), 255, 12)
     cv2.line(four, (166, 80), (166, 250), 255, 12)
-    zero = np.zeros((300, 300), np.uint8)  # a 0 in two halves, as a dry pen leaves it
-    cv2.ellipse(zero, (150, 150), (70, 100), 0, 100, 260, 255, 12)
-    cv2.ellipse(zero, (150, 150), (70, 100), 0, -80, 80, 255, 12)
-    for image in (four, zero):
-        _, _, stats, _ = cv2.connectedComponentsWithStats(image)
-        assert len(stats) == 3 and stats[1, 0] + stats[1, 2] <= stats[2, 0]  # side by side
+    w_like = render_strokes([(np.array([(0, 0), (0.25, 1), (0.5, 0.45), (0.75, 1), (1, 0)])
+                              * [280, 200] + [60, 50]) / [400, 300]], (400, 300), 0.04)
+    x, y, width, height = cv2.boundingRect(w_like)  # wider than a line's typical digit,
+    assert 1.3 < width / height < 1.45  # narrow in the middle: a cut would be made there
+    for image in (four, w_like):
         (part,) = find_digits(image)
         reference = find_ink(image)
         assert reference is not None and part.box == reference.box
+
+
+def test_two_digits_close_together_stay_two():
+    ink, boxes = ink_page("07", (400, 300), 120, 80, 140, 10, 12)
+    assert 0 < boxes[1].left - boxes[0].right < 0.1 * boxes[0].height  # as close as a 4's bar
+    assert_boxes(find_digits(np.round(ink * 255).astype(np.uint8)), boxes, slack=4)
 
 
 def test_a_small_digit_in_a_large_photo_is_no_speck():
