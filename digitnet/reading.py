@@ -11,6 +11,7 @@ Torch-free: the recognizer is handed in, already loaded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from digitnet.drawing import Stroke, brush_pixels, render_strokes
 from digitnet.grouping import group_strokes
 from digitnet.preprocess import Box, Ink, find_ink, to_mnist
 from digitnet.reject import is_speck
-from digitnet.segment import find_digits
+from digitnet.segment import candidate_parts
 
 if TYPE_CHECKING:
     from digitnet.recognizer import Prediction, Recognizer
@@ -73,6 +74,7 @@ class Reading:
 
 
 BLANK = Reading()
+CHOICE_MARGIN = 0.05  # another way to cut an image's ink must be this much surer than the shape's
 
 
 def network_input(canvas: np.ndarray) -> np.ndarray | None:
@@ -136,8 +138,39 @@ def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
 def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
                 invert: bool | None = None) -> Reading:
     """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
-    its digits found in the ink (segment.find_digits) and read, left to right. `predict`'s path;
-    the same reading as `read_sketch` for the canvas the strokes drew."""
+    its digits found in the ink and read, left to right. `predict`'s path; the same reading as
+    `read_sketch` for the canvas the strokes drew. Where the shape cannot tell whether pieces
+    are one digit or two, or where touching digits part (segment.candidate_parts), every way
+    is read and the model chooses (best_way). The shape's choice is read in a batch of its own,
+    as find_digits' parts were, so that one digit reads to the bit as before numbers; the other
+    ways' parts, if any, in a second one."""
     if not canvas.size:  # a window shrunk to nothing
         return BLANK
-    return read_inks(recognizer, find_digits(canvas, invert=invert))
+    stretches = candidate_parts(canvas, invert=invert)
+    shape = [ink for ways in stretches for ink in ways[0]]
+    others = {id(ink): ink for ways in stretches for way in ways[1:] for ink in way}
+    for ink in shape:
+        others.pop(id(ink), None)
+    read: dict[int, DigitReading] = {}
+    for batch in (shape, list(others.values())):
+        if batch:
+            read.update(zip(map(id, batch), read_inks(recognizer, batch).digits, strict=True))
+    return Reading(tuple(part for ways in stretches
+                         for part in best_way([[read[id(ink)] for ink in way] for way in ways])))
+
+
+def best_way(ways: Sequence[Sequence[DigitReading]]) -> Sequence[DigitReading]:
+    """The way whose parts are all digits and the surest (the mean log of their confidences),
+    the first (the shape's choice) unless another is surer by CHOICE_MARGIN."""
+    best, best_score = ways[0], sureness(ways[0])
+    for way in ways[1:]:
+        if sureness(way) > best_score + CHOICE_MARGIN:
+            best, best_score = way, sureness(way)
+    return best
+
+
+def sureness(way: Sequence[DigitReading]) -> float:
+    """The mean log confidence of the parts; -inf if any is not a digit."""
+    if not way or any(part.rejected for part in way):
+        return -math.inf
+    return float(np.mean([math.log(max(part.prediction.confidence, 1e-12)) for part in way]))

@@ -52,6 +52,10 @@ THIN = 1.5  # a junction holds at most this many strokes' widths of ink
 MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction says two touch
 ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
 PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
+CLOSE = 0.15  # neighbours this many digit heights apart or closer may be one digit: a model says
+CUT_WIDTH = 0.6  # a group this many digit heights wide may be two touching: a model says
+CUTS = 2  # ... cut at this many of its likeliest columns
+CUT_REACH = 0.3  # ... which lie within this share of its width of its middle
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
 
@@ -65,34 +69,127 @@ class Group:
 
 
 def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
-    """The digits of any image `to_gray` takes, left to right; [] if there are none.
+    """The digits of any image `to_gray` takes, left to right, as the shape rules alone cut
+    them (the first of each of `candidate_parts`' candidates); [] if there are none.
 
     invert: True for dark ink on light paper, False for light ink on dark, None to detect.
     Each part's `image_shape` is the region its speck test sees (SPECK_CONTEXT line heights,
     at most the image): a small digit in a large photo is then no speck, a lone dot still is.
     """
+    return [part for ways in candidate_parts(image, invert) for part in ways[0]]
+
+
+def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[list[list[Ink]]]:
+    """The image's digits, left to right, in stretches whose cut the shape alone cannot settle,
+    for a model to choose: per stretch, the ways to cut it into digits, each a list of parts
+    left to right, the shape rules' choice first. A stretch is pieces close enough together to
+    be one digit (a "1" beside a "0", a 0 in two halves) or a group wide enough to be two
+    digits touching; the ways are the shape's cut, the groups whole, the pieces as one, and
+    each wide group cut at its CUTS likeliest columns. Parts that several ways share are the
+    same Ink object. [] for a blank image; see find_digits for `invert` and the parts."""
+    line = find_line(image, invert)
+    if line is None:
+        return []
+    runs = close_runs(line.groups, line.height)
+    stretches = [candidate_groups(run, line, alone=len(runs) == 1) for run in runs]
+    chosen = [group for ways in stretches for group in ways[0]]
+    context = _context(chosen, line.labels.shape)
+    inks: dict[Group, Ink] = {}
+    for ways in stretches:
+        for way in ways:
+            for group in way:
+                if group not in inks:
+                    inks[group] = as_ink(line.residual, line.labels, group, context)
+    if len(chosen) == 1:  # one digit reads as it did before numbers were read
+        reference = find_ink(image, invert)
+        if reference is not None and same_box(reference.box, chosen[0].box):
+            inks[chosen[0]] = reference
+    return [[[inks[group] for group in way] for way in ways] for ways in stretches]
+
+
+@dataclass(frozen=True)
+class Line:
+    """The line of digits an image holds, before any cut: what candidates are cut from."""
+
+    residual: np.ndarray  # the image's ink, bright, less the paper's tone (ink_residual)
+    labels: np.ndarray  # the ink's connected components (components)
+    groups: list[Group]  # the components grouped into digits, left to right (digit_groups)
+    height: float  # the line's digit height
+    width: float  # a digit's width in the line (typical_width)
+
+
+def find_line(image: np.ndarray, invert: bool | None) -> Line | None:
+    """The image's line of digits (steps 1 and 2 of the module's docstring), None if blank."""
     gray = to_gray(image)
     unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
     if invert is None:
         invert = dark_ink(unit)
-    residual = ink_residual(1 - unit if invert else unit)
+    bright = 1 - unit if invert else unit
+    flat = flat_tone(bright)
+    residual = ink_residual(bright, flat)
     mask = ink_mask(residual)
     if mask is None:
-        return []
-    mask = remove_flat_regions(mask)
+        return None
+    if flat is None:  # a flat page has no table: ink at its edge is a tightly cropped digit
+        mask = remove_flat_regions(mask)
     first = first_height(mask)
     mask = remove_ruled_lines(mask, first)
     labels, stats = components(mask)
     groups, height = digit_groups(stats, mask.shape, max(MIN_AREA, (SPECK_SIDE * first) ** 2))
-    width = typical_width(groups, height)
-    groups = [part for group in groups for part in split_wide(group, labels, height, width)]
-    groups = one_digit(groups)
-    parts = [as_ink(residual, labels, group, _context(groups, mask.shape)) for group in groups]
-    if len(parts) == 1:
-        reference = find_ink(image, invert)
-        if reference is not None and same_box(reference.box, parts[0].box):
-            return [reference]
-    return parts
+    return Line(residual, labels, groups, height, typical_width(groups, height))
+
+
+def close_runs(groups: list[Group], height: float) -> list[list[Group]]:
+    """The groups in runs of neighbours that could be one digit: no more than CLOSE digit
+    heights apart and, together, no wider than ONE_DIGIT heights."""
+    runs: list[list[Group]] = []
+    for group in groups:
+        if runs:
+            box = union(spanning(runs[-1]), group.box)
+            if (group.box.left - runs[-1][-1].box.right <= CLOSE * height
+                    and box.width <= ONE_DIGIT * box.height):
+                runs[-1].append(group)
+                continue
+        runs.append([group])
+    return runs
+
+
+def candidate_groups(run: list[Group], line: Line, alone: bool) -> list[list[Group]]:
+    """The ways to cut a run of close groups into digits (see candidate_parts), the shape
+    rules' first, each once. `alone`: the run is all the line holds (see one_digit)."""
+    shape = [part for group in run
+             for part in split_wide(group, line.labels, line.height, line.width)]
+    ways = [one_digit(shape) if alone else shape, list(run)]
+    if len(run) > 1:
+        ways.append([Group(tuple(label for g in run for label in g.labels), spanning(run))])
+    for index, group in enumerate(run):
+        for halves in likely_cuts(group, line.labels, line.height):
+            ways.append([*run[:index], *halves, *run[index + 1:]])
+    unique: dict[tuple[Group, ...], None] = dict.fromkeys(tuple(way) for way in ways)
+    return [list(way) for way in unique]
+
+
+def likely_cuts(group: Group, labels: np.ndarray, height: float) -> list[tuple[Group, Group]]:
+    """The group cut in two at its CUTS likeliest columns (Profile.likely_cuts), if it is at
+    least CUT_WIDTH digit heights wide: two touching digits, for a model to judge."""
+    box = group.box
+    if box.width < CUT_WIDTH * height or box.height < 3 * MIN_HEIGHT:
+        return []  # narrow, or too small for halves to be digits
+    member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
+    cuts = []
+    for cut in Profile.of(member).likely_cuts(CUTS):
+        left, right = tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)
+        if left and right and min(left.box.height, right.box.height) >= SEPARATOR * box.height:
+            cuts.append((left, right))
+    return cuts
+
+
+def spanning(groups: list[Group]) -> Box:
+    """The box around all the groups' boxes."""
+    box = groups[0].box
+    for group in groups[1:]:
+        box = union(box, group.box)
+    return box
 
 
 def one_digit(groups: list[Group]) -> list[Group]:
@@ -103,9 +200,7 @@ def one_digit(groups: list[Group]) -> list[Group]:
     stay two however close."""
     if len(groups) < 2:
         return groups
-    box = groups[0].box
-    for group in groups[1:]:
-        box = union(box, group.box)
+    box = spanning(groups)
     gaps = [b.box.left - a.box.right for a, b in zip(groups, groups[1:], strict=False)]
     if box.width > ONE_DIGIT * box.height or max(gaps) > PIECE_GAP * box.height:
         return groups
@@ -131,16 +226,23 @@ def dark_ink(unit: np.ndarray) -> bool:
     return typical - float(smooth.min()) > float(smooth.max()) - typical
 
 
-def ink_residual(bright: np.ndarray) -> np.ndarray:
-    """Ink-is-bright unit image less the paper's local tone (float32, may be negative).
+def flat_tone(bright: np.ndarray) -> float | None:
+    """The paper's one tone if FLAT of it has exactly that tone (a canvas, a clean scan, a
+    tight crop of one): such a page has no table and no shadow. None for a photo."""
+    levels = np.bincount(np.round(bright[::2, ::2] * 255).astype(np.uint8).ravel(), minlength=256)
+    return int(levels.argmax()) / 255 if levels.max() > FLAT * levels.sum() else None
+
+
+def ink_residual(bright: np.ndarray, flat: float | None) -> np.ndarray:
+    """Ink-is-bright unit image less the paper's tone (float32, may be negative): `flat`
+    (flat_tone) where there is one, else estimated locally.
 
     The tone is an opening (erode, dilate) of a downscaled copy, so it passes under strokes
     narrower than the kernel and follows shadows, gradients and a table's flat tone; one more
     dilation keeps a tone edge (a table's edge) on the side of the brighter tone.
     """
-    levels = np.bincount(np.round(bright[::2, ::2] * 255).astype(np.uint8).ravel(), minlength=256)
-    if levels.max() > FLAT * levels.sum():  # a canvas or a clean scan: one tone, no estimate
-        return np.asarray(bright - np.float32(int(levels.argmax()) / 255), np.float32)
+    if flat is not None:
+        return np.asarray(bright - np.float32(flat), np.float32)
     height, width = bright.shape
     scale = min(1.0, BACKGROUND_SIDE / min(height, width))
     small = cv2.resize(bright, (max(1, round(width * scale)), max(1, round(height * scale))),
@@ -463,6 +565,22 @@ class Profile:
         loops = self.loops[low:high]
         score = self.counts[low:high] + 1e-3 * np.abs(np.arange(low, high) - centre)
         return low + int(np.argmin(np.where(loops & ~loops.all(), np.inf, score)))
+
+    def likely_cuts(self, count: int) -> list[int]:
+        """Up to `count` columns within CUT_REACH of the middle where two touching digits
+        could part: the least ink (3-column mean) crossing no loop, a stroke's width apart."""
+        columns = len(self.counts)
+        low = max(1, int(columns * (0.5 - CUT_REACH)))
+        high = min(columns - 1, int(columns * (0.5 + CUT_REACH)) + 1)
+        smooth = np.convolve(self.counts, np.ones(3) / 3, mode="same")[low:high]
+        score = np.where(self.loops[low:high], np.inf, smooth)
+        cuts: list[int] = []
+        for offset in np.argsort(score, kind="stable"):
+            if len(cuts) == count or not np.isfinite(score[offset]):
+                break
+            if all(abs(low + offset - cut) >= max(2.0, self.stroke) for cut in cuts):
+                cuts.append(low + int(offset))
+        return cuts
 
     def narrow(self, cut: int) -> bool:
         """True if the thin columns around the cut go on for only a few strokes' widths:

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -24,6 +25,7 @@ from digitnet.reading import (
     read_sketch,
 )
 from digitnet.recognizer import SPECK, Prediction, Recognizer
+from digitnet.segment import find_digits
 from digitnet.strokes import Sketch
 
 CELL = (160, 220)  # a digit's box on the canvas, in pixels
@@ -231,3 +233,63 @@ def test_a_group_is_the_ink_of_its_strokes_alone_on_the_whole_canvas() -> None:
         np.testing.assert_array_equal(ink.mask, alone.mask)
     assert group_ink([np.array([[1.5, 0.5], [1.7, 0.6]], np.float32)], sketch) is None
     assert group_ink([np.zeros((0, 2), np.float32)], sketch) is None
+
+
+def digit_crop(digit: int, brush: float = 0.05) -> np.ndarray:
+    """The digit drawn alone (SHAPES, in its CELL) and cropped to its ink: white on black."""
+    size = (2 * CELL[0], 2 * CELL[1])
+    strokes = [(shape * CELL + np.divide(CELL, 2)) / size for shape in SHAPES[digit]]
+    canvas = render_strokes(strokes, size, brush)
+    box = find_ink(canvas, invert=False).box  # type: ignore[union-attr]
+    return canvas[box.top:box.bottom, box.left:box.right]
+
+
+def written_close(digits: Sequence[int], gap: float) -> np.ndarray:
+    """The digits side by side on their baseline, `gap` of their height between neighbours'
+    ink (negative: they overlap and touch), on a black canvas with a 40-pixel margin."""
+    crops = [digit_crop(digit) for digit in digits]
+    height = max(crop.shape[0] for crop in crops)
+    step = round(gap * height)
+    canvas = np.zeros((height + 80, sum(c.shape[1] + step for c in crops) - step + 80), np.uint8)
+    left = 40
+    for crop in crops:
+        region = canvas[40 + height - crop.shape[0]:40 + height, left:left + crop.shape[1]]
+        np.maximum(region, crop, out=region)
+        left += crop.shape[1] + step
+    return canvas
+
+
+@pytest.mark.parametrize("digits", [[1, 0], [1, 1], [7, 1], [1, 7], [4, 1]])
+@pytest.mark.parametrize("gap", [0.05, 0.08])
+def test_a_one_close_beside_a_digit_reads_as_two_digits(recognizer: Recognizer,
+                                                        digits: list[int], gap: float) -> None:
+    """"10" with a small gap (5-10 % of the height) is two digits, not one "not a digit"."""
+    canvas = written_close(digits, gap)
+    for image in (canvas, 255 - canvas):
+        assert read_canvas(recognizer, image).number == "".join(map(str, digits))
+
+
+@pytest.mark.parametrize(("digits", "gap"), [([1, 0], -0.03), ([1, 2], -0.06), ([1, 7], -0.06),
+                                             ([7, 1], -0.06), ([7, 3], -0.06), ([0, 4], -0.06)])
+def test_touching_digits_are_cut_where_the_model_reads_two(recognizer: Recognizer,
+                                                           digits: list[int], gap: float) -> None:
+    """The shape alone keeps these touching pairs whole (one part, not a digit or misread);
+    among the candidate cuts the model reads two digits, and read_canvas takes that cut."""
+    canvas = written_close(digits, gap)
+    assert cv2.connectedComponents(canvas)[0] == 2  # they touch: one component
+    assert len(find_digits(canvas)) == 1
+    reading = read_canvas(recognizer, 255 - canvas)
+    assert reading.number == "".join(map(str, digits))
+    assert reading.digits[0].box.right <= reading.digits[1].box.left + 4  # cut apart
+
+
+def test_a_digit_in_two_pieces_reads_as_one(recognizer: Recognizer) -> None:
+    """A 0 left in two halves by a dry pen: the shape says two parts, the model one 0."""
+    size = (400, 400)
+    halves = [_arc(200, 200, 80, 140, np.pi / 2 + 0.2, 1.5 * np.pi - 0.2),
+              _arc(200, 200, 80, 140, -np.pi / 2 + 0.2, np.pi / 2 - 0.2)]
+    canvas = render_strokes([half / size for half in halves], size, 0.05)
+    assert len(find_digits(canvas)) == 2
+    reading = read_canvas(recognizer, canvas)
+    assert reading.number == "0"
+    assert reading.digits[0].box == find_ink(canvas).box  # type: ignore[union-attr]

@@ -189,3 +189,28 @@ def test_blank_noisy_unevenly_lit_paper_has_no_digits():
 def test_bad_input_is_a_digitnet_error(image):
     with pytest.raises(DigitnetError):
         find_digits(image)
+
+
+def tight_crop(char: str, stroke: int) -> np.ndarray:
+    """A digit cropped tightly from clean paper (300x240, dark on white), its top bar flush
+    with the image's top edge: a thick stroke along the border, yet no table."""
+    image = np.full((300, 240), 255, np.uint8)
+    top = stroke // 2
+    if char == "7":
+        cv2.line(image, (0, top), (239, top), 0, stroke)
+        cv2.line(image, (225, top), (85, 299), 0, stroke)
+    else:  # a 5
+        cv2.line(image, (25, top), (239, top), 0, stroke)
+        cv2.line(image, (40, top), (28, 140), 0, stroke)
+        cv2.ellipse(image, (130, 200), (85, 80), 0, 200, 500, 0, stroke)
+    return image
+
+
+@pytest.mark.parametrize(("char", "stroke"), [("7", 8), ("7", 12), ("7", 16), ("7", 20),
+                                              ("5", 12), ("5", 20)])
+def test_a_tightly_cropped_digit_touching_the_edge_is_find_inks_ink(char, stroke):
+    image = tight_crop(char, stroke)
+    (part,) = find_digits(image)
+    reference = find_ink(image)
+    assert reference is not None and part.box == reference.box
+    np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
