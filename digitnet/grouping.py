@@ -21,11 +21,18 @@ Everything is measured in pixels, since a non-square canvas stretches canvas uni
 overlaps like any stroke, and one in the gap between digits stands alone, for the recognizer
 to reject as a speck. The thresholds were chosen on pendigits' training writers' multi-stroke
 digits composed into numbers at gaps from overlapping to wide.
+
+A stroke with no points holds no ink: it is in no group, and the others group as if it were not
+there. The app groups on every live reading, so many strokes (dots, hatching) must stay fast:
+strokes whose widened spans neither overlap nor chain into each other's can never merge, so
+each such cluster is merged alone, and a merge rescores only the merged group's pairs. A
+cluster of more than MAX_CLUSTER strokes (hatching across the canvas) is one group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,6 +41,7 @@ from digitnet.drawing import Stroke, brush_pixels
 MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wide (not nested)
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
 FOLLOW_OVERLAP = 0.25  # or by this share when one holds the stroke drawn after one of the other's
+MAX_CLUSTER = 300  # more strokes than this lying over one another are one group (hatching)
 
 
 def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
@@ -42,56 +50,143 @@ def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
 
     `strokes` are in canvas units as digitnet.drawing holds them, `size` is the canvas's
     (width, height) in pixels and `brush` its diameter as a fraction of the shorter side.
+    Strokes with no points are in no list.
     """
     points = [np.asarray(s, np.float64).reshape(-1, 2) * size for s in strokes]
-    if not points:
+    drawn = [i for i, p in enumerate(points) if len(p)]
+    if not drawn:
         return []
     radius = brush_pixels(brush, min(size)) / 2
-    ys = np.concatenate([p[:, 1] for p in points])
+    ys = np.concatenate([points[i][:, 1] for i in drawn])
     height = max(float(ys.max() - ys.min()), 1.0)  # of the lines drawn: all digits share it
-    spans = np.array([(p[:, 0].min() - radius, p[:, 0].max() + radius) for p in points])
-    groups, hulls = _merge_by_overlap(spans, MIN_WIDTH * height)
+    spans = np.array([(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius)
+                      for i in drawn])
+    groups, hulls = _merge_clusters(spans, MIN_WIDTH * height)
     order = np.argsort(hulls.sum(axis=1), kind="stable")  # by the centre of each digit's ink
-    return [sorted(groups[k]) for k in order]
+    return [[drawn[i] for i in sorted(groups[k])] for k in order]
 
 
-def _overlap_shares(spans: np.ndarray, min_width: float) -> np.ndarray:
-    """[G, G]: how much of the narrower of two (left, right) spans the two share: 0 apart or
-    touching, 1 nested.
+def _clusters(spans: np.ndarray) -> list[np.ndarray]:
+    """Strokes' spans [N, 2] -> stroke indices (ascending) of each run of spans that overlap or
+    touch, directly or through others: strokes of different runs never share any ink span."""
+    by_left = np.argsort(spans[:, 0], kind="stable")
+    reach = np.maximum.accumulate(spans[by_left, 1])
+    starts = np.flatnonzero(spans[by_left[1:], 0] > reach[:-1]) + 1
+    return [np.sort(run) for run in np.split(by_left, starts)]
+
+
+def _merge_clusters(spans: np.ndarray, min_width: float
+                    ) -> tuple[list[list[int]], np.ndarray]:
+    """The groups `_merge_by_overlap` finds among all strokes, listed by their first stroke,
+    and each group's span; found cluster by cluster, since a merge in one cluster changes no
+    score in another, and so neither the order its pairs merge in."""
+    groups: list[list[int]] = []
+    for cluster in _clusters(spans):
+        if len(cluster) == 1 or len(cluster) > MAX_CLUSTER:
+            groups.append(cluster.tolist())
+            continue
+        chained = np.diff(cluster) == 1  # cluster[k + 1] drawn right after cluster[k]
+        local = _merge_by_overlap(spans[cluster], chained, min_width)
+        groups += [cluster[group].tolist() for group in local]
+    groups.sort(key=min)
+    hulls = np.array([(spans[g, 0].min(), spans[g, 1].max()) for g in groups])
+    return groups, hulls
+
+
+def _overlap_shares(left: np.ndarray, right: np.ndarray, lefts: np.ndarray, rights: np.ndarray,
+                    min_width: float) -> np.ndarray:
+    """How much of the narrower of two (left, right) spans the two share, for spans broadcast
+    against each other: 0 apart or touching, 1 nested.
 
     The narrower counts as at least `min_width` wide unless it lies wholly within the other:
     a thin 1 stem that a neighbour's edge grazes overlaps it by little, one standing under a
     bar (a '+', a 4's stem under its arm) overlaps it fully."""
-    left, right = spans[:, 0], spans[:, 1]
-    shared = np.minimum.outer(right, right) - np.maximum.outer(left, left)
-    narrower = np.minimum.outer(right - left, right - left)
+    shared = np.minimum(right, rights) - np.maximum(left, lefts)
+    narrower = np.minimum(right - left, rights - lefts)
     partial = np.maximum(shared, 0.0) / np.maximum(narrower, min_width)
     return np.where(shared >= narrower, 1.0, partial)
 
 
-def _merge_by_overlap(spans: np.ndarray, min_width: float
-                      ) -> tuple[list[list[int]], np.ndarray]:
-    """Strokes' ink spans [N, 2] -> groups of stroke indices and each group's span.
+def _merge_by_overlap(spans: np.ndarray, chained: np.ndarray, min_width: float
+                      ) -> list[list[int]]:
+    """Strokes' ink spans [N, 2] in drawing order -> groups of stroke indices, listed by their
+    first stroke; `chained[k]`: stroke k + 1 was drawn right after stroke k.
 
-    The two groups that most exceed their overlap threshold merge, until none does. The best
-    pair first: a stroke lying over two neighbours (a 5's bar reaching over the next digit)
-    joins the one it overlaps most before the groups' spans grow. Groups holding strokes drawn
-    one right after the other need less overlap (FOLLOW_OVERLAP)."""
-    groups = [[i] for i in range(len(spans))]
-    hulls = spans.copy()
-    index = np.arange(len(spans))
-    follows = np.abs(np.subtract.outer(index, index)) == 1
-    while len(groups) > 1:
-        score = _overlap_shares(hulls, min_width) / np.where(follows, FOLLOW_OVERLAP,
-                                                               MERGE_OVERLAP)
-        np.fill_diagonal(score, 0.0)
-        a, b = sorted(np.unravel_index(int(score.argmax()), score.shape))
-        if score[a, b] < 1:
+    The two groups that most exceed their overlap threshold merge, until none does (of pairs
+    that score the same, the one with the first groups). The best pair first: a stroke lying
+    over two neighbours (a 5's bar reaching over the next digit) joins the one it overlaps most
+    before the groups' spans grow. Groups holding strokes drawn one right after the other need
+    less overlap (FOLLOW_OVERLAP)."""
+    merging = _Merging.start(spans, chained, min_width)
+    while True:
+        row = int(np.argmax(merging.best))
+        if merging.best[row] < 1:
             break
-        groups[a] += groups.pop(b)
-        hulls[a] = min(hulls[a, 0], hulls[b, 0]), max(hulls[a, 1], hulls[b, 1])
-        follows[a] |= follows[b]
-        follows[:, a] |= follows[:, b]
-        follows[a, a] = False
-        hulls, follows = np.delete(hulls, b, 0), np.delete(np.delete(follows, b, 0), b, 1)
-    return groups, hulls
+        a, b = sorted((row, int(merging.partner[row])))
+        merging.merge(a, b)
+    return [merging.members[k] for k in np.flatnonzero(merging.alive)]
+
+
+@dataclass
+class _Merging:
+    """Best-pair merging's state. A group is the row of its first stroke; a merged-away row
+    stays, no longer alive. Each row keeps its best score and the first group that reaches it,
+    so a merge rescores only the merged row and the rows whose best it may have lowered."""
+
+    hulls: np.ndarray  # [N, 2] each group's ink span
+    follows: np.ndarray  # [N, N] the two hold strokes drawn one right after the other
+    min_width: float
+    members: list[list[int]]
+    alive: np.ndarray  # [N] bool
+    best: np.ndarray  # [N] each row's highest score against another live group
+    partner: np.ndarray  # [N] the first group with that score
+
+    @classmethod
+    def start(cls, spans: np.ndarray, chained: np.ndarray, min_width: float) -> _Merging:
+        """Each stroke its own group."""
+        follows = np.zeros((len(spans), len(spans)), bool)
+        follows[np.flatnonzero(chained), np.flatnonzero(chained) + 1] = True
+        follows |= follows.T
+        left, right = spans[:, :1], spans[:, 1:]
+        scores = _overlap_shares(left, right, left.T, right.T, min_width) / np.where(
+            follows, FOLLOW_OVERLAP, MERGE_OVERLAP)
+        np.fill_diagonal(scores, -np.inf)
+        return cls(spans.copy(), follows, min_width, [[i] for i in range(len(spans))],
+                   np.ones(len(spans), bool), scores.max(axis=1), scores.argmax(axis=1))
+
+    def scores(self, row: int) -> np.ndarray:
+        """[N] the row's score against each live group (1 or more: the two may merge)."""
+        left, right = self.hulls[:, 0], self.hulls[:, 1]
+        shares = _overlap_shares(left[row], right[row], left, right, self.min_width)
+        scores = shares / np.where(self.follows[row], FOLLOW_OVERLAP, MERGE_OVERLAP)
+        scores[~self.alive] = -np.inf
+        scores[row] = -np.inf
+        return scores
+
+    def rescore(self, row: int) -> np.ndarray:
+        """The row's scores, its best and partner set afresh from them."""
+        scores = self.scores(row)
+        self.best[row], self.partner[row] = scores.max(), scores.argmax()
+        return scores
+
+    def merge(self, a: int, b: int) -> None:
+        """Group b (a < b) joins group a."""
+        self.members[a] += self.members[b]
+        self.hulls[a] = min(self.hulls[a, 0], self.hulls[b, 0]), max(self.hulls[a, 1],
+                                                                      self.hulls[b, 1])
+        self.follows[a] |= self.follows[b]
+        self.follows[:, a] |= self.follows[:, b]
+        self.follows[a, a] = False
+        self.alive[b], self.best[b] = False, -np.inf
+        scores = self.rescore(a)
+        # a's new score wins where it beats the row's best, or ties it and comes first; a row
+        # whose best was a or b keeps a if a scores no lower, else only a full rescore tells
+        was_ab = (self.partner == a) | (self.partner == b)
+        ties = (scores == self.best) & (a < self.partner)
+        wins = np.where(was_ab, scores >= self.best, (scores > self.best) | ties) & self.alive
+        wins[a] = False
+        self.best[wins], self.partner[wins] = scores[wins], a
+        lowered = was_ab & ~wins & self.alive
+        lowered[a] = False
+        for row in np.flatnonzero(lowered):
+            self.rescore(int(row))

@@ -10,7 +10,14 @@ import pytest
 from conftest import require
 
 from digitnet.drawing import Stroke, brush_pixels
-from digitnet.grouping import group_strokes
+from digitnet.grouping import (
+    FOLLOW_OVERLAP,
+    MAX_CLUSTER,
+    MERGE_OVERLAP,
+    MIN_WIDTH,
+    _overlap_shares,
+    group_strokes,
+)
 from digitnet.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
 
 SIZE = (900, 300)  # a wide canvas: grouping works in pixels, not canvas units
@@ -62,6 +69,18 @@ def groups(*digits: list[Stroke]) -> list[list[int]]:
 
 def test_no_strokes_no_digits() -> None:
     assert group_strokes([], SIZE, BRUSH) == []
+
+
+def test_a_stroke_with_no_points_is_in_no_group() -> None:
+    empty = np.zeros((0, 2), np.float32)
+    assert group_strokes([empty], SIZE, BRUSH) == []
+    assert group_strokes([empty, empty], SIZE, BRUSH) == []
+    arm, stem = four(100)
+    assert group_strokes([arm, empty, stem, *zero(300), empty], SIZE, BRUSH) == [[0, 2], [3]]
+    # the others group as if it were not there: the bar still follows the body it overlaps
+    # by less than MERGE_OVERLAP
+    body, bar = long_barred_five(100)
+    assert group_strokes([empty, body, empty, bar], SIZE, BRUSH) == [[1, 3]]
 
 
 def long_barred_five(x: float) -> list[Stroke]:
@@ -187,3 +206,69 @@ def test_real_multi_stroke_pen_digits_composed_into_a_number_regroup_exactly(
         starts = np.cumsum([0] + [len(s.strokes) for s in samples])
         expected = [list(range(a, b)) for a, b in zip(starts[:-1], starts[1:], strict=True)]
         assert group_strokes(strokes, size, brush) == expected, number
+
+
+def test_more_strokes_than_max_cluster_lying_over_one_another_are_one_group() -> None:
+    """Dots in a row, each over its neighbour by too little to merge: each its own group up to
+    MAX_CLUSTER of them, one group (hatching, not digits) past it. A digit apart stays apart."""
+    size = (8000, 300)
+    step = INK - 2
+
+    def dots(count: int) -> list[Stroke]:
+        return [np.array([(20 + k * step) / size[0], 0.5], np.float32) for k in range(count)]
+
+    apart = np.array([[7900 / size[0], 0.2], [7900 / size[0], 0.8]], np.float32)
+    assert group_strokes([*dots(MAX_CLUSTER), apart], size, BRUSH) == [
+        [k] for k in range(MAX_CLUSTER + 1)]
+    assert group_strokes([*dots(MAX_CLUSTER + 1), apart], size, BRUSH) == [
+        list(range(MAX_CLUSTER + 1)), [MAX_CLUSTER + 1]]
+
+
+def test_of_pairs_that_score_the_same_the_first_merge_first() -> None:
+    """Ties (common where spans nest) go to the pair with the first groups, also where one of
+    them was just merged: a row-major argmax over all pairs, as the plain rule below takes."""
+    size = (320, 320)
+    points = [[(160, 40), (200, 40)], [(40, 0)], [(200, 40), (140, 40)], [(180, 40), (300, 40)],
+              [(160, 20), (40, 20)]]
+    strokes = [np.array(p, np.float32) / size for p in points]
+    assert group_strokes(strokes, size, 0.0125) == [[0, 1, 2, 4], [3]]
+
+
+def best_pair_merging(spans: np.ndarray, min_width: float) -> list[list[int]]:
+    """The merging rule stated plainly: score every pair of groups afresh, merge the best (the
+    first of equal ones) while it reaches its threshold. Groups listed by their first stroke."""
+    groups, hulls = [[i] for i in range(len(spans))], spans.copy()
+    while len(groups) > 1:
+        shares = _overlap_shares(hulls[:, :1], hulls[:, 1:], hulls[:, 0], hulls[:, 1], min_width)
+        follows = np.array([[any(abs(i - j) == 1 for i in g for j in h) for h in groups]
+                            for g in groups])
+        score = shares / np.where(follows, FOLLOW_OVERLAP, MERGE_OVERLAP)
+        np.fill_diagonal(score, 0.0)
+        a, b = sorted(np.unravel_index(int(score.argmax()), score.shape))
+        if score[a, b] < 1:
+            break
+        groups[a] += groups.pop(b)
+        hulls[a] = min(hulls[a, 0], hulls[b, 0]), max(hulls[a, 1], hulls[b, 1])
+        hulls = np.delete(hulls, b, 0)
+    return groups
+
+
+def test_grouping_many_strokes_quickly_gives_what_plain_best_pair_merging_gives() -> None:
+    """Random strokes, some on a coarse grid so that spans and scores tie: the clusters and the
+    merging that rescoring only what a merge changed give the plain rule's groups, left to
+    right as group_strokes orders them."""
+    rng = np.random.default_rng(0)
+    for case in range(300):
+        count = int(rng.integers(1, 25))
+        if case % 2:
+            strokes = [(rng.integers(0, 12, (int(rng.integers(1, 4)), 2)) / 12).astype(np.float32)
+                       for _ in range(count)]
+        else:
+            strokes = [(rng.uniform(0, 1, 2) + rng.normal(0, 0.1, (int(rng.integers(1, 5)), 2)))
+                       .astype(np.float32) for _ in range(count)]
+        points = [s.astype(np.float64) * SIZE for s in strokes]
+        height = max(float(np.ptp(np.concatenate(points)[:, 1])), 1.0)
+        spans = np.array([(p[:, 0].min() - INK / 2, p[:, 0].max() + INK / 2) for p in points])
+        expected = sorted(best_pair_merging(spans, MIN_WIDTH * height),
+                          key=lambda group: spans[group, 0].min() + spans[group, 1].max())
+        assert group_strokes(strokes, SIZE, BRUSH) == [sorted(g) for g in expected], case
