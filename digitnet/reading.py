@@ -74,7 +74,9 @@ class Reading:
 
 
 BLANK = Reading()
-CHOICE_MARGIN = 0.05  # another way to cut an image's ink must be this much surer than the shape's
+# another way to cut an image's ink than the shape's must be this much surer (mean log confidence):
+MORE_PARTS_MARGIN = 0.7  # ... with more parts: a single digit's halves often read as two digits
+FEWER_PARTS_MARGIN = 0.05  # ... with as many or fewer (a digit in pieces made whole)
 
 
 def network_input(canvas: np.ndarray) -> np.ndarray | None:
@@ -141,9 +143,9 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     its digits found in the ink and read, left to right. `predict`'s path; the same reading as
     `read_sketch` for the canvas the strokes drew. Where the shape cannot tell whether pieces
     are one digit or two, or where touching digits part (segment.candidate_parts), every way
-    is read and the model chooses (best_way). The shape's choice is read in a batch of its own,
-    as find_digits' parts were, so that one digit reads to the bit as before numbers; the other
-    ways' parts, if any, in a second one."""
+    is read in one batch and the model chooses (best_way). Where the shape sees one digit, that
+    part is read in a batch of its own (a batch's size moves the model's last bits), so that one
+    digit reads to the bit as before numbers; the other ways' parts, if any, in a second one."""
     if not canvas.size:  # a window shrunk to nothing
         return BLANK
     stretches = candidate_parts(canvas, invert=invert)
@@ -151,8 +153,9 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     others = {id(ink): ink for ways in stretches for way in ways[1:] for ink in way}
     for ink in shape:
         others.pop(id(ink), None)
+    batches = [shape, [*others.values()]] if len(shape) == 1 else [[*shape, *others.values()]]
     read: dict[int, DigitReading] = {}
-    for batch in (shape, list(others.values())):
+    for batch in batches:
         if batch:
             read.update(zip(map(id, batch), read_inks(recognizer, batch).digits, strict=True))
     return Reading(tuple(part for ways in stretches
@@ -160,11 +163,14 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
 
 
 def best_way(ways: Sequence[Sequence[DigitReading]]) -> Sequence[DigitReading]:
-    """The way whose parts are all digits and the surest (the mean log of their confidences),
-    the first (the shape's choice) unless another is surer by CHOICE_MARGIN."""
-    best, best_score = ways[0], sureness(ways[0])
+    """The way whose parts are all digits and the surest (the mean log of their confidences):
+    the first (the shape's choice) unless another is surer by MORE_PARTS_MARGIN (if it has more
+    parts than the shape's) or FEWER_PARTS_MARGIN."""
+    shape = ways[0]
+    best, best_score = shape, sureness(shape)
     for way in ways[1:]:
-        if sureness(way) > best_score + CHOICE_MARGIN:
+        margin = MORE_PARTS_MARGIN if len(way) > len(shape) else FEWER_PARTS_MARGIN
+        if sureness(way) > max(best_score, sureness(shape) + margin):
             best, best_score = way, sureness(way)
     return best
 

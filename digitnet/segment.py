@@ -14,8 +14,13 @@ wrong for paper: uneven light, camera noise and a table edge become ink too. Her
 3. The rest is grouped into digits: pieces sharing columns are one digit (a 5's loose bar, a
    broken stroke); a group too wide for one digit is cut at a junction (one or two strokes,
    no loop, a valley in the ink per column), and ink shaped like one digit stays one.
+4. Where the shape cannot settle it (pieces close enough to be one digit, a group wide enough
+   to be two touching), `candidate_parts` gives the other ways to cut too, for a model to
+   choose (digitnet.reading.read_canvas); `find_digits` is the shape's choice alone.
 
-One digit on a clean image gives exactly `find_ink`'s Ink, so a single digit reads as before.
+One part on a flat page (a canvas, a clean scan) whose ink find_ink's box hardly exceeds is
+exactly `find_ink`'s Ink, so a single digit reads as before; elsewhere (a photo, a part the
+cut left out much of) the part is what segmentation found, and may read otherwise.
 """
 
 from __future__ import annotations
@@ -53,9 +58,10 @@ MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction s
 ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
 PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
 CLOSE = 0.15  # neighbours this many digit heights apart or closer may be one digit: a model says
-CUT_WIDTH = 0.6  # a group this many digit heights wide may be two touching: a model says
+CUT_WIDTH = 0.75  # a group this many digit heights wide may be two touching: a model says
 CUTS = 2  # ... cut at this many of its likeliest columns
 CUT_REACH = 0.3  # ... which lie within this share of its width of its middle
+BEFORE_REACH = 0.6  # one part on a flat page is the whole ink if that lies this near (as_before)
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
 
@@ -100,10 +106,11 @@ def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[list[
             for group in way:
                 if group not in inks:
                     inks[group] = as_ink(line.residual, line.labels, group, context)
-    if len(chosen) == 1:  # one digit reads as it did before numbers were read
-        reference = find_ink(image, invert)
-        if reference is not None and same_box(reference.box, chosen[0].box):
-            inks[chosen[0]] = reference
+    reference = find_ink(image, invert) if len(stretches) == 1 else None
+    if reference is not None:  # one digit reads as it did before numbers were read
+        for group in (way[0] for way in stretches[0] if len(way) == 1):
+            if as_before(reference.box, group.box, line.flat):
+                inks[group] = reference
     return [[[inks[group] for group in way] for way in ways] for ways in stretches]
 
 
@@ -116,6 +123,7 @@ class Line:
     groups: list[Group]  # the components grouped into digits, left to right (digit_groups)
     height: float  # the line's digit height
     width: float  # a digit's width in the line (typical_width)
+    flat: bool  # the page has one flat tone (flat_tone): a canvas or a clean scan
 
 
 def find_line(image: np.ndarray, invert: bool | None) -> Line | None:
@@ -136,7 +144,8 @@ def find_line(image: np.ndarray, invert: bool | None) -> Line | None:
     mask = remove_ruled_lines(mask, first)
     labels, stats = components(mask)
     groups, height = digit_groups(stats, mask.shape, max(MIN_AREA, (SPECK_SIDE * first) ** 2))
-    return Line(residual, labels, groups, height, typical_width(groups, height))
+    return Line(residual, labels, groups, height, typical_width(groups, height),
+                flat is not None)
 
 
 def close_runs(groups: list[Group], height: float) -> list[list[Group]]:
@@ -626,6 +635,19 @@ def _context(groups: list[Group], shape: tuple[int, ...]) -> tuple[int, int]:
     line = max(g.box.bottom for g in groups) - min(g.box.top for g in groups)
     side = math.ceil(SPECK_CONTEXT * line)
     return (min(shape[0], side), min(shape[1], side))
+
+
+def as_before(whole: Box, part: Box, flat: bool) -> bool:
+    """True if a single part is best read as the whole image's ink (find_ink's, as before
+    numbers were read), whose box is `whole`: the boxes are the same (same_box), or, on a flat
+    page (no shadow, table or noise to find_ink), `whole` reaches no more than BEFORE_REACH of
+    the part's height beyond it (a 5's flag the part left out, not a far speck or a ruled line
+    across the page)."""
+    if same_box(whole, part):
+        return True
+    reach = BEFORE_REACH * part.height
+    return flat and (part.left - reach <= whole.left and whole.right <= part.right + reach
+                     and part.top - reach <= whole.top and whole.bottom <= part.bottom + reach)
 
 
 def same_box(a: Box, b: Box) -> bool:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet import DigitnetError
+from digitnet.data import load_mnist
 from digitnet.drawing import render_strokes
 from digitnet.preprocess import Box, Ink, find_ink, frame_ink
 from digitnet.reject import is_speck
@@ -212,5 +213,19 @@ def test_a_tightly_cropped_digit_touching_the_edge_is_find_inks_ink(char, stroke
     image = tight_crop(char, stroke)
     (part,) = find_digits(image)
     reference = find_ink(image)
+    assert reference is not None and part.box == reference.box
+    np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
+
+
+@pytest.mark.parametrize(("index", "scale"), [(1911, 1), (1911, 10), (1940, 1), (916, 1)])
+def test_mnist_digits_whose_pieces_the_cut_left_out_are_find_inks_ink(mnist_dir, index, scale):
+    """MNIST test 5s (#1911, #1940) and a 4 (#916) whose flag or arm the cut left out: on a
+    flat image one part is the whole image's ink, as before numbers were read (raw, or 10
+    times as large dark on white)."""
+    digit = load_mnist("test", mnist_dir)[0][index]
+    if scale > 1:
+        digit = 255 - cv2.resize(digit, (28 * scale, 28 * scale), interpolation=cv2.INTER_LINEAR)
+    (part,) = find_digits(digit)
+    reference = find_ink(digit)
     assert reference is not None and part.box == reference.box
     np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
