@@ -96,6 +96,9 @@ def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[list[
     line = find_line(image, invert)
     if line is None:
         return []
+    if not line.groups:  # only marks too small for a digit: on a flat page, a speck as before
+        reference = find_ink(image, invert) if line.flat else None
+        return [[[reference]]] if reference is not None else []
     runs = close_runs(line.groups, line.height)
     stretches = [candidate_groups(run, line, alone=len(runs) == 1) for run in runs]
     chosen = [group for ways in stretches for group in ways[0]]
@@ -229,8 +232,12 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dark_ink(unit: np.ndarray) -> bool:
     """True if the ink is darker than the paper: the darkest pixels lie further from the
-    typical one (the paper) than the lightest do. A 3x3 median first: noise is no ink."""
-    smooth = cv2.medianBlur(np.round(unit * 255).astype(np.uint8), 3)
+    typical one (the paper) than the lightest do. A 3x3 median first: noise is no ink (unless
+    the median leaves nothing: a mark smaller than its window is judged as it is)."""
+    levels = np.round(unit * 255).astype(np.uint8)
+    smooth = cv2.medianBlur(levels, 3)
+    if smooth.min() == smooth.max():
+        smooth = levels
     typical = float(np.median(smooth[::4, ::4]))
     return typical - float(smooth.min()) > float(smooth.max()) - typical
 

@@ -229,3 +229,14 @@ def test_mnist_digits_whose_pieces_the_cut_left_out_are_find_inks_ink(mnist_dir,
     reference = find_ink(digit)
     assert reference is not None and part.box == reference.box
     np.testing.assert_array_equal(frame_ink(part), frame_ink(reference))
+
+
+@pytest.mark.parametrize("diameter", [2, 4])
+def test_a_tiny_dot_alone_is_a_speck_not_blank(diameter):
+    """Too small for a digit, yet ink: as before numbers, one part that the speck rule
+    rejects ("not a digit (too small: a speck)"), not a blank image."""
+    canvas = np.zeros((100, 100), np.uint8)
+    canvas[50:50 + diameter, 40:40 + diameter] = 255
+    for image in (canvas, 255 - canvas):
+        (part,) = find_digits(image)
+        assert part.box == Box(40, 50, diameter, diameter) and is_speck(part)
