@@ -74,8 +74,10 @@ class Reading:
 
 
 BLANK = Reading()
-# another way to cut an image's ink than the shape's must be this much surer (mean log confidence):
+# another way to cut an image's ink than the shape's must be this much surer (log of the product
+# of its parts' confidences):
 MORE_PARTS_MARGIN = 0.7  # ... with more parts: a single digit's halves often read as two digits
+IN_NUMBER_MARGIN = 0.2  # ... with more parts, in an image the shape already sees a number in
 FEWER_PARTS_MARGIN = 0.05  # ... with as many or fewer (a digit in pieces made whole)
 
 
@@ -159,24 +161,28 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
         if batch:
             read.update(zip(map(id, batch), read_inks(recognizer, batch).digits, strict=True))
     return Reading(tuple(part for ways in stretches
-                         for part in best_way([[read[id(ink)] for ink in way] for way in ways])))
+                         for part in best_way([[read[id(ink)] for ink in way] for way in ways],
+                                              number=len(shape) > 1)))
 
 
-def best_way(ways: Sequence[Sequence[DigitReading]]) -> Sequence[DigitReading]:
-    """The way whose parts are all digits and the surest (the mean log of their confidences):
-    the first (the shape's choice) unless another is surer by MORE_PARTS_MARGIN (if it has more
-    parts than the shape's) or FEWER_PARTS_MARGIN."""
+def best_way(ways: Sequence[Sequence[DigitReading]], number: bool) -> Sequence[DigitReading]:
+    """The way whose parts are all digits and the surest (`sureness`):
+    the first (the shape's choice) unless another is surer by MORE_PARTS_MARGIN if it has more
+    parts than the shape's (IN_NUMBER_MARGIN where the image holds a `number`: there, wide ink
+    is more likely two digits touching), else by FEWER_PARTS_MARGIN."""
     shape = ways[0]
     best, best_score = shape, sureness(shape)
     for way in ways[1:]:
-        margin = MORE_PARTS_MARGIN if len(way) > len(shape) else FEWER_PARTS_MARGIN
+        more = IN_NUMBER_MARGIN if number else MORE_PARTS_MARGIN
+        margin = more if len(way) > len(shape) else FEWER_PARTS_MARGIN
         if sureness(way) > max(best_score, sureness(shape) + margin):
             best, best_score = way, sureness(way)
     return best
 
 
 def sureness(way: Sequence[DigitReading]) -> float:
-    """The mean log confidence of the parts; -inf if any is not a digit."""
+    """The log of the product of the parts' confidences (the chance that all are read right,
+    so that fewer parts need less); -inf if any is not a digit."""
     if not way or any(part.rejected for part in way):
         return -math.inf
-    return float(np.mean([math.log(max(part.prediction.confidence, 1e-12)) for part in way]))
+    return sum(math.log(max(part.prediction.confidence, 1e-12)) for part in way)
