@@ -9,9 +9,9 @@ shadow, ruled lines under the digits, a dark table edge at one side, a dust spec
 blur, camera noise (sigma 8) and JPEG. This generator, its seeds and its ranges are its own:
 training never sees them.
 
-Both prints are read the same way, as `predict` reads an image: digitnet.segment.find_digits,
-then each part through the canvas transform (frame_ink) and the model, forced choice (the
-reject rule is another benchmark's subject). A page is read right if its parts are exactly its
+Both prints are read the same way, as `predict` reads an image (digitnet.reading.read_canvas:
+the parts segment finds, the model choosing where the shape is unsure, each through the canvas
+transform and the model), forced choice (the reject rule is another benchmark's subject). A page is read right if its parts are exactly its
 digits, each read as itself; a digit is read right if its page was cut into as many parts as
 it has digits and its own part reads as it. The target: photo accuracy >= 99 % of clean-paper
 accuracy. For single digits the old path (find_ink of the whole photo, as before issue #16) is
@@ -44,8 +44,8 @@ from digitnet.pendigits import (
     seen_benchmark_writers,
 )
 from digitnet.preprocess import find_ink, frame_ink
+from digitnet.reading import read_canvas
 from digitnet.recognizer import Recognizer
-from digitnet.segment import find_digits
 
 SEED = 16_0416  # this benchmark's own; not a training or mixture seed
 PAGE = (640, 480)  # (width, height) of every page, a phone photo scaled down
@@ -78,7 +78,7 @@ class Tally:
     digits_right: int
     pages_right: np.ndarray  # bool per page: its number read exactly
     cut_right: np.ndarray  # bool per page: as many parts as digits
-    seconds: list[float]  # find_digits' time per page
+    seconds: list[float]  # read_canvas' time per page
 
 
 def writers(mnist_dir: str | None, pendigits: str | None) -> list[Writer]:
@@ -245,14 +245,12 @@ def table_edge(rng: np.random.Generator, photo: np.ndarray) -> None:
 
 
 def read(recognizer: Recognizer, image: np.ndarray) -> tuple[list[int], float]:
-    """The digits find_digits finds, each read by the model (forced choice), and its time."""
+    """The digits predict reads in the image (reading.read_canvas: the parts found, where the
+    shape is unsure the way the model reads best), forced choice, and its time."""
     start = time.perf_counter()
-    parts = find_digits(image)
+    reading = read_canvas(recognizer, image)
     seconds = time.perf_counter() - start
-    if not parts:
-        return [], seconds
-    probs = recognizer.probabilities(np.stack([frame_ink(p) for p in parts]))
-    return [int(d) for d in probs.argmax(axis=1)], seconds
+    return [int(part.prediction.digit or 0) for part in reading.digits], seconds
 
 
 def tally(recognizer: Recognizer, pages: Sequence[Page], images: Sequence[np.ndarray]) -> Tally:
@@ -302,7 +300,7 @@ def format_report(pages: Sequence[Page], clean: Tally, photo: Tally, old: float,
             f"{100 * photo.pages_right[lengths == n].mean():.1f}" for n in LENGTHS),
         f"  single digits on the photos, the old path (find_ink of the whole image): "
         f"{percent(old)}",
-        f"  find_digits on a {PAGE[0]}x{PAGE[1]} photo: median "
+        f"  read_canvas (predict's path, model included) on a {PAGE[0]}x{PAGE[1]} photo: median "
         f"{1000 * np.median(photo.seconds):.1f} ms, "
         f"p95 {1000 * np.percentile(photo.seconds, 95):.1f} ms",
     ]
@@ -320,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pendigits", help="pendigits-orig.tra (default: $DIGITNET_PENDIGITS, "
                         "else pendigits/ beside the MNIST folder)")
     args = parser.parse_args(argv)
-    recognizer = Recognizer.load(args.weights)
+    recognizer = Recognizer.load(args.weights, reject=False)  # the forced choice
     seen = seen_benchmark_writers(recognizer.metadata.learned_from)
     if seen:
         raise DigitnetError(f"{recognizer.path} learned from the benchmark's writers "
