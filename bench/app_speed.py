@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from digitnet.app import AppState
+from digitnet.background import load_recognizer
 from digitnet.drawing import Drawing
 from digitnet.errors import run_entry_point
 from digitnet.layout import Layout, compute_layout
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=300, help="timed frames and readings")
     parser.add_argument("--launches", type=int, default=5, help="timed app launches (0: none)")
     args = parser.parse_args(argv)
-    recognizer = Recognizer.load(args.weights)
+    recognizer = load_recognizer(Path(args.weights) if args.weights else None)  # as the app does
 
     state = AppState(recognizer)
     layout = compute_layout(*SIZE)
