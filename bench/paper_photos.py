@@ -11,11 +11,11 @@ training never sees them.
 
 Both prints are read the same way, as `predict` reads an image (digitnet.reading.read_canvas:
 the parts segment finds, the model choosing where the shape is unsure, each through the canvas
-transform and the model), forced choice (the reject rule is another benchmark's subject). A page is read right if its parts are exactly its
-digits, each read as itself; a digit is read right if its page was cut into as many parts as
-it has digits and its own part reads as it. The target: photo accuracy >= 99 % of clean-paper
-accuracy. For single digits the old path (find_ink of the whole photo, as before issue #16) is
-measured too.
+transform and the model), forced choice (the reject rule is another benchmark's subject). A
+page is read right if its parts are exactly its digits, each read as itself; a digit is read
+right if its page was cut into as many parts as it has digits and its own part reads as it.
+The target: photo accuracy >= 99 % of clean-paper accuracy. For single digits the old path
+(find_ink of the whole photo, as before issue #16) is measured too.
 
     python bench/paper_photos.py
     python bench/paper_photos.py --count 600 --seed 1 --weights weights/simple.pt
