@@ -101,7 +101,7 @@ def run_predict(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            reading = classify_file(recognizer, name, INVERT_CHOICES[args.invert])
+            reading = read_file(recognizer, name, INVERT_CHOICES[args.invert])
         except Exception as e:  # one file's failure, foreseen or not, must not stop the others
             foreseen = isinstance(e, DigitnetError)
             if not foreseen and debug_requested():
@@ -114,7 +114,7 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def classify_file(recognizer: Recognizer, name: str, invert: bool | None) -> Reading:
+def read_file(recognizer: Recognizer, name: str, invert: bool | None) -> Reading:
     """predict's path for one file: read it safely, find its digits, then the canvas transform
     and the model (digitnet.reading.read_canvas)."""
     from digitnet.images import read_image
