@@ -144,9 +144,8 @@ def reading_record(reading: Reading) -> dict[str, object]:
     if len(parts) == 1:
         record |= {key: parts[0][key] for key in ("digit", "rejected", "confidence", "probs")}
     elif parts:
-        least = min(part.prediction.confidence for part in reading.digits)
-        record |= {"digit": None, "rejected": reading.number is None,
-                   "confidence": round(least, 6), "probs": None}
+        record |= {"digit": None, "rejected": bool(reading.rejected_parts),
+                   "confidence": round(reading.least_confidence, 6), "probs": None}
     else:
         record |= {"digit": None, "rejected": False, "confidence": 0.0,
                    "probs": [0.0] * NUM_CLASSES}

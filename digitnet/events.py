@@ -46,11 +46,10 @@ class EventLog:
         """
         part = reading.single
         digit = None if part is None else part.digit
-        confidences = [p.prediction.confidence for p in reading.digits]
         line = (f"prediction digit={'none' if digit is None else digit} "
-                f"confidence={min(confidences, default=0.0):.3f} "
+                f"confidence={reading.least_confidence:.3f} "
                 f"latency_ms={1000 * latency_s:.1f} trigger={trigger}")
-        if any(p.rejected for p in reading.digits):
+        if reading.rejected_parts:
             line += " rejected=yes"
         self._lines.append(f"{line} number={reading.number or 'none'}")
 

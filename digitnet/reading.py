@@ -68,6 +68,12 @@ class Reading:
         return "".join(str(part.digit) for part in self.digits)
 
     @property
+    def least_confidence(self) -> float:
+        """The least sure part's confidence, as the log and --json give a number's; 0 if
+        blank."""
+        return min((part.prediction.confidence for part in self.digits), default=0.0)
+
+    @property
     def rejected_parts(self) -> list[int]:
         """The indices in `digits` of the parts that are not digits."""
         return [i for i, part in enumerate(self.digits) if part.rejected]
