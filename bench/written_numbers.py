@@ -39,7 +39,13 @@ from digitnet.data import load_mnist
 from digitnet.drawing import DEFAULT_BRUSH, brush_pixels
 from digitnet.errors import run_entry_point
 from digitnet.grouping import group_strokes
-from digitnet.pendigits import BENCHMARK_WRITERS, PenSample, load_pendigits, seen_benchmark_writers
+from digitnet.pendigits import (
+    BENCHMARK_WRITERS,
+    PenSample,
+    load_pendigits,
+    seen_benchmark_writers,
+    writer_folds,
+)
 from digitnet.preprocess import INK_THRESHOLD
 from digitnet.reading import Reading, read_canvas, read_sketch
 from digitnet.recognizer import Recognizer
@@ -180,7 +186,7 @@ def paste(crops: Sequence[np.ndarray], corners: np.ndarray, margin: np.ndarray) 
     return page
 
 
-PEN, MNIST = "held-out pen writers", "MNIST test digits"
+PEN, MNIST = "pen writers never learnt from", "MNIST test digits"
 APP, PREDICT = "app path (strokes -> read_sketch)", "predict path (image -> read_canvas)"
 ROUTES = {PEN: (APP, PREDICT), MNIST: (PREDICT,)}  # the paths that read each source
 # Why a number was misread (Outcome.failure): more parts than digits, fewer, as many but not
@@ -241,18 +247,17 @@ def buckets(count: int) -> list[str]:
 
 
 def pen_cases(samples: Sequence[PenSample], lengths: Sequence[int], count: int,
-              seed: int) -> Iterator[Case]:
-    """`count` numbers of each length, each by one held-out writer chosen at random, of that
+              seed: int, writers: Sequence[int] = BENCHMARK_WRITERS) -> Iterator[Case]:
+    """`count` numbers of each length, each by one of `writers` chosen at random, of that
     writer's digits chosen at random. Each length has its own generator (`--lengths 6` writes
     the same 6-digit numbers as a run of all lengths)."""
-    by_writer = {w: [s for s in samples if s.writer == w] for w in BENCHMARK_WRITERS}
+    by_writer = {w: [s for s in samples if s.writer == w] for w in writers}
     if not all(by_writer.values()):
-        raise DigitnetError(f"the pendigits file lacks some of the benchmark's writers "
-                            f"{BENCHMARK_WRITERS}")
+        raise DigitnetError(f"the pendigits file lacks some of the writers {tuple(writers)}")
     for length in lengths:
         rng = np.random.default_rng([seed, 0, length])
         for bucket in buckets(count):
-            writer = BENCHMARK_WRITERS[int(rng.integers(len(BENCHMARK_WRITERS)))]
+            writer = writers[int(rng.integers(len(writers)))]
             own = by_writer[writer]
             chosen = [own[int(i)] for i in rng.integers(len(own), size=length)]
             sketch = compose_pen(chosen, pick_layout(rng, length, bucket), rng)
@@ -373,10 +378,11 @@ class Singles:
     agree: int  # canvases where the app path reads what the one-digit path reads
 
 
-def heldout_singles(recognizer: Recognizer, samples: Sequence[PenSample]) -> Singles:
+def heldout_singles(recognizer: Recognizer, samples: Sequence[PenSample],
+                    writers: Sequence[int] = BENCHMARK_WRITERS) -> Singles:
     rng = np.random.default_rng(HANDWRITING_SEED)  # in file order, as real_handwriting.py draws
     rows = []
-    for sample in (s for s in samples if s.writer in BENCHMARK_WRITERS):
+    for sample in (s for s in samples if s.writer in writers):
         sketch = lay_out(sample.strokes, rng, APP_STYLE)
         canvas = sketch.render()
         guess = recognizer.read(canvas, invert=False)[1]
@@ -442,13 +448,17 @@ def format_report(results: Results, args: argparse.Namespace, recognizer: Recogn
                   singles: Singles | None) -> str:
     gaps = ", ".join(f"{b} {low:g} to {high:g}" for b, (low, high) in GAPS.items())
     lines = [f"numbers benchmark: model {recognizer.name} ({recognizer.path}), seed {args.seed}, "
-             f"{args.count} numbers per length, source and path",
+             f"{args.count} numbers per length, source and path; pen writers "
+             f"{', '.join(map(str, writer_folds()[args.fold].heldout))} (fold {args.fold})",
              f"  gap between neighbours' ink, in digit heights: {gaps}"]
     for source, paths in ROUTES.items():
         lines.append(f"{source}:")
         for path in paths:
             mine = [o for o in results.outcomes if o.source == source and o.path == path]
-            lines += [f"  {path}", *path_lines(mine, args.lengths, source == PEN)]
+            if not mine:  # no MNIST numbers with a tuning fold
+                continue
+            target = source == PEN and args.fold == 0  # the target is on the benchmark's writers
+            lines += [f"  {path}", *path_lines(mine, args.lengths, target)]
             shown = pick_examples(results.examples, source, path, args.examples)
             if shown:
                 lines.append("    misread numbers (true -> read: why, gap, whose):")
@@ -492,6 +502,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "else pendigits/ beside the MNIST folder)")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
     parser.add_argument("--grid", type=Path, metavar="PNG", help="draw the misread numbers here")
+    parser.add_argument("--fold", type=int, default=0, choices=range(len(writer_folds())),
+                        help="whose pen digits: fold 0 (the default) is the benchmark's held-out "
+                        "writers; folds 1-4 are training writers, for tuning a reader on weights "
+                        "that did not learn them (pen numbers only)")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error(f"--count is a number of numbers, at least 1, got {args.count}")
@@ -508,16 +522,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     recognizer = Recognizer.load(args.weights)
-    seen = seen_benchmark_writers(recognizer.metadata.learned_from)
+    writers = writer_folds()[args.fold].heldout
+    seen = seen_benchmark_writers(recognizer.metadata.learned_from, writers)
     if seen:
-        raise DigitnetError(f"{recognizer.path} learned from the benchmark's writers "
+        raise DigitnetError(f"{recognizer.path} learned from the writers "
                             f"{', '.join(map(str, seen))}: it cannot be measured on unseen writers")
     samples = load_pendigits(args.pendigits)
-    images, labels = load_mnist("test", args.data_dir)
     results = Results([], [])
-    read_all(recognizer, pen_cases(samples, args.lengths, args.count, args.seed), results)
-    read_all(recognizer, mnist_cases(images, labels, args.lengths, args.count, args.seed), results)
-    singles = heldout_singles(recognizer, samples) if 1 in args.lengths else None
+    read_all(recognizer, pen_cases(samples, args.lengths, args.count, args.seed, writers), results)
+    if args.fold == 0:  # MNIST names no writers: its test digits are the benchmark's alone
+        images, labels = load_mnist("test", args.data_dir)
+        read_all(recognizer, mnist_cases(images, labels, args.lengths, args.count, args.seed),
+                 results)
+    singles = heldout_singles(recognizer, samples, writers) if 1 in args.lengths else None
     print(format_report(results, args, recognizer, singles))
     if args.grid:
         print(f"  grid of misread numbers: {write_grid(args.grid, results.examples)}",

@@ -241,17 +241,18 @@ class DataSourceRecord(Protocol):
     def name(self) -> str: ...
 
 
-def seen_benchmark_writers(learned_from: Iterable[DataSourceRecord]) -> tuple[int, ...]:
-    """The benchmark's writers among those a model learned from. A pendigits source that lists
-    no writer ids (an older file) counts as all of them: a figure on writers the model may have
-    seen is no figure on unseen writers."""
+def seen_benchmark_writers(learned_from: Iterable[DataSourceRecord],
+                           writers: Iterable[int] = BENCHMARK_WRITERS) -> tuple[int, ...]:
+    """The benchmark's writers (or these `writers`) among those a model learned from. A
+    pendigits source that lists no writer ids (an older file) counts as all of them: a figure
+    on writers the model may have seen is no figure on unseen writers."""
     seen: set[int] = set()
     for source in learned_from:
         if source.name == PENDIGITS_SOURCE:
             listed = getattr(source, "writers", ())
             valid = bool(listed) and all(isinstance(w, int) for w in listed)
             seen |= set(listed) if valid else set(ALL_WRITERS)
-    return tuple(sorted(seen & set(BENCHMARK_WRITERS)))
+    return tuple(sorted(seen & set(writers)))
 
 
 def of_writers(samples: Iterable[PenSample], writers: Iterable[int]) -> list[PenSample]:

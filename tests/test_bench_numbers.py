@@ -1,5 +1,6 @@
 """The numbers benchmark's composers (bench/written_numbers.py): numbers carry the right labels,
-in order, at the gaps they say, from one writer each. No model is involved."""
+in order, at the gaps they say, from one writer each; no model reads them. Weights that learnt
+the writers asked for are refused."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
+from digitnet import DigitnetError
 from digitnet.drawing import DEFAULT_BRUSH, brush_pixels
-from digitnet.pendigits import BENCHMARK_WRITERS, TRAINING_WRITERS, PenSample
+from digitnet.errors import run_entry_point
+from digitnet.pendigits import BENCHMARK_WRITERS, TRAINING_WRITERS, PenSample, writer_folds
 from digitnet.strokes import APP_CANVAS_PX, Sketch
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "written_numbers.py"
@@ -70,6 +73,22 @@ def test_pen_numbers_are_one_held_out_writers_digits_in_order(bench: ModuleType,
     assert len({c.truth for c in cases}) > 20  # the digits vary
     again = list(bench.pen_cases(samples, [6], 8, seed=3))
     assert [c.truth for c in again] == [c.truth for c in cases[16:]]  # each length its own seed
+
+
+def test_a_tuning_fold_takes_only_its_own_writers(bench: ModuleType):
+    fold = writer_folds()[1].heldout
+    samples = pen_file(BENCHMARK_WRITERS + TRAINING_WRITERS)
+    cases = list(bench.pen_cases(samples, [3], 40, seed=5, writers=fold))
+    assert {c.origin for c in cases} == {f"writer {w}" for w in fold}
+    with pytest.raises(DigitnetError, match="lacks some of the writers"):
+        list(bench.pen_cases(pen_file(BENCHMARK_WRITERS), [3], 1, seed=5, writers=fold))
+
+
+def test_weights_that_learnt_the_folds_writers_are_refused(bench: ModuleType,
+                                                           capsys: pytest.CaptureFixture[str]):
+    """The shipped weights learnt every training writer: no tuning fold can measure them."""
+    assert run_entry_point(lambda: bench.main(["--fold", "1", "--count", "1"])) == 2
+    assert "learned from the writers" in capsys.readouterr().err
 
 
 def test_pen_gaps_between_inks_are_the_layouts(bench: ModuleType):
