@@ -12,7 +12,7 @@ Torch-free: the recognizer is handed in, already loaded.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -80,11 +80,13 @@ class Reading:
 
 
 BLANK = Reading()
-# another way to cut an image's ink than the shape's must be this much surer (log of the product
-# of its parts' confidences):
+# How read_canvas chooses among the ways to cut an image's ink (best_way), chosen on tuning fold 1.
+# Another way than the shape's must be this much surer (`way_score`, a log of confidences):
 MORE_PARTS_MARGIN = 0.7  # ... with more parts: a single digit's halves often read as two digits
-IN_NUMBER_MARGIN = 0.2  # ... with more parts, in an image the shape already sees a number in
+IN_NUMBER_MARGIN = 0.6  # ... with more parts, in an image the shape already sees a number in
 FEWER_PARTS_MARGIN = 0.05  # ... with as many or fewer (a digit in pieces made whole)
+WIDE_FROM = 0.9  # a part wider than this many digit heights is likely digits run together:
+WIDE_COST = 2.0  # ... it scores this much less per digit height beyond
 
 
 def network_input(canvas: np.ndarray) -> np.ndarray | None:
@@ -150,15 +152,16 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
     its digits found in the ink and read, left to right. `predict`'s path; the same reading as
     `read_sketch` for the canvas the strokes drew. Where the shape cannot tell whether pieces
-    are one digit or two, or where touching digits part (segment.candidate_parts), every way
-    is read in one batch and the model chooses (best_way). Where the shape sees one digit, that
-    part is read in a batch of its own (a batch's size moves the model's last bits), so that one
-    digit reads to the bit as before numbers; the other ways' parts, if any, in a second one."""
+    are one digit or two, or where touching digits part (segment.candidate_parts), every
+    candidate part is read in one batch and the model chooses the way to cut (best_way). Where
+    the shape sees one digit, that part is read in a batch of its own (a batch's size moves the
+    model's last bits), so that one digit reads to the bit as before numbers; the other
+    candidates, if any, in a second one."""
     if not canvas.size:  # a window shrunk to nothing
         return BLANK
     stretches = candidate_parts(canvas, invert=invert)
-    shape = [ink for ways in stretches for ink in ways[0]]
-    others = {id(ink): ink for ways in stretches for way in ways[1:] for ink in way}
+    shape = [ink for stretch in stretches for ink in stretch.shape_parts]
+    others = {id(ink): ink for stretch in stretches for ink in stretch.parts.values()}
     for ink in shape:
         others.pop(id(ink), None)
     batches = [shape, [*others.values()]] if len(shape) == 1 else [[*shape, *others.values()]]
@@ -166,29 +169,57 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     for batch in batches:
         if batch:
             read.update(zip(map(id, batch), read_inks(recognizer, batch).digits, strict=True))
-    return Reading(tuple(part for ways in stretches
-                         for part in best_way([[read[id(ink)] for ink in way] for way in ways],
-                                              number=len(shape) > 1)))
+    return Reading(tuple(part for stretch in stretches for part in best_way(
+        {edge: read[id(ink)] for edge, ink in stretch.parts.items()}, stretch.shape,
+        stretch.height, number=len(shape) > 1)))
 
 
-def best_way(ways: Sequence[Sequence[DigitReading]], number: bool) -> Sequence[DigitReading]:
-    """The way whose parts are all digits and the surest (`sureness`):
-    the first (the shape's choice) unless another is surer by MORE_PARTS_MARGIN if it has more
-    parts than the shape's (IN_NUMBER_MARGIN where the image holds a `number`: there, wide ink
-    is more likely two digits touching), else by FEWER_PARTS_MARGIN."""
-    shape = ways[0]
-    best, best_score = shape, sureness(shape)
-    for way in ways[1:]:
-        more = IN_NUMBER_MARGIN if number else MORE_PARTS_MARGIN
-        margin = more if len(way) > len(shape) else FEWER_PARTS_MARGIN
-        if sureness(way) > max(best_score, sureness(shape) + margin):
-            best, best_score = way, sureness(way)
-    return best
+Edge = tuple[int, int]  # a candidate part: the ink between two of a stretch's boundaries
 
 
-def sureness(way: Sequence[DigitReading]) -> float:
-    """The log of the product of the parts' confidences (the chance that all are read right,
-    so that fewer parts need less); -inf if any is not a digit."""
-    if not way or any(part.rejected for part in way):
+def best_way(parts: Mapping[Edge, DigitReading], shape: Sequence[int], height: float,
+             number: bool) -> list[DigitReading]:
+    """The surest way (`way_score`) to cut a stretch whose candidate parts between boundaries
+    i and j are `parts[i, j]`, read, into digits: a path of parts from its first boundary to
+    its last. The shape's (through the boundaries `shape`) unless another is surer by
+    MORE_PARTS_MARGIN if it has more parts than the shape's (IN_NUMBER_MARGIN where the image
+    holds a `number`: there, wide ink is more likely two digits touching), else by
+    FEWER_PARTS_MARGIN. `height`: the line's digit height, in pixels."""
+    scores = {edge: part_score(part, height) for edge, part in parts.items()}
+    chosen = list(zip(shape, shape[1:], strict=False))
+    shape_score = best_score = sum(scores[edge] for edge in chosen)
+    more = IN_NUMBER_MARGIN if number else MORE_PARTS_MARGIN
+    for count, (score, path) in surest_paths(scores, shape[-1]).items():
+        margin = more if count > len(chosen) else FEWER_PARTS_MARGIN
+        if score > max(best_score, shape_score + margin):
+            chosen, best_score = path, score
+    return [parts[edge] for edge in chosen]
+
+
+def surest_paths(scores: Mapping[Edge, float], last: int) -> dict[int, tuple[float, list[Edge]]]:
+    """Per number of parts, the path of parts (edges between boundaries) from boundary 0 to
+    `last` whose scores add up to the most, and that sum: dynamic programming over the
+    boundaries left to right. Parts scoring -inf (not digits) are on no path."""
+    into: dict[int, list[tuple[int, float]]] = {}
+    for (start, stop), score in scores.items():
+        if score > -math.inf:
+            into.setdefault(stop, []).append((start, score))
+    best: dict[tuple[int, int], tuple[float, list[Edge]]] = {(0, 0): (0.0, [])}
+    for stop in range(1, last + 1):
+        for start, score in into.get(stop, []):
+            for (node, count), (total, path) in list(best.items()):
+                key = (stop, count + 1)
+                if node == start and (key not in best or total + score > best[key][0]):
+                    best[key] = (total + score, [*path, (start, stop)])
+    return {count: found for (node, count), found in best.items() if node == last}
+
+
+def part_score(part: DigitReading, height: float) -> float:
+    """How sure a part is a digit read right: the log of its confidence (a way's score, the sum,
+    is then the log of the chance that all its parts are read right, so that fewer parts need
+    less), less WIDE_COST per digit height it is wider than WIDE_FROM; -inf if it is not a
+    digit."""
+    if part.rejected:
         return -math.inf
-    return sum(math.log(max(part.prediction.confidence, 1e-12)) for part in way)
+    wide = max(0.0, part.box.width / max(height, 1.0) - WIDE_FROM)
+    return math.log(max(part.prediction.confidence, 1e-12)) - WIDE_COST * wide

@@ -58,9 +58,17 @@ MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction s
 ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
 PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
 CLOSE = 0.15  # neighbours this many digit heights apart or closer may be one digit: a model says
-CUT_WIDTH = 0.75  # a group this many digit heights wide may be two touching: a model says
-CUTS = 2  # ... cut at this many of its likeliest columns
-CUT_REACH = 0.3  # ... which lie within this share of its width of its middle
+# Candidate cuts for a model to choose among (digitnet.reading.best_way), chosen on tuning fold 1:
+CUT_WIDTH = 0.75  # a group this many digit heights wide may be digits touching: a model says
+CUTS = 2  # ... offered this many cut paths
+CUT_SPACING = 0.5  # ... in each stretch of it this many digit heights wide
+CUT_INSET = 0.2  # ... none of them nearer its sides than this many digit heights
+TRACED = 8  # ... the cheapest of this many times as many paths (as many as fit) traced to find them
+CUT_SIDE = 0.6  # ... each side holding as much ink as a stroke this many digit heights long
+DRIFT_COST = 0.5  # a cut path's cost per column it drifts sideways, against 1 per ink pixel
+MAX_CUT_STROKES = 3.0  # a path through more ink than this many strokes' widths is no cut
+SAME_CUT = 0.02  # cuts whose sides differ by less than this share of the group's ink are one
+PART_WIDTH = 1.5  # a candidate part (other than the shape's) is at most this many heights wide
 BEFORE_REACH = 0.6  # one part on a flat page is the whole ink if that lies this near (as_before)
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
@@ -76,45 +84,65 @@ class Group:
 
 def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
     """The digits of any image `to_gray` takes, left to right, as the shape rules alone cut
-    them (the first of each of `candidate_parts`' candidates); [] if there are none.
+    them (each of `candidate_parts`' stretches cut where its shape says); [] if there are none.
 
     invert: True for dark ink on light paper, False for light ink on dark, None to detect.
     Each part's `image_shape` is the region its speck test sees (SPECK_CONTEXT line heights,
     at most the image): a small digit in a large photo is then no speck, a lone dot still is.
     """
-    return [part for ways in candidate_parts(image, invert) for part in ways[0]]
+    return [part for stretch in candidate_parts(image, invert) for part in stretch.shape_parts]
 
 
-def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[list[list[Ink]]]:
+@dataclass(frozen=True)
+class Stretch:
+    """Ink whose cut into digits the shape alone cannot settle, as a lattice for a model to
+    choose a path through: boundaries numbered 0 to `last` run left to right through the ink,
+    and `parts[i, j]` is the ink between boundaries i and j, one candidate digit. `shape` are
+    the boundaries the shape rules cut at, 0 and `last` included: their choice."""
+
+    parts: dict[tuple[int, int], Ink]
+    shape: tuple[int, ...]
+    height: float  # the line's digit height, in pixels
+
+    @property
+    def last(self) -> int:
+        return self.shape[-1]
+
+    @property
+    def shape_parts(self) -> list[Ink]:
+        """The parts the shape rules cut the stretch into, left to right."""
+        return [self.parts[edge] for edge in zip(self.shape, self.shape[1:], strict=False)]
+
+
+def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[Stretch]:
     """The image's digits, left to right, in stretches whose cut the shape alone cannot settle,
-    for a model to choose: per stretch, the ways to cut it into digits, each a list of parts
-    left to right, the shape rules' choice first. A stretch is pieces close enough together to
-    be one digit (a "1" beside a "0", a 0 in two halves) or a group wide enough to be two
-    digits touching; the ways are the shape's cut, the groups whole, the pieces as one, and
-    each wide group cut at its CUTS likeliest columns. Parts that several ways share are the
-    same Ink object. [] for a blank image; see find_digits for `invert` and the parts."""
+    for a model to choose (Stretch). A stretch is pieces close enough together to be one digit
+    (a "1" beside a "0", a 0 in two halves), each group among them cut where the shape rules
+    cut it (split_wide) and, if wide enough to be digits touching, along CUTS cut paths per
+    place where two may touch (cut_paths: also slanted, or bending round a stroke). [] for a
+    blank image; see find_digits for `invert` and the parts."""
     line = find_line(image, invert)
     if line is None:
         return []
     if not line.groups:  # only marks too small for a digit: on a flat page, a speck as before
         reference = find_ink(image, invert) if line.flat else None
-        return [[[reference]]] if reference is not None else []
+        return [Stretch({(0, 1): reference}, (0, 1), float(reference.box.height))
+                ] if reference is not None else []
     runs = close_runs(line.groups, line.height)
-    stretches = [candidate_groups(run, line, alone=len(runs) == 1) for run in runs]
-    chosen = [group for ways in stretches for group in ways[0]]
-    context = _context(chosen, line.labels.shape)
-    inks: dict[Group, Ink] = {}
-    for ways in stretches:
-        for way in ways:
-            for group in way:
-                if group not in inks:
-                    inks[group] = as_ink(line.residual, line.labels, group, context)
+    lattices = [run_lattice(run, line, alone=len(runs) == 1) for run in runs]
+    pieces = [lattice.pieces(line.height) for lattice in lattices]
+    context = _context([pieces[k][edge][0] for k, lattice in enumerate(lattices)
+                        for edge in zip(lattice.shape, lattice.shape[1:], strict=False)],
+                       line.labels.shape)
+    stretches = [Stretch({edge: as_ink(line.residual, member, box, context)
+                          for edge, (box, member) in found.items()}, lattice.shape, line.height)
+                 for lattice, found in zip(lattices, pieces, strict=True)]
     reference = find_ink(image, invert) if len(stretches) == 1 else None
-    if reference is not None:  # one digit reads as it did before numbers were read
-        for group in (way[0] for way in stretches[0] if len(way) == 1):
-            if as_before(reference.box, group.box, line.flat):
-                inks[group] = reference
-    return [[[inks[group] for group in way] for way in ways] for ways in stretches]
+    whole = (0, stretches[0].last)
+    if reference is not None and whole in stretches[0].parts:  # one digit reads as before
+        if as_before(reference.box, stretches[0].parts[whole].box, line.flat):
+            stretches[0].parts[whole] = reference
+    return stretches
 
 
 @dataclass(frozen=True)
@@ -166,34 +194,186 @@ def close_runs(groups: list[Group], height: float) -> list[list[Group]]:
     return runs
 
 
-def candidate_groups(run: list[Group], line: Line, alone: bool) -> list[list[Group]]:
-    """The ways to cut a run of close groups into digits (see candidate_parts), the shape
-    rules' first, each once. `alone`: the run is all the line holds (see one_digit)."""
-    shape = [part for group in run
-             for part in split_wide(group, line.labels, line.height, line.width)]
-    ways = [one_digit(shape) if alone else shape, list(run)]
-    if len(run) > 1:
-        ways.append([Group(tuple(label for g in run for label in g.labels), spanning(run))])
-    for index, group in enumerate(run):
-        for halves in likely_cuts(group, line.labels, line.height):
-            ways.append([*run[:index], *halves, *run[index + 1:]])
-    unique: dict[tuple[Group, ...], None] = dict.fromkeys(tuple(way) for way in ways)
-    return [list(way) for way in unique]
+@dataclass(frozen=True)
+class Lattice:
+    """A run of close groups with its boundaries, left to right: `sides[k]` is the ink left of
+    boundary k (a bool mask over `frame`: the first empty, the last all the run's ink), each
+    holding the one before it; `shape` the boundaries the shape rules cut at."""
+
+    frame: Box  # the run's box in the image
+    sides: list[np.ndarray]
+    shape: tuple[int, ...]
+
+    def pieces(self, height: float) -> dict[tuple[int, int], tuple[Box, np.ndarray]]:
+        """The ink between each two boundaries that could be a digit of a line `height`
+        pixels high (no wider than PART_WIDTH heights, at least SEPARATOR of them high), and
+        the shape's parts whatever they are: per pair (i, j), its box and mask there."""
+        shape = set(zip(self.shape, self.shape[1:], strict=False))
+        found: dict[tuple[int, int], tuple[Box, np.ndarray]] = {}
+        for start in range(len(self.sides) - 1):
+            too_wide = False  # a part only grows with the boundary that ends it
+            for stop in range(start + 1, len(self.sides)):
+                if too_wide and (start, stop) not in shape:
+                    continue
+                piece = self.piece(start, stop)
+                if piece is None:
+                    continue
+                box = piece[0]
+                too_wide = box.width > PART_WIDTH * height
+                if (start, stop) in shape or (not too_wide
+                                              and box.height >= SEPARATOR * height):
+                    found[start, stop] = piece
+        return found
+
+    def piece(self, start: int, stop: int) -> tuple[Box, np.ndarray] | None:
+        """The ink between two boundaries: its tight box in the image and its mask there; None
+        if it holds fewer than MIN_AREA pixels."""
+        between = self.sides[stop] & ~self.sides[start]
+        rows, columns = np.flatnonzero(between.any(1)), np.flatnonzero(between.any(0))
+        if len(rows) == 0 or np.count_nonzero(between) < MIN_AREA:
+            return None
+        top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+        box = Box(self.frame.left + int(left), self.frame.top + int(top), int(right - left),
+                  int(bottom - top))
+        return box, between[top:bottom, left:right]
 
 
-def likely_cuts(group: Group, labels: np.ndarray, height: float) -> list[tuple[Group, Group]]:
-    """The group cut in two at its CUTS likeliest columns (Profile.likely_cuts), if it is at
-    least CUT_WIDTH digit heights wide: two touching digits, for a model to judge."""
-    box = group.box
-    if box.width < CUT_WIDTH * height or box.height < 3 * MIN_HEIGHT:
-        return []  # narrow, or too small for halves to be digits
-    member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
-    cuts = []
-    for cut in Profile.of(member).likely_cuts(CUTS):
-        left, right = tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)
-        if left and right and min(left.box.height, right.box.height) >= SEPARATOR * box.height:
-            cuts.append((left, right))
-    return cuts
+def run_lattice(run: list[Group], line: Line, alone: bool) -> Lattice:
+    """The run's boundaries: between its groups, and within each group where the shape rules
+    cut it (split_wide; the whole run as one part if `alone` and shaped like one digit, see
+    one_digit) and along its candidate cut paths (group_sides)."""
+    frame = spanning(run)
+    before = np.zeros((frame.height, frame.width), bool)
+    sides, shape, splits = [before], [0], []
+    for group in run:
+        box = group.box
+        rows = slice(box.top - frame.top, box.bottom - frame.top)
+        columns = slice(box.left - frame.left, box.right - frame.left)
+        member = np.isin(line.labels[box.top:box.bottom, box.left:box.right], group.labels)
+        own = np.zeros_like(before)
+        own[rows, columns] = member
+        parts = split_wide(group, member, line.height, line.width)
+        splits += parts
+        cuts = [part.box.left - box.left for part in parts[1:]]
+        paths = cut_paths(member, line) if box.width >= CUT_WIDTH * line.height else []
+        for side, from_shape in group_sides(before, own, (rows, columns), cuts, paths):
+            sides.append(side)
+            if from_shape:
+                shape.append(len(sides) - 1)
+        before = before | own
+        sides.append(before)
+        shape.append(len(sides) - 1)
+    if alone and len(one_digit(splits)) == 1:
+        shape = [0, len(sides) - 1]
+    return Lattice(frame, sides, tuple(shape))
+
+
+def group_sides(before: np.ndarray, own: np.ndarray, window: tuple[slice, slice],
+                cuts: list[int], paths: list[np.ndarray]) -> list[tuple[np.ndarray, bool]]:
+    """The sides of a group's boundaries (the ink left of each, over the run's frame; `before`
+    the run's ink left of the group, `own` the group's, `window` its box in the frame), left to
+    right, and whether each is one of the shape's `cuts` (columns of its box; always kept) or
+    one of the candidate `paths` (a column per row of its box; kept if it differs from the
+    others by SAME_CUT of the group's ink, and made to lie between its shape cuts)."""
+    rows, columns = window
+    width = own.shape[1]
+
+    def side(path: np.ndarray) -> np.ndarray:
+        left = np.zeros_like(own)
+        left[rows] = np.arange(width) < (path[:, None] + columns.start)
+        return before | (own & left)
+
+    height = rows.stop - rows.start
+    shape = [before, *(side(np.full(height, cut)) for cut in cuts), before | own]
+    found: list[tuple[np.ndarray, bool]] = [(s, True) for s in shape[1:-1]]
+    same = max(1.0, SAME_CUT * np.count_nonzero(own))
+    kept = [*shape]
+    for path in paths:
+        bay = int(np.searchsorted(cuts, np.median(path), side="right"))
+        candidate = (side(path) | shape[bay]) & shape[bay + 1]
+        if all(np.count_nonzero(candidate ^ other) >= same for other in kept):
+            kept.append(candidate)
+            found.append((candidate, False))
+    found.sort(key=lambda item: np.count_nonzero(item[0]))
+    for k in range(1, len(found)):  # each holds the one before: no two cuts cross
+        found[k] = (found[k][0] | found[k - 1][0], found[k][1])
+    return found
+
+
+def cut_paths(member: np.ndarray, line: Line) -> list[np.ndarray]:
+    """Where touching digits in a group (its ink `member`) may part: paths from its top to its
+    bottom through the least ink, one column per row, drifting at most a column a row
+    (DRIFT_COST each), through no more ink than MAX_CUT_STROKES strokes' widths; in each
+    stretch CUT_SPACING digit heights wide across the group, the CUTS cheapest that differ
+    from the others by a stroke's width. A path may slant with the writing or bend round a
+    stroke reaching under a neighbour, which no straight cut separates."""
+    height, width = member.shape
+    inset = round(CUT_INSET * line.height)
+    if height < 3 * MIN_HEIGHT or width <= 2 * inset + 2:
+        return []
+    totals = least_ink_totals(member)
+    stroke = min(stroke_width(member), stroke_width(member.T))  # slanted strokes: the less
+    ends = np.arange(inset, width - inset)
+    bottom = totals[-1, inset:width - inset]
+    lowest = cv2.erode(bottom.reshape(1, -1), np.ones((1, 3), np.uint8),
+                       borderType=cv2.BORDER_REPLICATE).ravel()  # local minima
+    ends = ends[(bottom <= lowest) & (bottom <= MAX_CUT_STROKES * stroke)]
+    slots = math.ceil(width / (CUT_SPACING * line.height))
+    ends = ends[np.argsort(totals[-1, ends], kind="stable")][:TRACED * CUTS * slots]
+    paths: list[np.ndarray] = []
+    taken: dict[int, int] = {}  # per stretch of the group, the paths taken there
+    before = np.pad(np.cumsum(member, axis=1), ((0, 0), (1, 0)))  # ink left of each column
+    least = CUT_SIDE * line.height * stroke  # a digit's ink at least: a 1
+    for path in trace_back(totals, ends):
+        where = int(np.median(path) // (CUT_SPACING * line.height))
+        left = int(before[np.arange(height), path].sum())
+        if min(left, int(before[:, -1].sum()) - left) < least:
+            continue  # a flag or a serif cut off, not a digit
+        if taken.get(where, 0) < CUTS and all(np.abs(path - other).mean() >= stroke
+                                              for other in paths):
+            paths.append(path)
+            taken[where] = taken.get(where, 0) + 1
+    return paths
+
+
+def least_ink_totals(member: np.ndarray) -> np.ndarray:
+    """Per row and column, the least cost of a path from the top row down to there: a pixel
+    of ink costs 1, a column's step sideways DRIFT_COST (at most one a row). float32."""
+    cost = member.astype(np.float32)
+    totals = np.empty_like(cost)
+    totals[0] = cost[0]
+    for row in range(1, len(cost)):
+        above = totals[row - 1]
+        best = above.copy()
+        np.minimum(best[1:], above[:-1] + DRIFT_COST, out=best[1:])
+        np.minimum(best[:-1], above[1:] + DRIFT_COST, out=best[:-1])
+        totals[row] = best + cost[row]
+    return totals
+
+
+def trace_back(totals: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
+    """The least-cost paths (least_ink_totals) ending at these columns of the bottom row: per
+    path, its column in each row."""
+    if not len(ends):
+        return []
+    padded = np.pad(totals, ((0, 0), (1, 1)), constant_values=np.inf)  # no step off the sides
+    paths = np.empty((len(totals), len(ends)), np.intp)
+    paths[-1] = ends + 1
+    steps = np.array([-1, 0, 1])
+    drift = np.array([DRIFT_COST, 0.0, DRIFT_COST])
+    rows = np.arange(len(ends))
+    for row in range(len(totals) - 1, 0, -1):
+        near = paths[row][:, None] + steps
+        paths[row - 1] = near[rows, np.argmin(padded[row - 1][near] + drift, axis=1)]
+    return list(paths.T - 1)
+
+
+def stroke_width(member: np.ndarray) -> float:
+    """The median vertical run of ink: about a stroke's width (more, across slanted ones)."""
+    padded = np.pad(member, ((1, 1), (0, 0)))
+    starts = np.flatnonzero((padded[1:] & ~padded[:-1]).T.ravel())
+    ends = np.flatnonzero((~padded[1:] & padded[:-1]).T.ravel())
+    return float(np.median(ends - starts)) if len(starts) else 1.0
 
 
 def spanning(groups: list[Group]) -> Box:
@@ -368,8 +548,12 @@ def remove_ruled_lines(mask: np.ndarray, height: float) -> np.ndarray:
     # widened across the run, a slightly tilted line is one run; closed along it, a faint
     # line broken into dashes is too
     widened = cv2.dilate(mask, kernel(3, 0))
-    joined = cv2.morphologyEx(widened, cv2.MORPH_CLOSE, kernel(max(3, round(height / 4)), 1))
-    found = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel(length, 1))
+    found = np.zeros_like(mask)
+    rows = rows_spanning(widened, length // 2 - 2)  # the only rows a run can be found in
+    if len(rows):  # each row on its own (the kernels are one row high): the long rows alone
+        joined = cv2.morphologyEx(widened[rows], cv2.MORPH_CLOSE,
+                                  kernel(max(3, round(height / 4)), 1))
+        found[rows] = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel(length, 1))
     if found.any():  # runs go on past the image's edge: there, half as long is enough
         labels, stats = components(found)
         found = np.where((stats[:, cv2.CC_STAT_WIDTH] >= length / 2)[labels], found, np.uint8(0))
@@ -381,6 +565,14 @@ def remove_ruled_lines(mask: np.ndarray, height: float) -> np.ndarray:
     thickness = int(np.count_nonzero(on_line)) / max(1, starts)
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel(round(1.5 * thickness) + 2, 0)) > 0
     return np.where(on_line & ~thick, np.uint8(0), mask)
+
+
+def rows_spanning(mask: np.ndarray, columns: int) -> np.ndarray:
+    """The indices of the rows whose ink spans at least this many columns, first to last."""
+    inked = mask > 0
+    first = np.argmax(inked, axis=1)
+    last = mask.shape[1] - 1 - np.argmax(inked[:, ::-1], axis=1)
+    return np.flatnonzero(inked.any(axis=1) & (last - first + 1 >= columns))
 
 
 def kernel(length: int, axis: int) -> np.ndarray:
@@ -503,15 +695,15 @@ def digit_height(boxes: list[Box], shape: tuple[int, ...]) -> float:
     return float(np.median(heights[heights >= heights.max() / 2]))
 
 
-def split_wide(group: Group, labels: np.ndarray, height: float, width: float) -> list[Group]:
-    """The group, or its parts left to right if it is too wide for one digit of the line
-    (`width`: the line's typical digit width): cut at a junction near where the first of its
-    digits should end (SPLIT_WIDTH), or at a narrow junction near its middle (MAYBE_SPLIT)."""
+def split_wide(group: Group, member: np.ndarray, height: float, width: float) -> list[Group]:
+    """The group (its ink `member`, a mask over its box), or its parts left to right if it is
+    too wide for one digit of the line (`width`: the line's typical digit width): cut at a
+    junction near where the first of its digits should end (SPLIT_WIDTH), or at a narrow
+    junction near its middle (MAYBE_SPLIT)."""
     box = group.box
     several = box.width > SPLIT_WIDTH * width  # several digits for sure: the best cut there is
     if not several and box.width <= MAYBE_SPLIT * height or box.width < 5:
         return [group]
-    member = np.isin(labels[box.top:box.bottom, box.left:box.right], group.labels)
     profile = Profile.of(member)
     if several:
         digits = max(2, round(box.width / width))
@@ -524,8 +716,13 @@ def split_wide(group: Group, labels: np.ndarray, height: float, width: float) ->
         cut = cut if cut is not None and profile.narrow(cut) else None
     if cut is None:
         return [group]
-    halves = [tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)]
-    return [part for half in halves if half for part in split_wide(half, labels, height, width)]
+    parts = []
+    for half in (tight(group, member, box, 0, cut), tight(group, member, box, cut, box.width)):
+        if half:
+            inner = member[half.box.top - box.top:half.box.bottom - box.top,
+                           half.box.left - box.left:half.box.right - box.left]
+            parts += split_wide(half, inner, height, width)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -541,14 +738,12 @@ class Profile:
     def of(cls, member: np.ndarray) -> Profile:
         padded = np.pad(member, ((1, 1), (0, 0)))
         starts = padded[1:] & ~padded[:-1]
-        ends = np.flatnonzero((~padded[1:] & padded[:-1]).T.ravel())
-        stroke = float(np.median(ends - np.flatnonzero(starts.T.ravel())))
         # the background reached from outside the box, the rest are holes
         outside = np.pad(~member, 1, constant_values=True).astype(np.uint8)
         _, background = cv2.connectedComponents(outside, None, 4)
         holes = (background[1:-1, 1:-1] != background[0, 0]) & ~member
         return cls(member.sum(axis=0).astype(float), starts.sum(axis=0), holes.any(axis=0),
-                   stroke)
+                   stroke_width(member))
 
     def junction(self, centre: float, reach: float) -> int | None:
         """The column within `reach` of `centre` with the least ink (3-column mean) that
@@ -582,22 +777,6 @@ class Profile:
         score = self.counts[low:high] + 1e-3 * np.abs(np.arange(low, high) - centre)
         return low + int(np.argmin(np.where(loops & ~loops.all(), np.inf, score)))
 
-    def likely_cuts(self, count: int) -> list[int]:
-        """Up to `count` columns within CUT_REACH of the middle where two touching digits
-        could part: the least ink (3-column mean) crossing no loop, a stroke's width apart."""
-        columns = len(self.counts)
-        low = max(1, int(columns * (0.5 - CUT_REACH)))
-        high = min(columns - 1, int(columns * (0.5 + CUT_REACH)) + 1)
-        smooth = np.convolve(self.counts, np.ones(3) / 3, mode="same")[low:high]
-        score = np.where(self.loops[low:high], np.inf, smooth)
-        cuts: list[int] = []
-        for offset in np.argsort(score, kind="stable"):
-            if len(cuts) == count or not np.isfinite(score[offset]):
-                break
-            if all(abs(low + offset - cut) >= max(2.0, self.stroke) for cut in cuts):
-                cuts.append(low + int(offset))
-        return cuts
-
     def narrow(self, cut: int) -> bool:
         """True if the thin columns around the cut go on for only a few strokes' widths:
         digits touching, not a 4's bar."""
@@ -620,26 +799,25 @@ def tight(group: Group, member: np.ndarray, box: Box, start: int, stop: int) -> 
                                    box.top + int(rows.max()) + 1 - top))
 
 
-def as_ink(residual: np.ndarray, labels: np.ndarray, group: Group,
+def as_ink(residual: np.ndarray, member: np.ndarray, box: Box,
            image_shape: tuple[int, int]) -> Ink:
-    """The group's ink (with a one-pixel fringe for anti-aliasing), relative to its peak."""
-    box = group.box
+    """The ink of a part (`member`, its pixels: a mask over `box`), with a one-pixel fringe
+    for anti-aliasing, relative to its peak."""
     window = (slice(box.top, box.bottom), slice(box.left, box.right))
-    member = np.isin(labels[window], group.labels).astype(np.uint8)
-    near = cv2.dilate(member, np.ones((3, 3), np.uint8)) > 0
+    near = cv2.dilate(member.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ink = np.where(near, np.clip(residual[window], 0, None), 0).astype(np.float32)
-    ink /= max(float(ink[member > 0].max()), 1e-6)
+    ink /= max(float(ink[member].max()), 1e-6)
     crop = np.clip(ink, 0, 1)
     mask = np.asarray(crop > INK_THRESHOLD, np.uint8) * np.uint8(255)
     return Ink(crop, mask, image_shape, box)
 
 
-def _context(groups: list[Group], shape: tuple[int, ...]) -> tuple[int, int]:
-    """The region a part's speck test sees: SPECK_CONTEXT times the line's height, at most
-    the image (see find_digits)."""
-    if not groups:
+def _context(boxes: list[Box], shape: tuple[int, ...]) -> tuple[int, int]:
+    """The region a part's speck test sees: SPECK_CONTEXT times the line's height (that of
+    the parts' `boxes`), at most the image (see find_digits)."""
+    if not boxes:
         return (shape[0], shape[1])
-    line = max(g.box.bottom for g in groups) - min(g.box.top for g in groups)
+    line = max(b.bottom for b in boxes) - min(b.top for b in boxes)
     side = math.ceil(SPECK_CONTEXT * line)
     return (min(shape[0], side), min(shape[1], side))
 

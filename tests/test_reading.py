@@ -4,6 +4,7 @@ the same reading from the app's strokes as from the canvas they drew; one digit 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,11 +19,17 @@ from digitnet.drawing import render_strokes
 from digitnet.preprocess import Box, Ink, find_ink, frame_ink
 from digitnet.reading import (
     BLANK,
+    IN_NUMBER_MARGIN,
+    MORE_PARTS_MARGIN,
+    WIDE_FROM,
     DigitReading,
     Reading,
+    best_way,
     group_ink,
+    part_score,
     read_canvas,
     read_sketch,
+    surest_paths,
 )
 from digitnet.recognizer import SPECK, Prediction, Recognizer
 from digitnet.segment import find_digits
@@ -280,7 +287,18 @@ def test_touching_digits_are_cut_where_the_model_reads_two(recognizer: Recognize
     assert len(find_digits(canvas)) == 1
     reading = read_canvas(recognizer, 255 - canvas)
     assert reading.number == "".join(map(str, digits))
-    assert reading.digits[0].box.right <= reading.digits[1].box.left + 4  # cut apart
+    middles = digit_middles(digits, gap)  # cut apart (maybe along a slanted path, so that a
+    for part, own, other in zip(reading.digits, middles, middles[::-1], strict=True):  # 7's
+        assert part.box.left <= own < part.box.right  # bar may reach over the next digit):
+        assert not part.box.left <= other < part.box.right  # each part holds its digit alone
+
+
+def digit_middles(digits: Sequence[int], gap: float) -> list[float]:
+    """Each digit's middle column in `written_close(digits, gap)`."""
+    crops = [digit_crop(digit) for digit in digits]
+    step = round(gap * max(crop.shape[0] for crop in crops))
+    lefts = 40 + np.cumsum([0] + [crop.shape[1] + step for crop in crops[:-1]])
+    return [float(left + crop.shape[1] / 2) for left, crop in zip(lefts, crops, strict=True)]
 
 
 def test_a_digit_in_two_pieces_reads_as_one(recognizer: Recognizer) -> None:
@@ -293,3 +311,42 @@ def test_a_digit_in_two_pieces_reads_as_one(recognizer: Recognizer) -> None:
     reading = read_canvas(recognizer, canvas)
     assert reading.number == "0"
     assert reading.digits[0].box == find_ink(canvas).box  # type: ignore[union-attr]
+
+
+def candidate(confidence: float, width: int = 60, rejected: bool = False) -> DigitReading:
+    """A candidate part as read: a digit `width` pixels wide in a line 100 pixels high."""
+    prediction = Prediction(1, confidence, (0.0,) * NUM_CLASSES, rejected)
+    return DigitReading(np.zeros((28, 28), np.float32), prediction, Box(0, 0, width, 100))
+
+
+def test_the_chooser_finds_the_surest_path_of_each_length_through_the_parts() -> None:
+    """Boundaries 0-3: per number of parts, the path whose confidences multiply to the most
+    (dynamic programming); a part that is not a digit is on no path."""
+    parts = {(0, 3): candidate(0.9), (0, 1): candidate(0.99), (1, 3): candidate(0.5),
+             (0, 2): candidate(0.98), (2, 3): candidate(0.97), (1, 2): candidate(0.99)}
+    paths = surest_paths({edge: part_score(part, 100) for edge, part in parts.items()}, 3)
+    assert {count: path for count, (_, path) in paths.items()} == {
+        1: [(0, 3)], 2: [(0, 2), (2, 3)], 3: [(0, 1), (1, 2), (2, 3)]}
+    assert paths[3][0] == pytest.approx(2 * math.log(0.99) + math.log(0.97))
+    parts[2, 3] = candidate(0.999, rejected=True)
+    paths = surest_paths({edge: part_score(part, 100) for edge, part in parts.items()}, 3)
+    assert {count: path for count, (_, path) in paths.items()} == {1: [(0, 3)],
+                                                                 2: [(0, 1), (1, 3)]}
+
+
+def test_the_shapes_way_stands_unless_another_is_surer_by_the_margin() -> None:
+    """The shape saw one part (0, 3): two surer parts take it only by IN_NUMBER_MARGIN (in a
+    number) or MORE_PARTS_MARGIN; a part wider than WIDE_FROM digit heights counts less."""
+    def parts(whole: float, width: int = 60) -> dict[tuple[int, int], DigitReading]:
+        return {(0, 3): candidate(whole, width), (0, 2): candidate(0.99),
+                (2, 3): candidate(0.99)}
+
+    for margin, number in ((IN_NUMBER_MARGIN, True), (MORE_PARTS_MARGIN, False)):
+        even = math.exp(2 * math.log(0.99) - margin)  # the whole part's confidence at the margin
+        assert len(best_way(parts(even + 0.01), (0, 3), 100, number)) == 1
+        assert len(best_way(parts(even - 0.01), (0, 3), 100, number)) == 2
+    wide = round(100 * (WIDE_FROM + 1.0))  # a sure one digit, but as wide as two
+    assert len(best_way(parts(0.999, wide), (0, 3), 100, number=True)) == 2
+    assert len(best_way(parts(0.999), (0, 3), 100, number=True)) == 1
+    shape_two = {(0, 2): candidate(0.6), (2, 3): candidate(0.6), (0, 3): candidate(0.8)}
+    assert len(best_way(shape_two, (0, 2, 3), 100, number=True)) == 1  # fewer parts: 0.05

@@ -12,7 +12,7 @@ from digitnet.data import load_mnist
 from digitnet.drawing import render_strokes
 from digitnet.preprocess import Box, Ink, find_ink, frame_ink
 from digitnet.reject import is_speck
-from digitnet.segment import find_digits
+from digitnet.segment import Stretch, candidate_parts, find_digits
 
 # digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
 SHAPES: dict[str, list[list[tuple[float, float]]]] = {
@@ -240,3 +240,54 @@ def test_a_tiny_dot_alone_is_a_speck_not_blank(diameter):
     for image in (canvas, 255 - canvas):
         (part,) = find_digits(image)
         assert part.box == Box(40, 50, diameter, diameter) and is_speck(part)
+
+
+def two_part_ways(stretch: Stretch) -> list[tuple[Ink, Ink]]:
+    """The stretch's ways to cut it into two parts, left to right."""
+    return [(stretch.parts[0, cut], stretch.parts[cut, stretch.last])
+            for cut in range(1, stretch.last)
+            if (0, cut) in stretch.parts and (cut, stretch.last) in stretch.parts]
+
+
+def share_held(part: Ink, ink: np.ndarray) -> float:
+    """The share of the ink (a bool mask over the image) that the part holds."""
+    box = part.box
+    return float((ink[box.top:box.bottom, box.left:box.right] & (part.mask > 0)).sum() / ink.sum())
+
+
+def test_a_slanted_cut_parts_touching_digits_that_no_straight_cut_can():
+    """Two slanted strokes, the first's foot touching the second: every vertical cut leaves
+    more than 8 % of one with the other, while a cut path slanting between them is offered."""
+    first, second = np.zeros((260, 300), np.uint8), np.zeros((260, 300), np.uint8)
+    cv2.polylines(first, [np.array([(20, 215), (100, 215)]), np.array([(30, 215), (118, 40)])],
+                  False, 255, 12, cv2.LINE_AA)
+    cv2.line(second, (100, 215), (188, 40), 255, 12, cv2.LINE_AA)
+    canvas = np.maximum(first, second)
+    assert cv2.connectedComponents(canvas)[0] == 2  # they touch: one component
+    ones, twos = first > 38, second > 38
+    straight = min(max((ones[:, c:] & ~twos[:, c:]).sum() / ones.sum(),
+                       (twos[:, :c] & ~ones[:, :c]).sum() / twos.sum()) for c in range(300))
+    assert straight > 0.08
+    (stretch,) = candidate_parts(canvas)
+    assert any(share_held(left, ones) >= 0.95 and share_held(right, twos) >= 0.95
+               and share_held(left, twos) <= 0.05 and share_held(right, ones) <= 0.05
+               for left, right in two_part_ways(stretch))
+    assert len(stretch.shape_parts) == 1  # the shape alone sees one part: a model chooses
+
+
+def test_a_chain_of_three_touching_digits_can_be_cut_into_three():
+    """Three digits touching in a chain, which the shape rules keep as one part: among the
+    candidate parts is a way of three, each around its digit."""
+    for number in ("303", "000"):
+        ink, boxes = ink_page(number, (560, 300), 40, 80, 120, -6, 12)
+        canvas = np.round(ink * 255).astype(np.uint8)
+        assert cv2.connectedComponents(canvas)[0] == 2  # all three touch: one component
+        (stretch,) = candidate_parts(canvas)
+        assert len(stretch.shape_parts) == 1
+        threes = [[stretch.parts[0, first], stretch.parts[first, second],
+                   stretch.parts[second, stretch.last]]
+                  for first in range(1, stretch.last) for second in range(first + 1, stretch.last)
+                  if {(0, first), (first, second), (second, stretch.last)} <= stretch.parts.keys()]
+        assert any(all(abs(part.box.left + part.box.width / 2 - (box.left + box.width / 2))
+                       <= 0.1 * box.height for part, box in zip(way, boxes, strict=True))
+                   for way in threes), number
