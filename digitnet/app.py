@@ -27,7 +27,7 @@ import numpy as np
 from digitnet.drawing import DEFAULT_BRUSH, Drawing
 from digitnet.events import EventLog
 from digitnet.layout import number_view
-from digitnet.reading import BLANK, Reading, read_sketch, sketch_inks
+from digitnet.reading import BLANK, Reading, read_sketch, sketch_stretches
 from digitnet.strokes import Sketch
 from digitnet.teaching import Teaching
 
@@ -207,12 +207,20 @@ class AppState:
         drawing of several digits is refused: it would teach the model a number as one digit.
         """
         drawing = self.drawing
-        if len(sketch_inks(self.sketch())) > 1:  # counted as the reading counts digits
+        if self.digits_drawn() > 1:
             self.teaching.status.set("not saved: draw one digit to save a sample", error=True)
             return
         if self.teaching.save(drawing, label):
             drawing.clear()
             self.schedule.request("key")
+
+    def digits_drawn(self) -> int:
+        """How many digits the drawing holds, as the readout counts them (while the model
+        loads, as the strokes group, before a model's choice)."""
+        sketch = self.sketch()
+        if self.recognizer is not None:
+            return len(read_sketch(self.recognizer, sketch).digits)
+        return sum(len(stretch.shape) - 1 for stretch in sketch_stretches(sketch))
 
     def start_finetune(self) -> None:
         self.teaching.start_finetune(self.recognizer)

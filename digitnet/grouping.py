@@ -22,6 +22,12 @@ overlaps like any stroke, and one in the gap between digits stands alone, for th
 to reject as a speck. The thresholds were chosen on pendigits' training writers' multi-stroke
 digits composed into numbers at gaps from overlapping to wide.
 
+Where the spans cannot settle it, a model chooses (`stroke_lattices`, read by
+digitnet.reading.read_sketch): neighbours CLOSE_GAP apart or closer are also offered as one
+digit (a 4's stem drawn apart from its arm), and a group of several strokes SPLIT_SPAN wide is
+also offered split between its strokes (two digits merged because one was drawn right after
+the other).
+
 A stroke with no points holds no ink: it is in no group, and the others group as if it were not
 there. The app groups on every live reading, so many strokes (dots, hatching) must stay fast:
 strokes whose widened spans neither overlap nor chain into each other's can never merge, so
@@ -42,6 +48,11 @@ MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wi
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
 FOLLOW_OVERLAP = 0.25  # or by this share when one holds the stroke drawn after one of the other's
 MAX_CLUSTER = 300  # more strokes than this lying over one another are one group (hatching)
+# Where a model chooses (stroke_lattices): chosen on tuning fold 1's pen numbers (pendigits
+# writers 13, 14, 19, 22, 23, 29) read by weights that never learnt them:
+CLOSE_GAP = 0.1  # neighbours this many drawing heights apart or closer may be one digit
+SPLIT_SPAN = 0.6  # a group of several strokes this many drawing heights wide may be two digits
+SPLITS = 2  # ... offered split at this many places
 
 
 def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
@@ -52,18 +63,113 @@ def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
     (width, height) in pixels and `brush` its diameter as a fraction of the shorter side.
     Strokes with no points are in no list.
     """
-    points = [np.asarray(s, np.float64).reshape(-1, 2) * size for s in strokes]
-    drawn = [i for i, p in enumerate(points) if len(p)]
-    if not drawn:
+    ink = _StrokeInk.of(strokes, size, brush)
+    if not ink.drawn:
         return []
-    radius = brush_pixels(brush, min(size)) / 2
-    ys = np.concatenate([points[i][:, 1] for i in drawn])
-    height = max(float(ys.max() - ys.min()), 1.0)  # of the lines drawn: all digits share it
-    spans = np.array([(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius)
-                      for i in drawn])
-    groups, hulls = _merge_clusters(spans, MIN_WIDTH * height)
+    groups, hulls = _merge_clusters(ink.spans, MIN_WIDTH * ink.height)
     order = np.argsort(hulls.sum(axis=1), kind="stable")  # by the centre of each digit's ink
-    return [[drawn[i] for i in sorted(groups[k])] for k in order]
+    return [[ink.drawn[i] for i in sorted(groups[k])] for k in order]
+
+
+@dataclass(frozen=True)
+class StrokeLattice:
+    """Groups of strokes whose grouping into digits the spans cannot settle, as a lattice for a
+    model to choose a path through (as digitnet.segment.Stretch is for an image's ink):
+    boundaries numbered 0 to `last` run left to right, `parts[i, j]` are the strokes of one
+    candidate digit between boundaries i and j, and `shape` are the boundaries between the
+    groups as given (group_strokes'), 0 and `last` included."""
+
+    parts: dict[tuple[int, int], list[int]]
+    shape: tuple[int, ...]
+    height: float  # the drawing's height, in pixels (grouping's measure of a digit's height)
+
+    @property
+    def last(self) -> int:
+        return self.shape[-1]
+
+
+def stroke_lattices(groups: Sequence[list[int]], strokes: Sequence[Stroke],
+                    size: tuple[int, int], brush: float) -> list[StrokeLattice]:
+    """The groups (group_strokes', left to right) in runs of neighbours no more than CLOSE_GAP
+    drawing heights apart, each run a lattice (StrokeLattice): every group; every two
+    neighbours as one (a digit's strokes drawn apart: a 4's stem right of its arm); and each
+    group of several strokes SPLIT_SPAN heights wide or wider split between its strokes at
+    its SPLITS likeliest places (two digits whose ink overlaps, merged: _likely_splits)."""
+    if not groups:
+        return []
+    ink = _StrokeInk.of(strokes, size, brush)
+    runs = [[groups[0]]]
+    for before, group in zip(groups, groups[1:], strict=False):
+        if ink.hull(group)[0] - ink.hull(before)[1] <= CLOSE_GAP * ink.height:
+            runs[-1].append(group)
+        else:
+            runs.append([group])
+    return [_run_lattice(run, ink) for run in runs]
+
+
+def _run_lattice(run: list[list[int]], ink: _StrokeInk) -> StrokeLattice:
+    """One run of close groups as a lattice: a boundary before each group, one inside it per
+    way to split it, and one after the last."""
+    parts: dict[tuple[int, int], list[int]] = {}
+    starts, node = [], 0
+    for group in run:
+        starts.append(node)
+        splits = _likely_splits(group, ink)
+        end = node + len(splits) + 1
+        parts[node, end] = group
+        for k, (left, right) in enumerate(splits, 1):
+            parts[node, node + k], parts[node + k, end] = left, right
+        node = end
+    shape = (*starts, node)
+    for k in range(len(run) - 1):  # two neighbours as one
+        parts[shape[k], shape[k + 2]] = sorted(run[k] + run[k + 1])
+    return StrokeLattice(parts, shape, ink.height)
+
+
+def _likely_splits(group: list[int], ink: _StrokeInk) -> list[tuple[list[int], list[int]]]:
+    """The group's strokes, ordered by their centres, parted in two where the two sides'
+    spans overlap least (at most SPLITS ways, none where they overlap by MERGE_OVERLAP or
+    more: those are one digit however wide), if the group is SPLIT_SPAN heights wide."""
+    low, high = ink.hull(group)
+    if len(group) < 2 or high - low < SPLIT_SPAN * ink.height:
+        return []
+    by_centre = sorted(group, key=lambda i: float(ink.span(i).sum()))
+    parts = [(sorted(by_centre[:k]), sorted(by_centre[k:])) for k in range(1, len(group))]
+    hulls = np.array([(*ink.hull(left), *ink.hull(right)) for left, right in parts])
+    shares = _overlap_shares(hulls[:, 0], hulls[:, 1], hulls[:, 2], hulls[:, 3],
+                             MIN_WIDTH * ink.height)
+    order = np.argsort(shares, kind="stable")[:SPLITS]
+    return [parts[k] for k in order if shares[k] < MERGE_OVERLAP]
+
+
+@dataclass(frozen=True)
+class _StrokeInk:
+    """The strokes' ink as grouping measures it, in pixels: each drawn stroke's horizontal span
+    (its points widened by the brush's radius) and the drawing's height."""
+
+    drawn: list[int]  # the strokes with points, by index
+    spans: np.ndarray  # [len(drawn), 2] their (left, right)
+    height: float  # of the lines drawn: all digits share it
+
+    @classmethod
+    def of(cls, strokes: Sequence[Stroke], size: tuple[int, int], brush: float) -> _StrokeInk:
+        points = [np.asarray(s, np.float64).reshape(-1, 2) * size for s in strokes]
+        drawn = [i for i, p in enumerate(points) if len(p)]
+        if not drawn:
+            return cls([], np.zeros((0, 2)), 1.0)
+        radius = brush_pixels(brush, min(size)) / 2
+        ys = np.concatenate([points[i][:, 1] for i in drawn])
+        spans = np.array([(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius)
+                          for i in drawn])
+        return cls(drawn, spans, max(float(ys.max() - ys.min()), 1.0))
+
+    def span(self, stroke: int) -> np.ndarray:
+        return self.spans[self.drawn.index(stroke)]
+
+    def hull(self, group: Sequence[int]) -> tuple[float, float]:
+        """The (left, right) of the group's strokes' spans."""
+        spans = np.array([self.span(i) for i in group])
+        return float(spans[:, 0].min()), float(spans[:, 1].max())
 
 
 def _clusters(spans: np.ndarray) -> list[np.ndarray]:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitnet.drawing import Stroke, brush_pixels, render_strokes
-from digitnet.grouping import group_strokes
+from digitnet.grouping import group_strokes, stroke_lattices
 from digitnet.preprocess import Box, Ink, find_ink, to_mnist
 from digitnet.reject import is_speck
-from digitnet.segment import candidate_parts
+from digitnet.segment import Stretch, candidate_parts
 
 if TYPE_CHECKING:
     from digitnet.recognizer import Prediction, Recognizer
@@ -102,27 +102,39 @@ def read_inks(recognizer: Recognizer, inks: Sequence[Ink]) -> Reading:
 
 
 def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
-    """The app's path: the sketch's digits (`sketch_inks`) read in one batch."""
-    return read_inks(recognizer, sketch_inks(sketch))
+    """The app's path: the strokes grouped into digits (`sketch_stretches`), read as
+    `read_stretches` reads an image's: where grouping is unsure, the model chooses."""
+    return read_stretches(recognizer, sketch_stretches(sketch))
 
 
-def sketch_inks(sketch: Sketch) -> list[Ink]:
-    """The strokes grouped into digits, each group drawn alone on the sketch's canvas: its ink,
-    left to right. One group is the whole canvas's ink, so it reads exactly as
-    `recognizer.read(sketch.render(), invert=False)` does, as before numbers. Among several
-    groups, specks (digitnet.reject.is_speck) are not parts, as segment.find_digits leaves them
-    out of an image: a number reads the same from its strokes and from its canvas."""
+def sketch_stretches(sketch: Sketch) -> list[Stretch]:
+    """The strokes grouped into digits (grouping.group_strokes), in stretches for a model to
+    choose where that is unsure (grouping.stroke_lattices: close neighbours also as one, a
+    wide group also split), each part the ink its strokes draw alone on the sketch's canvas.
+    One group is the whole canvas's ink, so it reads exactly as `recognizer.read(sketch.render(),
+    invert=False)` does, as before numbers. Among several groups, specks (reject.is_speck) are
+    not parts, as segment leaves them out of an image: a number reads the same from its
+    strokes and from its canvas."""
     if min(sketch.size) <= 0:  # a window shrunk to nothing
         return []
     groups = group_strokes(sketch.strokes, sketch.size, sketch.brush)
-    if len(groups) <= 1:
-        inks = [find_ink(sketch.render(), invert=False)]
-    else:
-        inks = [group_ink([sketch.strokes[i] for i in group], sketch) for group in groups]
-    found = [ink for ink in inks if ink is not None]
+    inks: dict[tuple[int, ...], Ink | None] = {}
+    if len(groups) == 1:
+        inks[tuple(groups[0])] = find_ink(sketch.render(), invert=False)
+
+    def ink_of(group: list[int]) -> Ink | None:
+        if tuple(group) not in inks:
+            inks[tuple(group)] = group_ink([sketch.strokes[i] for i in group], sketch)
+        return inks[tuple(group)]
+
+    found = [(group, ink) for group in groups if (ink := ink_of(group)) is not None]
     if len(found) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
-        found = [ink for ink in found if not is_speck(ink)] or found
-    return found
+        found = [(group, ink) for group, ink in found if not is_speck(ink)] or found
+    lattices = stroke_lattices([group for group, _ in found], sketch.strokes, sketch.size,
+                               sketch.brush)
+    return [Stretch({edge: ink for edge, group in lattice.parts.items()
+                     if (ink := ink_of(group)) is not None}, lattice.shape, lattice.height)
+            for lattice in lattices]
 
 
 def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
@@ -150,16 +162,20 @@ def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
 def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
                 invert: bool | None = None) -> Reading:
     """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
-    its digits found in the ink and read, left to right. `predict`'s path; the same reading as
-    `read_sketch` for the canvas the strokes drew. Where the shape cannot tell whether pieces
-    are one digit or two, or where touching digits part (segment.candidate_parts), every
-    candidate part is read in one batch and the model chooses the way to cut (best_way). Where
-    the shape sees one digit, that part is read in a batch of its own (a batch's size moves the
-    model's last bits), so that one digit reads to the bit as before numbers; the other
-    candidates, if any, in a second one."""
+    its digits found in the ink (segment.candidate_parts) and read, left to right (see
+    `read_stretches`). `predict`'s path; the same reading as `read_sketch` for the canvas the
+    strokes drew."""
     if not canvas.size:  # a window shrunk to nothing
         return BLANK
-    stretches = candidate_parts(canvas, invert=invert)
+    return read_stretches(recognizer, candidate_parts(canvas, invert=invert))
+
+
+def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch]) -> Reading:
+    """Where the shape cannot tell whether pieces are one digit or two, or where touching
+    digits part, every candidate part is read in one batch and the model chooses the way to cut
+    (best_way). Where the shape sees one digit, that part is read in a batch of its own (a
+    batch's size moves the model's last bits), so that one digit reads to the bit as before
+    numbers; the other candidates, if any, in a second one."""
     shape = [ink for stretch in stretches for ink in stretch.shape_parts]
     others = {id(ink): ink for stretch in stretches for ink in stretch.parts.values()}
     for ink in shape:

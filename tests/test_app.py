@@ -30,7 +30,7 @@ from digitnet.events import EventLog
 from digitnet.finetune import FinetuneStopped
 from digitnet.layout import Layout, Rect, compute_layout, number_view
 from digitnet.preprocess import Box, to_mnist
-from digitnet.reading import BLANK, DigitReading, Reading
+from digitnet.reading import BLANK, DigitReading, Reading, sketch_stretches
 from digitnet.recognizer import SPECK, Prediction, Recognizer
 from digitnet.samples import SampleStore
 from digitnet.ui import (
@@ -177,13 +177,17 @@ class Screen:
 
 def in_slot(point: tuple[float, float], place: tuple[int, int]) -> tuple[float, float]:
     """A point of a digit drawn on the whole canvas, moved into a slot of a number: the canvas
-    split across into place[1] slots (a digit keeps its shape, smaller), place[0] the one."""
+    split across into place[1] slots (a digit keeps its shape, smaller), place[0] the one.
+    Digits are apart as people write them, not so close that grouping offers a model two
+    neighbours as one (grouping.CLOSE_GAP)."""
     index, count = place
     if count == 1:
         return point
     u, v = point
     width = 0.9 / count
-    return 0.05 + (index + (u - 0.2) / 0.6) * width, 0.5 + (v - 0.5) * min(1.0, 2.4 * width)
+    scale = 0.6  # of the slot: a digit's ink spans about 0.2 to 0.8 of the whole canvas
+    return (0.05 + (index + 0.5 + scale * (u - 0.5) / 0.6) * width,
+            0.5 + (v - 0.5) * min(1.0, 2.4 * scale * width))
 
 
 def read_now(state: AppState, trigger: str = "key") -> None:
@@ -570,8 +574,9 @@ def test_a_number_is_read_digit_by_digit_in_one_batch_and_logged():
     read_now(screen.state, "mouseup")
     reading = screen.state.reading
     assert [part.digit for part in reading.digits] == [1, 2, 3] and reading.number == "123"
-    (batch,) = screen.state.recognizer.seen  # one batch of three images
-    assert batch.shape == (3, 28, 28)
+    (batch,) = screen.state.recognizer.seen  # one batch: the three digits, then the other
+    stretches = sketch_stretches(screen.state.sketch())  # ways to group them a model may choose
+    assert batch.shape == (sum(len(s.parts) for s in stretches), 28, 28) and len(batch) >= 3
     lefts = [part.box.left for part in reading.digits]
     assert lefts == sorted(lefts) and screen.state.read_size == screen.layout.canvas.size
     (line,) = screen.state.events.take()
@@ -833,6 +838,19 @@ def test_a_drawing_of_several_digits_is_not_saved_as_a_sample(tmp_path):
     screen.press("1")
     (sample,), _ = store.load_all()
     assert sample.label == 1 and len(sample.strokes) == 1
+
+
+def test_while_the_model_loads_several_digits_are_counted_as_the_strokes_group(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.state.recognizer = None  # still loading: no model to choose how strokes group
+    screen.draw_number("17")
+    screen.press("1")
+    assert screen.state.teaching.status.text == "not saved: draw one digit to save a sample"
+    screen.press("z")
+    screen.press("1")
+    (sample,), _ = store.load_all()
+    assert sample.label == 1
 
 
 def test_a_digit_with_a_dot_beside_it_is_saved_as_it_reads(tmp_path):
