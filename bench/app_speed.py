@@ -9,8 +9,10 @@ a second after launch (before torch is imported), and the model is ready <= 2.5 
 launch. Rendering and reading run the app's own code (digitnet.ui.render_frame,
 digitnet.reading.read_canvas) on a digit drawn as a mouse draws it, and the app's number
 path (digitnet.reading.read_sketch: strokes grouped into digits) on a 6-digit number drawn
-the same way; launches run realtime_opencv.py -v on $DISPLAY and time its first `layout` log
-line (logged once the first frame is painted) and its `ready` line.
+the same way, its digits apart, and close (where the model is also asked whether neighbours
+are one digit: more images in its batch); launches run realtime_opencv.py -v on $DISPLAY and
+time its first `layout` log line (logged once the first frame is painted) and its `ready`
+line.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
            (0.1, 0.9)], [(0.2, 0.0), (0.85, 0.0)]],
     "8": [[(0.5 + 0.4 * np.sin(2 * t), 0.5 - 0.5 * np.cos(t)) for t in np.linspace(0, 6.3, 40)]],
 }
+
+
+CLOSE_SPACING = 0.1  # digits this many digit widths apart are close enough for the model to
+# be asked whether neighbours are one digit (digitnet.grouping.stroke_lattices)
 
 
 def drawn_number(number: str = NUMBER, spacing: float = 0.8) -> list[np.ndarray]:
@@ -148,11 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  render frame:          {percentiles(frames)}   (target p95 <= 8 ms)")
     print(f"  canvas -> reading:     {percentiles(readings)}   (target p95 <= 10 ms; the app's "
           "read_sketch)")
-    frames, readings, number = time_drawing(recognizer, state, layout, drawn_number(),
-                                            args.repeats)
-    print(f"  {len(NUMBER)} digits ({NUMBER} drawn with the default brush, read as {number}):")
-    print(f"    render frame:        {percentiles(frames)}   (target p95 <= 8 ms)")
-    print(f"    canvas -> reading:   {percentiles(readings)}   (target p95 <= 10 ms)")
+    for spacing, how in ((0.8, "apart"), (CLOSE_SPACING, "close, the model choosing groups")):
+        frames, readings, number = time_drawing(recognizer, state, layout,
+                                                drawn_number(spacing=spacing), args.repeats)
+        print(f"  {len(NUMBER)} digits ({NUMBER} drawn {how}, with the default brush, read as "
+              f"{number}):")
+        print(f"    render frame:        {percentiles(frames)}   (target p95 <= 8 ms)")
+        print(f"    canvas -> reading:   {percentiles(readings)}   (target p95 <= 10 ms)")
     readings = timed(lambda: read_canvas(recognizer, canvas), args.repeats)
     print(f"  image -> reading:      {percentiles(readings)}   (predict's read_canvas on the "
           "one-digit canvas; no target)")
