@@ -51,6 +51,7 @@ MAX_CLUSTER = 300  # more strokes than this lying over one another are one group
 # Where a model chooses (stroke_lattices): chosen on tuning fold 1's pen numbers (pendigits
 # writers 13, 14, 19, 22, 23, 29) read by weights that never learnt them:
 CLOSE_GAP = 0.1  # neighbours this many drawing heights apart or closer may be one digit
+ONE_DIGIT_SPAN = 1.0  # ... if together no wider than this many drawing heights
 SPLIT_SPAN = 0.6  # a group of several strokes this many drawing heights wide may be two digits
 SPLITS = 2  # ... offered split at this many places
 
@@ -92,7 +93,8 @@ def stroke_lattices(groups: Sequence[list[int]], strokes: Sequence[Stroke],
                     size: tuple[int, int], brush: float) -> list[StrokeLattice]:
     """The groups (group_strokes', left to right) in runs of neighbours no more than CLOSE_GAP
     drawing heights apart, each run a lattice (StrokeLattice): every group; every two
-    neighbours as one (a digit's strokes drawn apart: a 4's stem right of its arm); and each
+    neighbours as one if together ONE_DIGIT_SPAN wide at most (a digit's strokes drawn apart:
+    a 4's stem right of its arm); and each
     group of several strokes SPLIT_SPAN heights wide or wider split between its strokes at
     its SPLITS likeliest places (two digits whose ink overlaps, merged: _likely_splits)."""
     if not groups:
@@ -121,8 +123,11 @@ def _run_lattice(run: list[list[int]], ink: _StrokeInk) -> StrokeLattice:
             parts[node, node + k], parts[node + k, end] = left, right
         node = end
     shape = (*starts, node)
-    for k in range(len(run) - 1):  # two neighbours as one
-        parts[shape[k], shape[k + 2]] = sorted(run[k] + run[k + 1])
+    for k in range(len(run) - 1):  # two neighbours as one, if together no wider than a digit
+        pair = sorted(run[k] + run[k + 1])
+        left, right = ink.hull(pair)
+        if right - left <= ONE_DIGIT_SPAN * ink.height:
+            parts[shape[k], shape[k + 2]] = pair
     return StrokeLattice(parts, shape, ink.height)
 
 
