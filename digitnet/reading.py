@@ -80,8 +80,9 @@ class Reading:
 
 
 BLANK = Reading()
-# How read_canvas chooses among the ways to cut an image's ink (best_way), chosen on tuning fold 1.
-# Another way than the shape's must be this much surer (`way_score`, a log of confidences):
+# How read_canvas chooses among the ways to cut an image's ink (best_way), all chosen on tuning
+# fold 1 (bench/written_numbers.py --fold 1, weights that never learnt its writers). Another way
+# than the shape's must be this much surer (the sum of its parts' `part_score`s, logs):
 MORE_PARTS_MARGIN = 0.7  # ... with more parts: a single digit's halves often read as two digits
 IN_NUMBER_MARGIN = 0.6  # ... with more parts, in an image the shape already sees a number in
 FEWER_PARTS_MARGIN = 0.05  # ... with as many or fewer (a digit in pieces made whole)
@@ -172,35 +173,55 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
 
 def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch]) -> Reading:
     """Where the shape cannot tell whether pieces are one digit or two, or where touching
-    digits part, every candidate part is read in one batch and the model chooses the way to cut
-    (best_way). Where the shape sees one digit, that part is read in a batch of its own (a
-    batch's size moves the model's last bits), so that one digit reads to the bit as before
-    numbers; the other candidates, if any, in a second one."""
-    shape = [ink for stretch in stretches for ink in stretch.shape_parts]
-    others = {id(ink): ink for stretch in stretches for ink in stretch.parts.values()}
-    for ink in shape:
-        others.pop(id(ink), None)
-    batches = [shape, [*others.values()]] if len(shape) == 1 else [[*shape, *others.values()]]
-    read: dict[int, DigitReading] = {}
-    for batch in batches:
-        if batch:
-            read.update(zip(map(id, batch), read_inks(recognizer, batch).digits, strict=True))
-    return Reading(tuple(part for stretch in stretches for part in best_way(
-        {edge: read[id(ink)] for edge, ink in stretch.parts.items()}, stretch.shape,
-        stretch.height, number=len(shape) > 1)))
+    digits part, the model chooses the way to cut (best_way). The shape's parts are read first,
+    in a batch of their own (a batch's size moves the model's last bits: one digit reads to the
+    bit as before numbers); the other candidates, in one more batch, only where another way
+    could still win (`settled`): a number read surely costs no more than its digits."""
+    number = sum(len(stretch.shape) - 1 for stretch in stretches) > 1
+
+    def height(stretch: Stretch) -> float | None:  # see best_way
+        return stretch.height if len(stretches) > 1 else None
+
+    read = read_batch(recognizer, [ink for s in stretches for ink in s.shape_parts])
+    unsure = [s for s in stretches if not settled([read[id(ink)] for ink in s.shape_parts],
+                                                  height(s), len(s.parts))]
+    read.update(read_batch(recognizer, list({id(ink): ink for s in unsure
+                                             for ink in s.parts.values()
+                                             if id(ink) not in read}.values())))
+    chosen = {id(s): best_way({edge: read[id(ink)] for edge, ink in s.parts.items()}, s.shape,
+                              height(s), number) for s in unsure}
+    return Reading(tuple(part for s in stretches
+                         for part in chosen.get(id(s), [read[id(ink)] for ink in s.shape_parts])))
+
+
+def read_batch(recognizer: Recognizer, inks: Sequence[Ink]) -> dict[int, DigitReading]:
+    """The inks read in one batch, by their id()."""
+    return dict(zip(map(id, inks), read_inks(recognizer, inks).digits, strict=True)) \
+        if inks else {}
+
+
+def settled(shape: Sequence[DigitReading], height: float | None, candidates: int) -> bool:
+    """True if no other way to cut a stretch can win over the shape's parts, read: there are
+    none, or the shape's way scores (part_score) so near the best possible (0: every part
+    sure, none wide) that no margin (best_way) can be exceeded."""
+    score = sum(part_score(part, height) for part in shape)
+    margin = min(FEWER_PARTS_MARGIN, IN_NUMBER_MARGIN, MORE_PARTS_MARGIN)
+    return candidates == len(shape) or score + margin >= 0
 
 
 Edge = tuple[int, int]  # a candidate part: the ink between two of a stretch's boundaries
 
 
-def best_way(parts: Mapping[Edge, DigitReading], shape: Sequence[int], height: float,
+def best_way(parts: Mapping[Edge, DigitReading], shape: Sequence[int], height: float | None,
              number: bool) -> list[DigitReading]:
     """The surest way (`way_score`) to cut a stretch whose candidate parts between boundaries
     i and j are `parts[i, j]`, read, into digits: a path of parts from its first boundary to
     its last. The shape's (through the boundaries `shape`) unless another is surer by
     MORE_PARTS_MARGIN if it has more parts than the shape's (IN_NUMBER_MARGIN where the image
     holds a `number`: there, wide ink is more likely two digits touching), else by
-    FEWER_PARTS_MARGIN. `height`: the line's digit height, in pixels."""
+    FEWER_PARTS_MARGIN. `height`: the line's digit height, in pixels, where the image holds
+    several stretches (parts wider than digits count less, part_score); None where this
+    stretch is all it holds, whose height is its own (a lone wide digit, a flat 7, is one)."""
     scores = {edge: part_score(part, height) for edge, part in parts.items()}
     chosen = list(zip(shape, shape[1:], strict=False))
     shape_score = best_score = sum(scores[edge] for edge in chosen)
@@ -230,12 +251,12 @@ def surest_paths(scores: Mapping[Edge, float], last: int) -> dict[int, tuple[flo
     return {count: found for (node, count), found in best.items() if node == last}
 
 
-def part_score(part: DigitReading, height: float) -> float:
+def part_score(part: DigitReading, height: float | None) -> float:
     """How sure a part is a digit read right: the log of its confidence (a way's score, the sum,
     is then the log of the chance that all its parts are read right, so that fewer parts need
-    less), less WIDE_COST per digit height it is wider than WIDE_FROM; -inf if it is not a
-    digit."""
+    less), less WIDE_COST per digit height (`height`, pixels; None: no such cost) it is wider
+    than WIDE_FROM; -inf if it is not a digit."""
     if part.rejected:
         return -math.inf
-    wide = max(0.0, part.box.width / max(height, 1.0) - WIDE_FROM)
+    wide = 0.0 if height is None else max(0.0, part.box.width / max(height, 1.0) - WIDE_FROM)
     return math.log(max(part.prediction.confidence, 1e-12)) - WIDE_COST * wide

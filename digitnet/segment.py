@@ -58,17 +58,20 @@ MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction s
 ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
 PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
 CLOSE = 0.15  # neighbours this many digit heights apart or closer may be one digit: a model says
-# Candidate cuts for a model to choose among (digitnet.reading.best_way), chosen on tuning fold 1:
+# Candidate cuts for a model to choose among (digitnet.reading.best_way), all chosen on tuning
+# fold 1 (bench/written_numbers.py --fold 1, weights that never learnt its writers):
 CUT_WIDTH = 0.75  # a group this many digit heights wide may be digits touching: a model says
 CUTS = 2  # ... offered this many cut paths
 CUT_SPACING = 0.5  # ... in each stretch of it this many digit heights wide
 CUT_INSET = 0.2  # ... none of them nearer its sides than this many digit heights
-TRACED = 8  # ... the cheapest of this many times as many paths (as many as fit) traced to find them
 CUT_SIDE = 0.6  # ... each side holding as much ink as a stroke this many digit heights long
 DRIFT_COST = 0.5  # a cut path's cost per column it drifts sideways, against 1 per ink pixel
 MAX_CUT_STROKES = 3.0  # a path through more ink than this many strokes' widths is no cut
 SAME_CUT = 0.02  # cuts whose sides differ by less than this share of the group's ink are one
-PART_WIDTH = 1.5  # a candidate part (other than the shape's) is at most this many heights wide
+PART_WIDTH = 1.2  # a candidate part (other than the shape's) is at most this many heights wide
+# ... and for speed, with the same figures on fold 1:
+DP_ROWS = 128  # cut paths are found on a copy of the group this many rows high at most
+TRACED = 8  # ... the cheapest this many times as many as could be taken traced back
 BEFORE_REACH = 0.6  # one part on a flat page is the whole ink if that lies this near (as_before)
 SPECK_CONTEXT = 5.0  # a part's speck test sees a region this many line heights across
 
@@ -171,9 +174,12 @@ def find_line(image: np.ndarray, invert: bool | None) -> Line | None:
         return None
     if flat is None:  # a flat page has no table: ink at its edge is a tightly cropped digit
         mask = remove_flat_regions(mask)
-    first = first_height(mask)
-    mask = remove_ruled_lines(mask, first)
     labels, stats = components(mask)
+    first = first_height(stats, mask.shape)
+    cleaned = remove_ruled_lines(mask, first)
+    if cleaned is not mask:  # lines were removed: other components
+        mask = cleaned
+        labels, stats = components(mask)
     groups, height = digit_groups(stats, mask.shape, max(MIN_AREA, (SPECK_SIDE * first) ** 2))
     return Line(residual, labels, groups, height, typical_width(groups, height),
                 flat is not None)
@@ -198,44 +204,70 @@ def close_runs(groups: list[Group], height: float) -> list[list[Group]]:
 class Lattice:
     """A run of close groups with its boundaries, left to right: `sides[k]` is the ink left of
     boundary k (a bool mask over `frame`: the first empty, the last all the run's ink), each
-    holding the one before it; `shape` the boundaries the shape rules cut at."""
+    holding the one before it; `shape` the boundaries the shape rules cut at, `ends` those
+    between its groups (0 and the last included)."""
 
     frame: Box  # the run's box in the image
     sides: list[np.ndarray]
     shape: tuple[int, ...]
+    ends: tuple[int, ...]
 
     def pieces(self, height: float) -> dict[tuple[int, int], tuple[Box, np.ndarray]]:
         """The ink between each two boundaries that could be a digit of a line `height`
         pixels high (no wider than PART_WIDTH heights, at least SEPARATOR of them high), and
-        the shape's parts whatever they are: per pair (i, j), its box and mask there."""
-        shape = set(zip(self.shape, self.shape[1:], strict=False))
+        whatever they are the shape's parts, each group whole and the run whole (a digit the
+        shape cut, pieces of one digit): per pair (i, j), its box and mask there."""
+        kept = {*zip(self.shape, self.shape[1:], strict=False),
+                 *zip(self.ends, self.ends[1:], strict=False), (0, len(self.sides) - 1)}
         found: dict[tuple[int, int], tuple[Box, np.ndarray]] = {}
+        width = self.frame.width
+        ink = self.sides[-1]
+        rest = [np.asarray((ink & ~side).any(axis=0)) for side in self.sides]  # right of each
+        firsts = [int(np.argmax(r)) if r.any() else width for r in rest]
+        held = [np.asarray(side.any(axis=0)) for side in self.sides]  # ... and left of it
+        lasts = [width - int(np.argmax(h[::-1])) if h.any() else 0 for h in held]
         for start in range(len(self.sides) - 1):
             too_wide = False  # a part only grows with the boundary that ends it
             for stop in range(start + 1, len(self.sides)):
-                if too_wide and (start, stop) not in shape:
+                if too_wide and (start, stop) not in kept:
                     continue
-                piece = self.piece(start, stop)
+                piece = self.piece(start, stop, slice(firsts[start], max(firsts[start],
+                                                                         lasts[stop])))
                 if piece is None:
                     continue
                 box = piece[0]
                 too_wide = box.width > PART_WIDTH * height
-                if (start, stop) in shape or (not too_wide
-                                              and box.height >= SEPARATOR * height):
+                if (start, stop) in kept or (not too_wide
+                                             and box.height >= SEPARATOR * height):
                     found[start, stop] = piece
-        return found
+        return {edge: found[edge] for edge in on_paths(set(found), len(self.sides) - 1)}
 
-    def piece(self, start: int, stop: int) -> tuple[Box, np.ndarray] | None:
-        """The ink between two boundaries: its tight box in the image and its mask there; None
-        if it holds fewer than MIN_AREA pixels."""
-        between = self.sides[stop] & ~self.sides[start]
-        rows, columns = np.flatnonzero(between.any(1)), np.flatnonzero(between.any(0))
+    def piece(self, start: int, stop: int,
+              columns: slice) -> tuple[Box, np.ndarray] | None:
+        """The ink between two boundaries, which lies in these columns of the frame: its tight
+        box in the image and its mask there; None if it holds fewer than MIN_AREA pixels."""
+        between = self.sides[stop][:, columns] & ~self.sides[start][:, columns]
+        rows, inked = np.flatnonzero(between.any(1)), np.flatnonzero(between.any(0))
         if len(rows) == 0 or np.count_nonzero(between) < MIN_AREA:
             return None
-        top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
-        box = Box(self.frame.left + int(left), self.frame.top + int(top), int(right - left),
-                  int(bottom - top))
+        top, bottom, left, right = rows[0], rows[-1] + 1, inked[0], inked[-1] + 1
+        box = Box(self.frame.left + columns.start + int(left), self.frame.top + int(top),
+                  int(right - left), int(bottom - top))
         return box, between[top:bottom, left:right]
+
+
+def on_paths(edges: set[tuple[int, int]], last: int) -> list[tuple[int, int]]:
+    """The edges (boundary i to j) on some path from boundary 0 to `last`: only they can be
+    part of a way to cut the ink, so only they need be read."""
+    reached, leads = {0}, {last}
+    for start, stop in sorted(edges):
+        if start in reached:
+            reached.add(stop)
+    for start, stop in sorted(edges, reverse=True):
+        if stop in leads:
+            leads.add(start)
+    return [(start, stop) for start, stop in sorted(edges)
+            if start in reached and stop in leads]
 
 
 def run_lattice(run: list[Group], line: Line, alone: bool) -> Lattice:
@@ -244,7 +276,7 @@ def run_lattice(run: list[Group], line: Line, alone: bool) -> Lattice:
     one_digit) and along its candidate cut paths (group_sides)."""
     frame = spanning(run)
     before = np.zeros((frame.height, frame.width), bool)
-    sides, shape, splits = [before], [0], []
+    sides, shape, ends, splits = [before], [0], [0], []
     for group in run:
         box = group.box
         rows = slice(box.top - frame.top, box.bottom - frame.top)
@@ -263,9 +295,10 @@ def run_lattice(run: list[Group], line: Line, alone: bool) -> Lattice:
         before = before | own
         sides.append(before)
         shape.append(len(sides) - 1)
+        ends.append(len(sides) - 1)
     if alone and len(one_digit(splits)) == 1:
         shape = [0, len(sides) - 1]
-    return Lattice(frame, sides, tuple(shape))
+    return Lattice(frame, sides, tuple(shape), tuple(ends))
 
 
 def group_sides(before: np.ndarray, own: np.ndarray, window: tuple[slice, slice],
@@ -302,19 +335,24 @@ def group_sides(before: np.ndarray, own: np.ndarray, window: tuple[slice, slice]
 
 def cut_paths(member: np.ndarray, line: Line) -> list[np.ndarray]:
     """Where touching digits in a group (its ink `member`) may part: paths from its top to its
-    bottom through the least ink, one column per row, drifting at most a column a row
-    (DRIFT_COST each), through no more ink than MAX_CUT_STROKES strokes' widths; in each
-    stretch CUT_SPACING digit heights wide across the group, the CUTS cheapest that differ
-    from the others by a stroke's width. A path may slant with the writing or bend round a
-    stroke reaching under a neighbour, which no straight cut separates."""
+    bottom through the least ink, drifting at most a column a row (DRIFT_COST each), through
+    no more ink than MAX_CUT_STROKES strokes' widths, leaving each side a digit's ink
+    (CUT_SIDE); in each stretch CUT_SPACING digit heights wide across the group, the CUTS
+    cheapest that differ from the others by a stroke's width. A path may slant with the
+    writing or bend round a stroke reaching under a neighbour, which no straight cut
+    separates. Found on a copy at most DP_ROWS rows high (its row a few of the group's, so a
+    path drifts a column every few rows at most); per path, its column in each row."""
     height, width = member.shape
     inset = round(CUT_INSET * line.height)
     if height < 3 * MIN_HEIGHT or width <= 2 * inset + 2:
         return []
-    totals = least_ink_totals(member)
+    scale = max(1, round(height / DP_ROWS))  # rows of the group a row of the copy stands for
+    small = cv2.resize(member.astype(np.float32), (width, -(-height // scale)),
+                       interpolation=cv2.INTER_AREA)  # each cell: its share of ink
+    totals = least_ink_totals(small * scale, DRIFT_COST)  # in pixels of ink
     stroke = min(stroke_width(member), stroke_width(member.T))  # slanted strokes: the less
     ends = np.arange(inset, width - inset)
-    bottom = totals[-1, inset:width - inset]
+    bottom = totals[-1, ends]
     lowest = cv2.erode(bottom.reshape(1, -1), np.ones((1, 3), np.uint8),
                        borderType=cv2.BORDER_REPLICATE).ravel()  # local minima
     ends = ends[(bottom <= lowest) & (bottom <= MAX_CUT_STROKES * stroke)]
@@ -324,11 +362,13 @@ def cut_paths(member: np.ndarray, line: Line) -> list[np.ndarray]:
     taken: dict[int, int] = {}  # per stretch of the group, the paths taken there
     before = np.pad(np.cumsum(member, axis=1), ((0, 0), (1, 0)))  # ink left of each column
     least = CUT_SIDE * line.height * stroke  # a digit's ink at least: a 1
-    for path in trace_back(totals, ends):
-        where = int(np.median(path) // (CUT_SPACING * line.height))
-        left = int(before[np.arange(height), path].sum())
+    rows = np.arange(height)
+    for found in trace_back(totals, ends, DRIFT_COST):
+        path = found[rows // scale]
+        left = int(before[rows, path].sum())
         if min(left, int(before[:, -1].sum()) - left) < least:
             continue  # a flag or a serif cut off, not a digit
+        where = int(path.mean() // (CUT_SPACING * line.height))
         if taken.get(where, 0) < CUTS and all(np.abs(path - other).mean() >= stroke
                                               for other in paths):
             paths.append(path)
@@ -336,35 +376,34 @@ def cut_paths(member: np.ndarray, line: Line) -> list[np.ndarray]:
     return paths
 
 
-def least_ink_totals(member: np.ndarray) -> np.ndarray:
-    """Per row and column, the least cost of a path from the top row down to there: a pixel
-    of ink costs 1, a column's step sideways DRIFT_COST (at most one a row). float32."""
-    cost = member.astype(np.float32)
+def least_ink_totals(cost: np.ndarray, drift: float) -> np.ndarray:
+    """Per row and column, the least cost of a path from the top row down to there: each cell
+    on it costs `cost`, a column's step sideways `drift` (at most one a row). float32."""
     totals = np.empty_like(cost)
     totals[0] = cost[0]
     for row in range(1, len(cost)):
         above = totals[row - 1]
         best = above.copy()
-        np.minimum(best[1:], above[:-1] + DRIFT_COST, out=best[1:])
-        np.minimum(best[:-1], above[1:] + DRIFT_COST, out=best[:-1])
+        np.minimum(best[1:], above[:-1] + drift, out=best[1:])
+        np.minimum(best[:-1], above[1:] + drift, out=best[:-1])
         totals[row] = best + cost[row]
     return totals
 
 
-def trace_back(totals: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
-    """The least-cost paths (least_ink_totals) ending at these columns of the bottom row: per
-    path, its column in each row."""
+def trace_back(totals: np.ndarray, ends: np.ndarray, drift: float) -> list[np.ndarray]:
+    """The least-cost paths (least_ink_totals, with this cost of a step sideways) ending at
+    these columns of the bottom row: per path, its column in each row."""
     if not len(ends):
         return []
     padded = np.pad(totals, ((0, 0), (1, 1)), constant_values=np.inf)  # no step off the sides
     paths = np.empty((len(totals), len(ends)), np.intp)
     paths[-1] = ends + 1
     steps = np.array([-1, 0, 1])
-    drift = np.array([DRIFT_COST, 0.0, DRIFT_COST])
+    steps_cost = np.array([drift, 0.0, drift])
     rows = np.arange(len(ends))
     for row in range(len(totals) - 1, 0, -1):
         near = paths[row][:, None] + steps
-        paths[row - 1] = near[rows, np.argmin(padded[row - 1][near] + drift, axis=1)]
+        paths[row - 1] = near[rows, np.argmin(padded[row - 1][near] + steps_cost, axis=1)]
     return list(paths.T - 1)
 
 
@@ -580,14 +619,14 @@ def kernel(length: int, axis: int) -> np.ndarray:
     return np.ones((length, 1) if axis == 0 else (1, length), np.uint8)
 
 
-def first_height(mask: np.ndarray) -> float:
-    """The digits' height, a first guess before lines are removed: the largest height of a
+def first_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
+    """The digits' height, a first guess before lines are removed, from the `stats` of the
+    mask's components (components) in an image of this shape: the largest height of a
     roughly square component, or of any component's shorter side (digits on a ruled line
     are one component with it, as high as they are; a line alone is thin)."""
-    _, stats = components(mask)
     stats = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA]
     if len(stats) == 0:
-        return float(min(mask.shape))
+        return float(min(shape[:2]))
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     square = (widths <= 2 * heights) & (heights <= 2 * widths)
     return float(np.where(square, heights, np.minimum(widths, heights)).max())

@@ -336,7 +336,8 @@ def test_the_chooser_finds_the_surest_path_of_each_length_through_the_parts() ->
 
 def test_the_shapes_way_stands_unless_another_is_surer_by_the_margin() -> None:
     """The shape saw one part (0, 3): two surer parts take it only by IN_NUMBER_MARGIN (in a
-    number) or MORE_PARTS_MARGIN; a part wider than WIDE_FROM digit heights counts less."""
+    number) or MORE_PARTS_MARGIN; a part wider than WIDE_FROM digit heights of the line counts
+    less (none where the line's height is the stretch's own)."""
     def parts(whole: float, width: int = 60) -> dict[tuple[int, int], DigitReading]:
         return {(0, 3): candidate(whole, width), (0, 2): candidate(0.99),
                 (2, 3): candidate(0.99)}
@@ -347,6 +348,7 @@ def test_the_shapes_way_stands_unless_another_is_surer_by_the_margin() -> None:
         assert len(best_way(parts(even - 0.01), (0, 3), 100, number)) == 2
     wide = round(100 * (WIDE_FROM + 1.0))  # a sure one digit, but as wide as two
     assert len(best_way(parts(0.999, wide), (0, 3), 100, number=True)) == 2
+    assert len(best_way(parts(0.999, wide), (0, 3), None, number=True)) == 1  # a flat 7 alone
     assert len(best_way(parts(0.999), (0, 3), 100, number=True)) == 1
     shape_two = {(0, 2): candidate(0.6), (2, 3): candidate(0.6), (0, 3): candidate(0.8)}
     assert len(best_way(shape_two, (0, 2, 3), 100, number=True)) == 1  # fewer parts: 0.05
