@@ -15,8 +15,11 @@ wrong for paper: uneven light, camera noise and a table edge become ink too. Her
    broken stroke); a group too wide for one digit is cut at a junction (one or two strokes,
    no loop, a valley in the ink per column), and ink shaped like one digit stays one.
 4. Where the shape cannot settle it (pieces close enough to be one digit, a group wide enough
-   to be two touching), `candidate_parts` gives the other ways to cut too, for a model to
-   choose (digitnet.reading.read_canvas); `find_digits` is the shape's choice alone.
+   to be digits touching), `candidate_parts` gives the other ways to cut too, for a model to
+   choose (digitnet.reading.read_canvas): boundaries between the pieces, at the shape's cuts
+   and along least-ink cut paths through wide groups (which may slant or bend round a
+   stroke), and every part between two of them that could be a digit; `find_digits` is the
+   shape's choice alone.
 
 One part on a flat page (a canvas, a clean scan) whose ink find_ink's box hardly exceeds is
 exactly `find_ink`'s Ink, so a single digit reads as before; elsewhere (a photo, a part the
