@@ -32,6 +32,7 @@ from digitnet.window import STOP_WAIT_S
 APP = REPO_ROOT / "realtime_opencv.py"
 # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
 TIMEOUT_S = 60
+CORNER_REST_S = 0.15  # the pointer rests this long at each corner of a drag (App.drag)
 SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]  # in canvas units
 SCREEN = (1600, 1000)
 
@@ -143,19 +144,20 @@ class App:
         return self.xdotool("search", "--name", "^digitnet$").split()[0]
 
     def drag(self, image: tuple[int, ...], canvas: tuple[int, ...], points, steps: int = 8) -> None:
-        """Press, move along `points` (canvas units) in small steps, release: one xdotool call."""
+        """Press, move along `points` (canvas units) in small steps, release: one xdotool call.
+        At each of the points the pointer rests a moment: on a busy machine the window system
+        merges the moves an application has not yet taken, and a corner passed in one of
+        them would be cut off (a 7 drawn as a slanted 1)."""
         def screen(u, v):
             return (image[0] + canvas[0] + round(u * canvas[2]),
                     image[1] + canvas[1] + round(v * canvas[3]))
 
-        path = []
+        commands = ["mousemove", *screen(*points[0]), "mousedown", 1]
         for (u0, v0), (u1, v1) in zip(points, points[1:], strict=False):
-            path += [screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps)
-                     for i in range(steps)]
-        path.append(screen(*points[-1]))
-        commands = ["mousemove", *path[0], "mousedown", 1]
-        for x, y in path[1:]:
-            commands += ["sleep", 0.02, "mousemove", x, y]
+            for i in range(1, steps + 1):
+                commands += ["sleep", 0.02, "mousemove",
+                             *screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps)]
+            commands += ["sleep", CORNER_REST_S]
         self.xdotool(*commands, "sleep", 0.05, "mouseup", 1)
 
     def finish(self) -> int:
