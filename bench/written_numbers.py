@@ -436,7 +436,7 @@ def example_line(outcome: Outcome) -> str:
 
 def singles_lines(singles: Singles) -> list[str]:
     return [
-        f"single digits, bench/real_handwriting.py's {singles.n} canvases (held-out pen writers):",
+        f"single digits, the writers' {singles.n} digits drawn as bench/real_handwriting.py does:",
         f"    one-digit path (Recognizer.read, as before numbers): {100 * singles.best_guess:.2f} "
         f"% (real_handwriting.py's figure), {100 * singles.one_digit:.2f} % with rejects as errors",
         f"    app path {100 * singles.app:.2f} %, predict path {100 * singles.predict:.2f} %; "
@@ -452,11 +452,11 @@ def format_report(results: Results, args: argparse.Namespace, recognizer: Recogn
              f"{', '.join(map(str, writer_folds()[args.fold].heldout))} (fold {args.fold})",
              f"  gap between neighbours' ink, in digit heights: {gaps}"]
     for source, paths in ROUTES.items():
+        if not any(o.source == source for o in results.outcomes):  # MNIST, with a tuning fold
+            continue
         lines.append(f"{source}:")
         for path in paths:
             mine = [o for o in results.outcomes if o.source == source and o.path == path]
-            if not mine:  # no MNIST numbers with a tuning fold
-                continue
             target = source == PEN and args.fold == 0  # the target is on the benchmark's writers
             lines += [f"  {path}", *path_lines(mine, args.lengths, target)]
             shown = pick_examples(results.examples, source, path, args.examples)
