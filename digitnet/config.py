@@ -31,6 +31,7 @@ MODEL_NAMES = ("simple", "improved")  # digitnet.models registers a network unde
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
 DROPOUT = float_range(0, 1, high_inclusive=False)
+PEN_FOLDS = int_range(0, 4)  # digitnet.pendigits.writer_folds' five; fold 0 is the benchmark's
 MIN_LIMIT = 100  # --limit below this leaves too few images to hold out a validation tenth
 DATA_HELP = "folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)"
 
@@ -84,6 +85,11 @@ class TrainConfig:
     pen: int = option(0, "also learn from the real pen digits of pendigits' training writers "
                       "(never the real-handwriting benchmark's), each drawn this many times the "
                       "app's way; 0: none", non_negative_int, metavar="RENDERS")
+    pen_hold_out: int = option(0, "with --pen: leave out the writers of this tuning fold of the "
+                               "training writers (1-4 of digitnet.pendigits.writer_folds), to "
+                               "tune how numbers are read on writers the model never saw "
+                               "(bench/written_numbers.py --fold); 0: learn them all",
+                               PEN_FOLDS, metavar="FOLD")
     negatives: int = option(0, "also learn from N drawings that are not digits (Omniglot's train "
                             "split, a fifth generated scribbles, shapes and letters), their ten "
                             "outputs pulled towards uniform, and store a reject threshold; 0: none",
@@ -111,6 +117,9 @@ class TrainConfig:
         if self.continental > 0 and not (self.augment and self.restroke > 0):
             raise RecordError("continental needs --restroke above 0 (and augmentation on)",
                               "continental")
+        if self.pen_hold_out and not self.pen:
+            raise RecordError("pen_hold_out needs --pen digits to hold writers out of",
+                              "pen_hold_out")
         if 0 < self.limit < MIN_LIMIT:
             raise RecordError(f"limit must be 0 (all images) or at least {MIN_LIMIT}, "
                               f"got {self.limit}", "limit")

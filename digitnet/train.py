@@ -43,7 +43,7 @@ from digitnet.checkpoint import (
 from digitnet.config import MODEL_NAMES, TrainConfig
 from digitnet.data import MNIST_FILES, load_mnist, validation_split
 from digitnet.models import create_model
-from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
+from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS, writer_folds
 from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
 from digitnet.reject import calibrate
@@ -237,8 +237,10 @@ def extras(config: TrainConfig) -> list[tuple[DataSource, mixture.Extra]]:
     """The pen digits (--pen) and negatives (--negatives) asked for, with their sources."""
     found = []
     if config.pen:
-        pen = mixture.pen_digits(TRAINING_WRITERS, config.pen, config.data_dir)
-        found.append((DataSource(PENDIGITS_SOURCE, pen.files, len(pen), TRAINING_WRITERS), pen))
+        held_out = writer_folds()[config.pen_hold_out].heldout if config.pen_hold_out else ()
+        writers = tuple(w for w in TRAINING_WRITERS if w not in held_out)
+        pen = mixture.pen_digits(writers, config.pen, config.data_dir)
+        found.append((DataSource(PENDIGITS_SOURCE, pen.files, len(pen), writers), pen))
     if config.negatives:
         omniglot, generated = mixture.negatives(config.negatives, config.data_dir)
         found += [(DataSource("omniglot", omniglot.files, len(omniglot)), omniglot),

@@ -19,7 +19,9 @@ from digitnet.pendigits import (
     PENDIGITS_SOURCE,
     TRAINING_WRITERS,
     seen_benchmark_writers,
+    writer_folds,
 )
+from digitnet.plain import RecordError
 from digitnet.recognizer import Recognizer
 from digitnet.train import train
 
@@ -104,6 +106,28 @@ def test_a_damaged_cache_file_is_drawn_again(small_data):
     cached.write_bytes(b"not an npz")
     again = mixture.pen_digits(TRAINING_WRITERS, renders=1)
     np.testing.assert_array_equal(again.images, pen.images)
+
+
+def test_a_tuning_folds_writers_can_be_held_out_of_the_pen_digits(small_data, mnist_dir,
+                                                                  tmp_path):
+    """--pen-hold-out K leaves fold K's writers out, so bench/written_numbers.py --fold K can
+    measure the weights on writers they never saw; the metadata lists the writers learnt."""
+    fold = next(k for k, split in enumerate(writer_folds())
+                if TRAINING_WRITERS[0] in split.heldout)
+    assert fold > 0 and TRAINING_WRITERS[1] not in writer_folds()[fold].heldout
+    config = TrainConfig(data_dir=str(mnist_dir), out=str(tmp_path / "run"), limit=600, epochs=1,
+                         batch_size=32, device="cpu", test=False, pen=1, pen_hold_out=fold,
+                         epoch_images=200)
+    torch.set_num_threads(1)
+    (pen,) = [s for s in train(config).learned_from if s.name == PENDIGITS_SOURCE]
+    assert TRAINING_WRITERS[0] not in pen.writers
+    assert set(pen.writers) == set(TRAINING_WRITERS) - set(writer_folds()[fold].heldout)
+    assert pen.images == len(STROKES) * 2  # only TRAINING_WRITERS[1]'s digits, drawn once
+    assert seen_benchmark_writers([pen], writer_folds()[fold].heldout) == ()
+    with pytest.raises(RecordError, match="pen_hold_out needs"):
+        TrainConfig(pen_hold_out=1)
+    with pytest.raises(RecordError, match="pen_hold_out"):
+        TrainConfig(pen=1, pen_hold_out=5)
 
 
 def test_a_tiny_run_learns_from_pen_digits_and_negatives(small_data, mnist_dir, tmp_path):
