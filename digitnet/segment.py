@@ -72,6 +72,7 @@ DRIFT_COST = 0.5  # a cut path's cost per column it drifts sideways, against 1 p
 MAX_CUT_STROKES = 3.0  # a path through more ink than this many strokes' widths is no cut
 SAME_CUT = 0.02  # cuts whose sides differ by less than this share of the group's ink are one
 PART_WIDTH = 1.2  # a candidate part (other than the shape's) is at most this many heights wide
+PART_HEIGHT = 0.75  # ... and at least this share of the line's digit height high
 # ... and for speed, with the same figures on fold 1:
 DP_ROWS = 128  # cut paths are found on a copy of the group this many rows high at most
 TRACED = 8  # ... the cheapest this many times as many as could be taken traced back
@@ -217,9 +218,11 @@ class Lattice:
 
     def pieces(self, height: float) -> dict[tuple[int, int], tuple[Box, np.ndarray]]:
         """The ink between each two boundaries that could be a digit of a line `height`
-        pixels high (no wider than PART_WIDTH heights, at least SEPARATOR of them high), and
+        pixels high (no wider than PART_WIDTH heights, at least PART_HEIGHT of them high), and
         whatever they are the shape's parts, each group whole and the run whole (a digit the
-        shape cut, pieces of one digit): per pair (i, j), its box and mask there."""
+        shape cut, pieces of one digit): per pair (i, j), its box and mask there. A cut's
+        fragment less high than a digit (a loop's end, a bar, a tail) is no candidate: the
+        model reads many such confidently as a "1" or a "7", splitting one digit in two."""
         kept = {*zip(self.shape, self.shape[1:], strict=False),
                  *zip(self.ends, self.ends[1:], strict=False), (0, len(self.sides) - 1)}
         found: dict[tuple[int, int], tuple[Box, np.ndarray]] = {}
@@ -241,7 +244,7 @@ class Lattice:
                 box = piece[0]
                 too_wide = box.width > PART_WIDTH * height
                 if (start, stop) in kept or (not too_wide
-                                             and box.height >= SEPARATOR * height):
+                                             and box.height >= PART_HEIGHT * height):
                     found[start, stop] = piece
         return {edge: found[edge] for edge in on_paths(set(found), len(self.sides) - 1)}
 
