@@ -314,3 +314,15 @@ def test_a_fragment_less_high_than_a_digit_is_no_candidate_unless_the_shapes():
                                                                             (0, 2)}
     frame, sides = bar_and_fragment(90)
     assert set(Lattice(frame, sides, (0, 2), (0, 2)).pieces(100.0)) == {(0, 1), (1, 2), (0, 2)}
+
+
+def test_touching_digits_with_loops_are_still_offered_apart():
+    """Digits with loops touching (a 0 meeting its neighbour) can still be cut between them:
+    a way of one part per digit, each centred on its digit. (Where they overlap, that cut
+    runs through one's loop: no rule may refuse every cut through a loop.)"""
+    for number in ("00", "30", "07"):
+        ink, boxes = ink_page(number, (400, 300), 40, 80, 120, -6, 12)
+        (stretch,) = candidate_parts(np.round(ink * 255).astype(np.uint8))
+        assert any(all(abs(part.box.left + part.box.width / 2 - (box.left + box.width / 2))
+                       <= 0.1 * box.height for part, box in zip(way, boxes, strict=True))
+                   for way in two_part_ways(stretch)), number
