@@ -67,7 +67,7 @@ DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
 
 
 CLOSE_SPACING = 0.1  # digits this many digit widths apart are close enough for the model to
-# be asked whether neighbours are one digit (digitnet.grouping.stroke_lattices)
+# be asked whether neighbours are one digit (digitnet.grouping.stroke_stretches)
 
 
 def drawn_number(number: str = NUMBER, spacing: float = 0.8) -> list[np.ndarray]:

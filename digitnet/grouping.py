@@ -22,7 +22,7 @@ overlaps like any stroke, and one in the gap between digits stands alone, for th
 to reject as a speck. The thresholds were chosen on pendigits' training writers' multi-stroke
 digits composed into numbers at gaps from overlapping to wide.
 
-Where the spans cannot settle it, a model chooses (`stroke_lattices`, read by
+Where the spans cannot settle it, a model chooses (`stroke_stretches`, read by
 digitnet.reading.read_sketch): neighbours CLOSE_GAP apart or closer are also offered as one
 digit (a 4's stem drawn apart from its arm), and a group of several strokes SPLIT_SPAN wide is
 also offered split between its strokes (two digits merged because one was drawn right after
@@ -43,12 +43,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitnet.drawing import Stroke, brush_pixels
+from digitnet.stretch import Edge, Stretch
 
 MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wide (not nested)
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
 FOLLOW_OVERLAP = 0.25  # or by this share when one holds the stroke drawn after one of the other's
 MAX_CLUSTER = 300  # more strokes than this lying over one another are one group (hatching)
-# Where a model chooses (stroke_lattices): chosen on tuning fold 1's pen numbers (pendigits
+# Where a model chooses (stroke_stretches): chosen on tuning fold 1's pen numbers (pendigits
 # writers 13, 14, 19, 22, 23, 29) read by weights that never learnt them:
 CLOSE_GAP = 0.1  # neighbours this many drawing heights apart or closer may be one digit
 ONE_DIGIT_SPAN = 1.0  # ... if together no wider than this many drawing heights
@@ -72,31 +73,15 @@ def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
     return [[ink.drawn[i] for i in sorted(groups[k])] for k in order]
 
 
-@dataclass(frozen=True)
-class StrokeLattice:
-    """Groups of strokes whose grouping into digits the spans cannot settle, as a lattice for a
-    model to choose a path through (as digitnet.segment.Stretch is for an image's ink):
-    boundaries numbered 0 to `last` run left to right, `parts[i, j]` are the strokes of one
-    candidate digit between boundaries i and j, and `shape` are the boundaries between the
-    groups as given (group_strokes'), 0 and `last` included."""
-
-    parts: dict[tuple[int, int], list[int]]
-    shape: tuple[int, ...]
-    height: float  # the drawing's height, in pixels (grouping's measure of a digit's height)
-
-    @property
-    def last(self) -> int:
-        return self.shape[-1]
-
-
-def stroke_lattices(groups: Sequence[list[int]], strokes: Sequence[Stroke],
-                    size: tuple[int, int], brush: float) -> list[StrokeLattice]:
+def stroke_stretches(groups: Sequence[list[int]], strokes: Sequence[Stroke],
+                    size: tuple[int, int], brush: float) -> list[Stretch[list[int]]]:
     """The groups (group_strokes', left to right) in runs of neighbours no more than CLOSE_GAP
-    drawing heights apart, each run a lattice (StrokeLattice): every group; every two
+    drawing heights apart, each run a Stretch whose parts are lists of strokes and whose
+    height is the drawing's, its shape the groups as given. Its parts: every group; every two
     neighbours as one if together ONE_DIGIT_SPAN wide at most (a digit's strokes drawn apart:
-    a 4's stem right of its arm); and each
-    group of several strokes SPLIT_SPAN heights wide or wider split between its strokes at
-    its SPLITS likeliest places (two digits whose ink overlaps, merged: _likely_splits)."""
+    a 4's stem right of its arm); and each group of several strokes SPLIT_SPAN heights wide
+    or wider split between its strokes at its SPLITS likeliest places (two digits whose ink
+    overlaps, merged: _likely_splits)."""
     if not groups:
         return []
     ink = _StrokeInk.of(strokes, size, brush)
@@ -106,13 +91,13 @@ def stroke_lattices(groups: Sequence[list[int]], strokes: Sequence[Stroke],
             runs[-1].append(group)
         else:
             runs.append([group])
-    return [_run_lattice(run, ink) for run in runs]
+    return [_run_stretch(run, ink) for run in runs]
 
 
-def _run_lattice(run: list[list[int]], ink: _StrokeInk) -> StrokeLattice:
-    """One run of close groups as a lattice: a boundary before each group, one inside it per
+def _run_stretch(run: list[list[int]], ink: _StrokeInk) -> Stretch[list[int]]:
+    """One run of close groups as a stretch: a boundary before each group, one inside it per
     way to split it, and one after the last."""
-    parts: dict[tuple[int, int], list[int]] = {}
+    parts: dict[Edge, list[int]] = {}
     starts, node = [], 0
     for group in run:
         starts.append(node)
@@ -125,10 +110,10 @@ def _run_lattice(run: list[list[int]], ink: _StrokeInk) -> StrokeLattice:
     shape = (*starts, node)
     for k in range(len(run) - 1):  # two neighbours as one, if together no wider than a digit
         pair = sorted(run[k] + run[k + 1])
-        left, right = ink.hull(pair)
-        if right - left <= ONE_DIGIT_SPAN * ink.height:
+        low, high = ink.hull(pair)
+        if high - low <= ONE_DIGIT_SPAN * ink.height:
             parts[shape[k], shape[k + 2]] = pair
-    return StrokeLattice(parts, shape, ink.height)
+    return Stretch(parts, shape, ink.height)
 
 
 def _likely_splits(group: list[int], ink: _StrokeInk) -> list[tuple[list[int], list[int]]]:

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitnet.drawing import Stroke, brush_pixels, render_strokes
-from digitnet.grouping import group_strokes, stroke_lattices
+from digitnet.grouping import group_strokes, stroke_stretches
 from digitnet.preprocess import Box, Ink, find_ink, to_mnist
 from digitnet.reject import is_speck
-from digitnet.segment import Stretch, candidate_parts
+from digitnet.segment import candidate_parts
+from digitnet.stretch import Edge, Stretch
 
 if TYPE_CHECKING:
     from digitnet.recognizer import Prediction, Recognizer
@@ -108,9 +109,9 @@ def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
     return read_stretches(recognizer, sketch_stretches(sketch))
 
 
-def sketch_stretches(sketch: Sketch) -> list[Stretch]:
+def sketch_stretches(sketch: Sketch) -> list[Stretch[Ink]]:
     """The strokes grouped into digits (grouping.group_strokes), in stretches for a model to
-    choose where that is unsure (grouping.stroke_lattices: close neighbours also as one, a
+    choose where that is unsure (grouping.stroke_stretches: close neighbours also as one, a
     wide group also split), each part the ink its strokes draw alone on the sketch's canvas.
     One group is the whole canvas's ink, so it reads exactly as `recognizer.read(sketch.render(),
     invert=False)` does, as before numbers. Among several groups, specks (reject.is_speck) are
@@ -131,11 +132,11 @@ def sketch_stretches(sketch: Sketch) -> list[Stretch]:
     found = [(group, ink) for group in groups if (ink := ink_of(group)) is not None]
     if len(found) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
         found = [(group, ink) for group, ink in found if not is_speck(ink)] or found
-    lattices = stroke_lattices([group for group, _ in found], sketch.strokes, sketch.size,
-                               sketch.brush)
-    return [Stretch({edge: ink for edge, group in lattice.parts.items()
-                     if (ink := ink_of(group)) is not None}, lattice.shape, lattice.height)
-            for lattice in lattices]
+    by_strokes = stroke_stretches([group for group, _ in found], sketch.strokes, sketch.size,
+                                  sketch.brush)
+    return [Stretch({edge: ink for edge, group in stretch.parts.items()
+                     if (ink := ink_of(group)) is not None}, stretch.shape, stretch.height)
+            for stretch in by_strokes]
 
 
 def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
@@ -171,7 +172,7 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     return read_stretches(recognizer, candidate_parts(canvas, invert=invert))
 
 
-def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch]) -> Reading:
+def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch[Ink]]) -> Reading:
     """Where the shape cannot tell whether pieces are one digit or two, or where touching
     digits part, the model chooses the way to cut (best_way). The shape's parts are read first,
     in a batch of their own (a batch's size moves the model's last bits: one digit reads to the
@@ -179,7 +180,7 @@ def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch]) -> Read
     could still win (`settled`): a number read surely costs no more than its digits."""
     number = sum(len(stretch.shape) - 1 for stretch in stretches) > 1
 
-    def height(stretch: Stretch) -> float | None:  # see best_way
+    def height(stretch: Stretch[Ink]) -> float | None:  # see best_way
         return stretch.height if len(stretches) > 1 else None
 
     read = read_batch(recognizer, [ink for s in stretches for ink in s.shape_parts])
@@ -207,9 +208,6 @@ def settled(shape: Sequence[DigitReading], height: float | None, candidates: int
     score = sum(part_score(part, height) for part in shape)
     margin = min(FEWER_PARTS_MARGIN, IN_NUMBER_MARGIN, MORE_PARTS_MARGIN)
     return candidates == len(shape) or score + margin >= 0
-
-
-Edge = tuple[int, int]  # a candidate part: the ink between two of a stretch's boundaries
 
 
 def best_way(parts: Mapping[Edge, DigitReading], shape: Sequence[int], height: float | None,

@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from digitnet.preprocess import INK_THRESHOLD, Box, Ink, find_ink, to_gray
+from digitnet.stretch import Stretch
 
 BACKGROUND_SIDE = 64  # the paper's tone is estimated on a copy this many pixels on its short side
 BACKGROUND_KERNEL = 0.15  # ... with an opening this share of that side: wider than any stroke
@@ -100,28 +101,7 @@ def find_digits(image: np.ndarray, invert: bool | None = None) -> list[Ink]:
     return [part for stretch in candidate_parts(image, invert) for part in stretch.shape_parts]
 
 
-@dataclass(frozen=True)
-class Stretch:
-    """Ink whose cut into digits the shape alone cannot settle, as a lattice for a model to
-    choose a path through: boundaries numbered 0 to `last` run left to right through the ink,
-    and `parts[i, j]` is the ink between boundaries i and j, one candidate digit. `shape` are
-    the boundaries the shape rules cut at, 0 and `last` included: their choice."""
-
-    parts: dict[tuple[int, int], Ink]
-    shape: tuple[int, ...]
-    height: float  # the line's digit height, in pixels
-
-    @property
-    def last(self) -> int:
-        return self.shape[-1]
-
-    @property
-    def shape_parts(self) -> list[Ink]:
-        """The parts the shape rules cut the stretch into, left to right."""
-        return [self.parts[edge] for edge in zip(self.shape, self.shape[1:], strict=False)]
-
-
-def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[Stretch]:
+def candidate_parts(image: np.ndarray, invert: bool | None = None) -> list[Stretch[Ink]]:
     """The image's digits, left to right, in stretches whose cut the shape alone cannot settle,
     for a model to choose (Stretch). A stretch is pieces close enough together to be one digit
     (a "1" beside a "0", a 0 in two halves), each group among them cut where the shape rules

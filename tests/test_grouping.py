@@ -17,12 +17,12 @@ from digitnet.grouping import (
     MERGE_OVERLAP,
     MIN_WIDTH,
     SPLIT_SPAN,
-    StrokeLattice,
     _overlap_shares,
     group_strokes,
-    stroke_lattices,
+    stroke_stretches,
 )
 from digitnet.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
+from digitnet.stretch import Stretch
 
 SIZE = (900, 300)  # a wide canvas: grouping works in pixels, not canvas units
 BRUSH = 0.05  # 15 px on the 300 px side
@@ -109,19 +109,19 @@ def test_digits_far_apart_split_left_to_right() -> None:
     assert groups(four(50), five(300), seven(550)) == [[0, 1], [2, 3], [4, 5]]
 
 
-def lattices(*digits: list[Stroke]) -> list[tuple[dict[tuple[int, int], list[int]],
+def stretches(*digits: list[Stroke]) -> list[tuple[dict[tuple[int, int], list[int]],
                                                   tuple[int, ...]]]:
-    """stroke_lattices of group_strokes' groups: each lattice's parts and shape."""
+    """stroke_stretches of group_strokes' groups: each one's parts and shape."""
     strokes = [s for digit in digits for s in digit]
-    found = stroke_lattices(group_strokes(strokes, SIZE, BRUSH), strokes, SIZE, BRUSH)
-    assert all(isinstance(lattice, StrokeLattice) for lattice in found)
-    assert [lattice.height for lattice in found] == pytest.approx([200] * len(found))
-    return [(lattice.parts, lattice.shape) for lattice in found]
+    found = stroke_stretches(group_strokes(strokes, SIZE, BRUSH), strokes, SIZE, BRUSH)
+    assert all(isinstance(stretch, Stretch) for stretch in found)
+    assert [stretch.height for stretch in found] == pytest.approx([200] * len(found))
+    return [(stretch.parts, stretch.shape) for stretch in found]
 
 
-def test_lattices_of_digits_far_apart_are_their_groups_alone() -> None:
-    assert lattices() == []
-    assert lattices(four(50), five(300), seven(550)) == [
+def test_stretches_of_digits_far_apart_are_their_groups_alone() -> None:
+    assert stretches() == []
+    assert stretches(four(50), five(300), seven(550)) == [
         ({(0, 1): [0, 1]}, (0, 1)), ({(0, 1): [2, 3]}, (0, 1)), ({(0, 1): [4, 5]}, (0, 1))]
 
 
@@ -129,9 +129,9 @@ def test_close_neighbours_are_also_offered_as_one_digit() -> None:
     """A 4 whose stem was drawn just right of its arm: two groups, or one for a model."""
     arm = [stroke((160, 50), (100, 180), (190, 180))]
     near, far = 190 + INK + 0.5 * CLOSE_GAP * 200, 190 + INK + 3 * CLOSE_GAP * 200
-    assert lattices(arm, [stroke((near, 50), (near, 250))]) == [
+    assert stretches(arm, [stroke((near, 50), (near, 250))]) == [
         ({(0, 1): [0], (1, 2): [1], (0, 2): [0, 1]}, (0, 1, 2))]
-    assert lattices(arm, [stroke((far, 50), (far, 250))]) == [
+    assert stretches(arm, [stroke((far, 50), (far, 250))]) == [
         ({(0, 1): [0]}, (0, 1)), ({(0, 1): [1]}, (0, 1))]
 
 
@@ -147,13 +147,13 @@ def test_a_wide_group_of_several_strokes_is_also_offered_split_between_its_strok
         return [stroke((100 + INK - reach, 110), (stem_x, 50), (stem_x, 250))]
 
     assert groups(one, flagged(150)) == [[0, 1]]
-    assert lattices(one, flagged(150)) == [({(0, 1): [0, 1]}, (0, 1))]  # narrow: no split
+    assert stretches(one, flagged(150)) == [({(0, 1): [0, 1]}, (0, 1))]  # narrow: no split
     assert 290 - 100 + INK > SPLIT_SPAN * 200
     assert groups(one, flagged(290)) == [[0, 1]]
-    assert lattices(one, flagged(290)) == [({(0, 2): [0, 1], (0, 1): [0], (1, 2): [1]}, (0, 2))]
-    assert lattices(zero(100)) == [({(0, 1): [0]}, (0, 1))]
+    assert stretches(one, flagged(290)) == [({(0, 2): [0, 1], (0, 1): [0], (1, 2): [1]}, (0, 2))]
+    assert stretches(zero(100)) == [({(0, 1): [0]}, (0, 1))]
     bar = stroke((70, 150), (100 + SPLIT_SPAN * 200, 150))  # a wide cross: overlapping fully
-    assert lattices([*one, bar]) == [({(0, 1): [0, 1]}, (0, 1))]
+    assert stretches([*one, bar]) == [({(0, 1): [0, 1]}, (0, 1))]
 
 
 def test_touching_neighbours_split_where_the_strokes_say() -> None:

@@ -1,5 +1,5 @@
 """The app's path lets the model choose where stroke grouping is unsure (reading.read_sketch over
-grouping.stroke_lattices): a digit whose strokes lie apart reads as one, two digits whose strokes
+grouping.stroke_stretches): a digit whose strokes lie apart reads as one, two digits whose strokes
 grouping merged read as two, and a plain number costs no extra reading."""
 
 from __future__ import annotations
