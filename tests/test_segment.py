@@ -12,7 +12,8 @@ from digitnet.data import load_mnist
 from digitnet.drawing import render_strokes
 from digitnet.preprocess import Box, Ink, find_ink, frame_ink
 from digitnet.reject import is_speck
-from digitnet.segment import Lattice, Stretch, candidate_parts, find_digits
+from digitnet.segment import Lattice, candidate_parts, find_digits
+from digitnet.stretch import Stretch
 
 # digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
 SHAPES: dict[str, list[list[tuple[float, float]]]] = {
