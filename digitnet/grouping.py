@@ -119,17 +119,22 @@ def _run_stretch(run: list[list[int]], ink: _StrokeInk) -> Stretch[list[int]]:
 def _likely_splits(group: list[int], ink: _StrokeInk) -> list[tuple[list[int], list[int]]]:
     """The group's strokes, ordered by their centres, parted in two where the two sides'
     spans overlap least (at most SPLITS ways, none where they overlap by MERGE_OVERLAP or
-    more: those are one digit however wide), if the group is SPLIT_SPAN heights wide."""
+    more: those are one digit however wide), if the group is SPLIT_SPAN heights wide and no
+    more than MAX_CLUSTER strokes (hatching is one group)."""
     low, high = ink.hull(group)
-    if len(group) < 2 or high - low < SPLIT_SPAN * ink.height:
+    if not 2 <= len(group) <= MAX_CLUSTER or high - low < SPLIT_SPAN * ink.height:
         return []
     by_centre = sorted(group, key=lambda i: float(ink.span(i).sum()))
-    parts = [(sorted(by_centre[:k]), sorted(by_centre[k:])) for k in range(1, len(group))]
-    hulls = np.array([(*ink.hull(left), *ink.hull(right)) for left, right in parts])
-    shares = _overlap_shares(hulls[:, 0], hulls[:, 1], hulls[:, 2], hulls[:, 3],
+    spans = np.array([ink.span(i) for i in by_centre])
+    # the hulls of the first k strokes and of the rest, for every k at once
+    lefts = np.minimum.accumulate(spans[:, 0]), np.maximum.accumulate(spans[:, 1])
+    rights = (np.minimum.accumulate(spans[::-1, 0])[::-1],
+              np.maximum.accumulate(spans[::-1, 1])[::-1])
+    shares = _overlap_shares(lefts[0][:-1], lefts[1][:-1], rights[0][1:], rights[1][1:],
                              MIN_WIDTH * ink.height)
     order = np.argsort(shares, kind="stable")[:SPLITS]
-    return [parts[k] for k in order if shares[k] < MERGE_OVERLAP]
+    return [(sorted(by_centre[:k + 1]), sorted(by_centre[k + 1:])) for k in order
+            if shares[k] < MERGE_OVERLAP]
 
 
 @dataclass(frozen=True)
@@ -140,25 +145,27 @@ class _StrokeInk:
     drawn: list[int]  # the strokes with points, by index
     spans: np.ndarray  # [len(drawn), 2] their (left, right)
     height: float  # of the lines drawn: all digits share it
+    row: dict[int, int]  # each drawn stroke's row in `spans`
 
     @classmethod
     def of(cls, strokes: Sequence[Stroke], size: tuple[int, int], brush: float) -> _StrokeInk:
         points = [np.asarray(s, np.float64).reshape(-1, 2) * size for s in strokes]
         drawn = [i for i, p in enumerate(points) if len(p)]
         if not drawn:
-            return cls([], np.zeros((0, 2)), 1.0)
+            return cls([], np.zeros((0, 2)), 1.0, {})
         radius = brush_pixels(brush, min(size)) / 2
         ys = np.concatenate([points[i][:, 1] for i in drawn])
         spans = np.array([(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius)
                           for i in drawn])
-        return cls(drawn, spans, max(float(ys.max() - ys.min()), 1.0))
+        return cls(drawn, spans, max(float(ys.max() - ys.min()), 1.0),
+                   {stroke: k for k, stroke in enumerate(drawn)})
 
     def span(self, stroke: int) -> np.ndarray:
-        return self.spans[self.drawn.index(stroke)]
+        return self.spans[self.row[stroke]]
 
     def hull(self, group: Sequence[int]) -> tuple[float, float]:
         """The (left, right) of the group's strokes' spans."""
-        spans = np.array([self.span(i) for i in group])
+        spans = self.spans[[self.row[i] for i in group]]
         return float(spans[:, 0].min()), float(spans[:, 1].max())
 
 

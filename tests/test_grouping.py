@@ -17,7 +17,10 @@ from digitnet.grouping import (
     MERGE_OVERLAP,
     MIN_WIDTH,
     SPLIT_SPAN,
+    SPLITS,
+    _likely_splits,
     _overlap_shares,
+    _StrokeInk,
     group_strokes,
     stroke_stretches,
 )
@@ -154,6 +157,36 @@ def test_a_wide_group_of_several_strokes_is_also_offered_split_between_its_strok
     assert stretches(zero(100)) == [({(0, 1): [0]}, (0, 1))]
     bar = stroke((70, 150), (100 + SPLIT_SPAN * 200, 150))  # a wide cross: overlapping fully
     assert stretches([*one, bar]) == [({(0, 1): [0, 1]}, (0, 1))]
+
+
+def overlap_share(a: tuple[float, float], b: tuple[float, float], min_width: float) -> float:
+    """_overlap_shares for two spans, written out: 1 if the narrower lies within the other."""
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    narrower = min(a[1] - a[0], b[1] - b[0])
+    return 1.0 if shared >= narrower else max(shared, 0.0) / max(narrower, min_width)
+
+
+def test_splits_are_where_the_two_sides_overlap_least_and_hatching_is_never_split() -> None:
+    """The splits offered (found with running hulls) are those a plain search over every
+    parting of the strokes, ordered by their centres, finds; a group of more than MAX_CLUSTER
+    strokes is offered none however wide."""
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        strokes = [(rng.uniform(0.1, 0.9, 2) + rng.normal(0, 0.05, (3, 2))).astype(np.float32)
+                   for _ in range(int(rng.integers(2, 8)))]
+        group = list(range(len(strokes)))
+        ink = _StrokeInk.of(strokes, SIZE, BRUSH)
+        by_centre = sorted(group, key=lambda i: float(ink.span(i).sum()))
+        partings = [(sorted(by_centre[:k]), sorted(by_centre[k:])) for k in range(1, len(group))]
+        shares = [overlap_share(ink.hull(left), ink.hull(right), MIN_WIDTH * ink.height)
+                  for left, right in partings]
+        order = sorted(range(len(partings)), key=lambda k: shares[k])[:SPLITS]
+        wide = np.subtract(*ink.hull(group)[::-1]) >= SPLIT_SPAN * ink.height
+        expected = [partings[k] for k in order if shares[k] < MERGE_OVERLAP] if wide else []
+        assert _likely_splits(group, ink) == expected
+    hatching = [stroke((x, 50), (x + 5, 250)) for x in np.linspace(10, 890, MAX_CLUSTER + 1)]
+    ink = _StrokeInk.of(hatching, SIZE, BRUSH)
+    assert _likely_splits(list(range(len(hatching))), ink) == []
 
 
 def test_touching_neighbours_split_where_the_strokes_say() -> None:
