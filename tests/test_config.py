@@ -8,6 +8,7 @@ import pytest
 
 from digitnet.cli import main
 from digitnet.config import TrainConfig
+from digitnet.pendigits import writer_folds
 from digitnet.plain import RecordError, from_plain
 
 
@@ -43,3 +44,13 @@ def test_resume_differences_name_the_flags_as_typed() -> None:
     assert now.differences(saved) == ["--batch-size 64, now 128", "--weight-decay 0.0, now 0.05",
                                       "--no-augment given, now not given"]
     assert saved.differences(dataclasses.replace(saved, out="elsewhere", test=False)) == []
+
+
+def test_pen_hold_out_takes_exactly_the_tuning_folds_of_writer_folds() -> None:
+    """config keeps pendigits (and OpenCV) off `train --help`'s path, so it names the fold
+    range itself: it must stay writer_folds' folds, fold 0 (the benchmark's) meaning none."""
+    folds = len(writer_folds())
+    for fold in range(1, folds):
+        assert TrainConfig(pen=1, pen_hold_out=fold).pen_hold_out == fold
+    with pytest.raises(RecordError, match="pen_hold_out"):
+        TrainConfig(pen=1, pen_hold_out=folds)
