@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,16 +196,50 @@ def _read_payload(path: Path) -> dict[str, Any]:
     return load_tagged(path, WEIGHTS_FORMAT, "weights file", WeightsError)
 
 
+# What a file is, by its first bytes, when it is not one that torch.save wrote.
+FILE_SIGNATURES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+                   (b"GIF8", "a GIF image"), (b"BM", "a BMP image"), (b"II*\x00", "a TIFF image"),
+                   (b"MM\x00*", "a TIFF image"), (b"RIFF", "a WebP image or other RIFF file"),
+                   (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip file"))
+TORCH_SIGNATURES = (b"PK\x03\x04", b"\x80")  # torch.save's zip format; its older pickle format
+# digitnet's files, as the one a user gave instead of another is named to them
+FILE_KINDS = {WEIGHTS_FORMAT: "a digitnet weights file",
+              "digitnet-checkpoint": "a training checkpoint (train exports its weights as "
+                                     "RUN/MODEL.pt)"}
+
+
 def load_tagged(path: Path, format_name: str, kind: str,
                 error_type: type[DigitnetError]) -> dict[str, Any]:
     """A file torch.save wrote as a dict with this "format" header (weights files, checkpoints),
-    loaded without running pickled code; `error_type` with one line for anything else."""
+    loaded without running pickled code; `error_type` with one line, in our words, for anything
+    else: what the file is, never torch's advice on loading it less safely."""
+    unreadable = f"{path}: not a readable {kind}"
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for foreign, damaged or unreadable files
-        raise error_type(f"{path}: not a readable {kind} ({first_line(e)})") from None
-    if not isinstance(payload, dict) or payload.get("format") != format_name:
-        raise error_type(f"{path}: not a digitnet {kind} (no '{format_name}' header)")
+        with path.open("rb") as file:
+            head = file.read(8)
+    except OSError as e:
+        raise error_type(f"{unreadable} ({e.strerror or e})") from None
+    if not head.startswith(TORCH_SIGNATURES):
+        what = next((name for magic, name in FILE_SIGNATURES if head.startswith(magic)),
+                    "not a file that PyTorch saved")
+        raise error_type(f"{unreadable}: it is {what if head else 'empty'}")
+    try:
+        with warnings.catch_warnings():  # torch warns about pickle protocols it does not expect
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "weights only" not in str(e).lower():
+            raise error_type(f"{unreadable}: it is damaged") from None
+        raise error_type(f"{unreadable}: it holds Python objects besides tensors, which digitnet "
+                         "never loads (they could run code)") from None
+    except Exception:  # torch raises many types for a damaged file
+        raise error_type(f"{unreadable}: it is damaged or cut short (an incomplete copy or "
+                         "download?)") from None
+    found = payload.get("format") if isinstance(payload, dict) else None
+    if found != format_name:
+        other = FILE_KINDS.get(found) if isinstance(found, str) else None
+        raise error_type(f"{path}: not a digitnet {kind}: it is "
+                         f"{other or f'a PyTorch file without the {format_name!r} header'}")
     return payload
 
 

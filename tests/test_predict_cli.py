@@ -193,10 +193,21 @@ def test_missing_weights_are_one_line(capsys: pytest.CaptureFixture[str]) -> Non
     assert err.startswith("error: nope.pt: weights file not found") and len(err.splitlines()) == 1
 
 
+def test_an_image_given_as_weights_is_one_line_of_our_own(
+        capsys: pytest.CaptureFixture[str], digit_files: dict[str, int]) -> None:
+    """`--weights seven.png`: what the file is, never torch's advice to load it less safely."""
+    image = next(iter(digit_files))
+    code, out, err = predict(capsys, "--weights", image, image)
+    assert (code, out) == (2, "")
+    assert err == f"error: {image}: not a readable weights file: it is a PNG image\n"
+
+
 def test_a_user_error_from_the_shell_is_one_line(tmp_path: Path) -> None:
-    result = run_cli("train", "--data-dir", str(tmp_path), "--epochs", "1")
+    not_a_folder = tmp_path / "mnist"
+    not_a_folder.write_text("")  # a file where the MNIST folder should be: nothing is downloaded
+    result = run_cli("train", "--data-dir", str(not_a_folder), "--epochs", "1")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: MNIST is not in")
+    assert result.stderr.startswith(f"error: {not_a_folder}: not a folder")
     assert len(result.stderr.splitlines()) == 1
 
 

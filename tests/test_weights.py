@@ -208,20 +208,42 @@ def test_a_pickled_payload_never_runs(tmp_path):
     path = tmp_path / "hostile.pt"
     payload = {"format": "digitnet-weights", "format_version": 2, "metadata": SideEffect(marker)}
     torch.save(payload, path)
-    with pytest.raises(WeightsError, match="not a readable weights file"):
+    with pytest.raises(WeightsError) as error:
         Recognizer.load(path)
+    assert str(error.value) == (f"{path}: not a readable weights file: it holds Python objects "
+                                "besides tensors, which digitnet never loads (they could run code)")
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "not a readable weights file"),
-    (b"\x00garbage" * 100, "not a readable weights file"),
-])
-def test_garbage_and_empty_files(tmp_path, content, message):
-    path = tmp_path / "bad.pt"
-    path.write_bytes(content)
-    with pytest.raises(WeightsError, match=message):
+def cut_short(tmp_path: Path) -> bytes:
+    """A real weights file, cut off halfway through (an interrupted copy or download)."""
+    whole = saved(tmp_path, WeightsMetadata()).read_bytes()
+    return whole[: len(whole) // 2]
+
+
+def torch_saved(tmp_path: Path, thing: object) -> bytes:
+    torch.save(thing, tmp_path / "saved.pt")
+    return (tmp_path / "saved.pt").read_bytes()
+
+
+@pytest.mark.parametrize("name, content, what", [
+    ("seven.png", lambda _: b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "it is a PNG image"),
+    ("photo.jpg", lambda _: b"\xff\xd8\xff\xe0" + b"\x00" * 40, "it is a JPEG image"),
+    ("empty.pt", lambda _: b"", "it is empty"),
+    ("notes.pt", lambda _: b"these are not weights\n", "it is not a file that PyTorch saved"),
+    ("garbage.pt", lambda _: b"\x00garbage" * 100, "it is not a file that PyTorch saved"),
+    ("cut.pt", cut_short, "it is damaged or cut short (an incomplete copy or download?)"),
+    ("model.pt", lambda tmp_path: torch_saved(tmp_path, create_model("simple", **TINY)),
+     "it holds Python objects besides tensors, which digitnet never loads (they could run code)"),
+], ids=["png", "jpeg", "empty", "text", "garbage", "truncated", "whole-module"])
+def test_a_file_that_is_not_weights_says_what_it_is_in_one_line_of_our_own(tmp_path, name,
+                                                                             content, what):
+    """Never torch's message (cut mid-sentence) nor its advice to load without weights_only."""
+    path = tmp_path / name
+    path.write_bytes(content(tmp_path))
+    with pytest.raises(WeightsError) as error:
         load_weights(path)
+    assert str(error.value) == f"{path}: not a readable weights file: {what}"
 
 
 def test_a_folder_is_not_a_weights_file(tmp_path):
@@ -292,12 +314,18 @@ def test_weights_files_and_checkpoints_are_read_by_one_loader_and_told_apart(tmp
         "simple"
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(weights_file)
-    assert str(error.value) == (f"{weights_file}: not a digitnet checkpoint "
-                                "(no 'digitnet-checkpoint' header)")
+    assert str(error.value) == (f"{weights_file}: not a digitnet checkpoint: it is a digitnet "
+                                "weights file")
     checkpoint = tmp_path / "checkpoint.pt"
     torch.save({"format": "digitnet-checkpoint", "format_version": 1}, checkpoint)
-    with pytest.raises(WeightsError, match="not a digitnet weights file \\(no 'digitnet-weights'"):
+    with pytest.raises(WeightsError) as error:
+        load_weights(checkpoint)
+    assert str(error.value) == (f"{checkpoint}: not a digitnet weights file: it is a training "
+                                "checkpoint (train exports its weights as RUN/MODEL.pt)")
+    torch.save({"format": "something else"}, checkpoint)
+    with pytest.raises(WeightsError, match="it is a PyTorch file without the 'digitnet-weights' "
+                                           "header$"):
         load_weights(checkpoint)
     checkpoint.write_bytes(b"\x00" * 10)
-    with pytest.raises(OtherError, match=f"^{checkpoint}: not a readable thing \\("):
+    with pytest.raises(OtherError, match=f"^{checkpoint}: not a readable thing: "):
         load_tagged(checkpoint, "digitnet-checkpoint", "thing", OtherError)
