@@ -23,6 +23,7 @@ from digitnet.plain import RecordError, from_plain
 from digitnet.recognizer import Recognizer
 from digitnet.reject import rejected
 from digitnet.weights import EpochRecord, WeightsMetadata
+from digitnet.wording import counted
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -244,7 +245,7 @@ def draw_reports(model: str, metrics: Metrics, images: np.ndarray, labels: np.nd
     training curves only when there is a history."""
     from digitnet import reports  # matplotlib: imported only to draw reports
 
-    subject = f"{model}, {metrics.n:,} MNIST test images"
+    subject = f"{model}, {counted(metrics.n, 'MNIST test image')}"
     predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
     rows = metrics.per_class
     accuracy = np.array([row.accuracy for row in rows], float)  # None (no images) -> NaN
@@ -306,8 +307,8 @@ def evaluate(config: EvaluateConfig) -> EvaluationResult:
 def format_summary(result: EvaluationResult) -> str:
     metrics = result.metrics
     lines = [
-        f"{result.model} ({result.weights}) on {metrics.n:,} MNIST test images",
-        f"accuracy  {100 * metrics.accuracy:.2f} %  ({metrics.errors:,} errors)",
+        f"{result.model} ({result.weights}) on {counted(metrics.n, 'MNIST test image')}",
+        f"accuracy  {100 * metrics.accuracy:.2f} %  ({counted(metrics.errors, 'error')})",
         *reject_lines(result),
         f"ECE       {100 * metrics.ece:.2f} %  ({ECE_BINS} equal-width confidence bins)",
         "",
@@ -335,7 +336,7 @@ def reject_lines(result: EvaluationResult) -> list[str]:
     if threshold is None:
         return ["rejected  none  (no reject threshold: --no-reject, or the weights have none)"]
     share = metrics.rejected / metrics.n
-    return [f"rejected  {100 * share:.2f} %  ({metrics.rejected:,} digits with a top "
+    return [f"rejected  {100 * share:.2f} %  ({counted(metrics.rejected, 'digit')} with a top "
             f"probability below {threshold:.4f})",
             f"          {100 * metrics.accuracy_rejects_as_errors:.2f} %  accuracy with "
             "rejects counted as errors"]

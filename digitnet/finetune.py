@@ -47,6 +47,7 @@ from digitnet.weights import (
     save_weights,
     utc_now,
 )
+from digitnet.wording import counted
 
 MIN_PER_DIGIT = 5  # fewer cannot be split into training and held-aside samples meaningfully
 REPLAY = 3  # MNIST training digits mixed in per user sample
@@ -179,7 +180,8 @@ def load_samples(config: FinetuneConfig, report: Report) -> UserSamples:
     label_array = np.array(labels, np.int64)
     check_enough(np.bincount(label_array, minlength=NUM_CLASSES).tolist(), folder)
     train, held = split_holdout(label_array, config.holdout, np.random.default_rng(config.seed))
-    report(f"{len(labels)} samples in {folder}: {len(train)} to learn from, {len(held)} held aside")
+    report(f"{counted(len(labels), 'sample')} in {folder}: {len(train)} to learn from, "
+           f"{len(held)} held aside")
     return UserSamples(folder, torch.from_numpy(np.stack(images)).unsqueeze(1),
                        torch.from_numpy(label_array), train, held, tuple(warnings))
 

@@ -20,6 +20,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from digitnet.atomic import atomic_write_bytes
+from digitnet.wording import counted
 
 if TYPE_CHECKING:
     from digitnet.weights import EpochRecord
@@ -100,8 +101,8 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
     """The mistakes as dark ink on white, captioned true -> predicted, confidence, test index."""
     shown = min(len(images), limit)
     rows = max(1, -(-shown // columns))
-    note = (f"{shown} of {len(images)} mistakes, most confident first; caption: true \u2192 "
-            "predicted, confidence, test index" if shown else "no mistakes")
+    note = (f"{shown} of {counted(len(images), 'mistake')}, most confident first; caption: "
+            "true \u2192 predicted, confidence, test index" if shown else "no mistakes")
     fig, axes = figure("Misclassified digits", [subject, note], columns * 1.15, rows * 1.45, rows,
                        columns)
     for k, ax in enumerate(np.ravel(axes)):
@@ -158,7 +159,7 @@ def training_curves(history: Sequence[EpochRecord], subject: str,
     best_note = f"best validation accuracy {val_acc[best]:.2f} % at epoch {epochs[best]}"
     epoch, acc, what = exported or (epochs[best], val_acc[best] / 100, best_note)
     floor = accuracy_floor(train_acc, val_acc)
-    notes = [f"{subject}; {len(history)} epochs", f"{what} (ringed)"]
+    notes = [f"{subject}; {counted(len(history), 'epoch')}", f"{what} (ringed)"]
     notes += [f"accuracies below {floor:g} % (early epochs) are off the axis"] * (
         min(train_acc + val_acc) < floor)
     fig, (loss_ax, acc_ax) = figure("Training curves", notes, 10.4, 3.9, columns=2)

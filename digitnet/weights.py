@@ -30,6 +30,7 @@ from digitnet.atomic import atomic_write
 from digitnet.config import SEEDS, FinetuneConfig, TrainConfig
 from digitnet.models import MODELS, check_config, create_model
 from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.wording import counted
 
 WEIGHTS_FORMAT = "digitnet-weights"
 WEIGHTS_FORMAT_VERSION = 2  # 1: before typed metadata, still read
@@ -119,8 +120,8 @@ class WeightsMetadata:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.best_epoch is not None and self.history and self.best_epoch > len(self.history):
-            raise RecordError(f"best_epoch {self.best_epoch} is beyond the {len(self.history)} "
-                              "epochs of history")
+            raise RecordError(f"best_epoch {self.best_epoch} is beyond the "
+                              f"{counted(len(self.history), 'epoch')} of history")
 
     def trained(self) -> WeightsMetadata:
         """The metadata of the last training run with epochs: this one, or a fine-tune's base."""

@@ -20,6 +20,7 @@ from digitnet.evaluate import (
     EvaluationResult,
     confusion_matrix,
     expected_calibration_error,
+    format_summary,
     misclassified,
     per_class_accuracy,
     reliability_bins,
@@ -112,6 +113,19 @@ def test_the_typed_result_keeps_the_json_keys_and_their_order():
                                           {"true": 0, "predicted": 1, "count": 1}]
     assert np.array(document["confusion_matrix"])[:3, :3].tolist() == CONFUSION
     assert (document["reports"], document["training_curves"]) == (["a.png"], None)
+
+
+def test_the_summary_counts_in_words_one_digit_and_many():
+    one = EvaluationResult("simple", "w.pt", 0.5, summarize(np.array([3]), np.eye(10)[[5]],
+                                                            np.array([True])), (), None)
+    text = format_summary(one)
+    assert "on 1 MNIST test image\n" in text and "(1 error)" in text
+    assert "(1 digit with a top probability below 0.5000)" in text
+    many = EvaluationResult("simple", "w.pt", 0.5, summarize(LABELS, np.eye(10)[PREDICTIONS],
+                                                             np.ones(7, bool)), (), None)
+    text = format_summary(many)
+    assert "on 7 MNIST test images\n" in text and "(3 errors)" in text
+    assert "(7 digits with a top probability" in text
 
 
 def test_a_runs_curves_continue_the_run_it_started_from():

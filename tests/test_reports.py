@@ -135,6 +135,9 @@ def test_misclassified_grid_shows_at_most_limit_digits_captioned_true_to_predict
     empty = reports.misclassified_grid(images[:0], *(np.array([], int),) * 2, np.array([]),
                                        np.array([], int), "model")
     assert any(t.get_text() == "no mistakes" for t in empty.texts)
+    one = reports.misclassified_grid(images[:1], np.array([5]), np.array([6]), np.full(1, 0.9),
+                                     np.arange(1), "model")
+    assert any("1 of 1 mistake, most" in t.get_text() for t in one.texts)
 
 
 def test_reliability_diagram_draws_accuracy_and_the_gap_to_confidence_of_the_filled_bins():
@@ -165,6 +168,7 @@ def test_training_curves_ring_the_exported_epoch_and_mark_where_a_fine_tune_bega
     ring = [line for line in best.axes[1].lines if line.get_label() == "exported"][0]
     assert ring.get_xdata()[0] == 5
     assert any("best validation accuracy 85.00 % at epoch 5" in t.get_text() for t in best.texts)
+    assert "s; 1 epoch" in [t.get_text() for t in reports.training_curves(HISTORY[:1], "s").texts]
 
 
 def test_accuracy_axis_ignores_the_warm_up_but_not_later_dips():
