@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import with_reject_threshold
 
+from digitnet import data
 from digitnet.cli import main
 from digitnet.config import TrainConfig
 from digitnet.data import load_mnist
@@ -264,6 +265,16 @@ def test_evaluate_counts_the_digits_below_the_threshold_as_rejected(capsys, tmp_
     result = json.loads(stdout)
     assert (result["rejected"], result["reject_threshold"]) == (0, None)
     assert result["accuracy_rejects_as_errors"] == result["accuracy"] == pytest.approx(right.mean())
+
+
+def test_without_mnist_one_line_says_where_to_put_it(capsys, tmp_path, monkeypatch,
+                                                     untrained_weights):
+    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens there
+    code, stdout, stderr = evaluate(capsys, "--weights", str(untrained_weights), "--data-dir",
+                                    str(tmp_path / "no-mnist"), "--out", str(tmp_path / "out"))
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith(f"error: MNIST is not in {tmp_path / 'no-mnist'}")
+    assert stderr.count("\n") == 1 and "--data-dir" in stderr and "$DIGITNET_DATA" in stderr
 
 
 BAD_METRICS: dict[str, tuple[str | bytes, str]] = {

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet import DigitnetError, samples
+from digitnet import DigitnetError, data, samples
 from digitnet.augment import Augment
 from digitnet.cli import main
 from digitnet.config import FinetuneConfig, TrainConfig
@@ -77,6 +77,24 @@ def test_refuses_an_empty_folder_from_the_cli(tmp_path, untrained_weights, capsy
     err = capsys.readouterr().err
     assert err.startswith("error: no samples in") and err.count("\n") == 1
     assert "press its key (0-9)" in err
+
+
+def test_without_mnist_one_line_says_where_to_put_it(tmp_path, untrained_weights, capsys,
+                                                     monkeypatch):
+    """Offline without MNIST: which flag or variable names its folder, in one line, and no
+    file is written."""
+    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens there
+    store = SampleStore(tmp_path / "samples")
+    fill(store, {3: 5})
+    out = tmp_path / "out.pt"
+    flags = ["--samples", str(store.folder), "--weights", str(untrained_weights), "--out", str(out),
+             "--data-dir", str(tmp_path / "no-mnist")]
+    assert main(["finetune", *flags]) == 2
+    progress, error = capsys.readouterr().err.splitlines()  # "5 samples in ...", then the error
+    assert progress.startswith("5 samples in ")
+    assert error.startswith(f"error: MNIST is not in {tmp_path / 'no-mnist'}")
+    assert "--data-dir" in error and "$DIGITNET_DATA" in error
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("where, message", [
