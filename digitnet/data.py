@@ -18,7 +18,7 @@ import numpy as np
 
 from digitnet import DigitnetError
 from digitnet.atomic import atomic_write_bytes
-from digitnet.paths import DATA_ENV_VAR, default_mnist_dir
+from digitnet.paths import DATA_ENV_VAR, find_mnist_dir
 
 
 class DataError(DigitnetError):
@@ -125,16 +125,14 @@ def _download(name: str, folder: Path) -> Path:
             with urllib.request.urlopen(mirror + name, timeout=30) as response:
                 data = response.read()
         except OSError as e:
-            errors.append(f"{mirror}: {getattr(e, 'reason', e)}")
+            errors.append(str(getattr(e, "reason", e)))
             continue
         if hashlib.md5(data).hexdigest() != MNIST_FILES[name]:
-            errors.append(f"{mirror}: checksum mismatch")
+            errors.append(f"{mirror} served a file with the wrong checksum")
             continue
         return atomic_write_bytes(folder / name, data)
-    raise DataError(
-        f"MNIST is not in {folder} and could not be downloaded ({'; '.join(errors)}). "
-        f"Put {', '.join(MNIST_FILES)} there, or pass --data-dir / set ${DATA_ENV_VAR}"
-    )
+    raise DataError(f"MNIST is not in {folder} and could not be downloaded ({errors[-1]}): put "
+                    f"its 4 .gz files there, or pass --data-dir / set ${DATA_ENV_VAR}")
 
 
 def mnist_file(name: str, folder: Path, download: bool) -> Path:
@@ -164,7 +162,7 @@ def load_mnist(
     """(images uint8 [N, 28, 28], labels int64 [N] in 0-9) of MNIST's 'train' or 'test' split."""
     if split not in MNIST_SPLITS:
         raise DataError(f"unknown MNIST split {split!r} (use 'train' or 'test')")
-    folder = default_mnist_dir(data_dir)
+    folder = find_mnist_dir(data_dir)
     if folder.exists() and not folder.is_dir():
         raise DataError(f"{folder}: not a folder (the MNIST data folder: --data-dir or "
                         f"${DATA_ENV_VAR})")

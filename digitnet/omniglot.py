@@ -17,24 +17,23 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import default_mnist_dir
+from digitnet.paths import DataSet, find_data
 
 OMNIGLOT_ENV_VAR = "DIGITNET_OMNIGLOT"
 OMNIGLOT_FILE = "omniglot.npz"
 SPLITS = ("train", "valid", "test")
+OMNIGLOT_DATA = DataSet("Omniglot", "omniglot", OMNIGLOT_FILE, OMNIGLOT_ENV_VAR)
 
 
 class OmniglotError(DigitnetError):
     pass
 
 
-def default_omniglot_path(path: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_OMNIGLOT, else omniglot/omniglot.npz beside the MNIST folder."""
-    if path:
-        return Path(path)
-    if os.environ.get(OMNIGLOT_ENV_VAR):
-        return Path(os.environ[OMNIGLOT_ENV_VAR])
-    return default_mnist_dir().parent / "omniglot" / OMNIGLOT_FILE
+def default_omniglot_path(path: str | os.PathLike | None = None,
+                          data_dir: str | os.PathLike | None = None) -> Path:
+    """`path`, else $DIGITNET_OMNIGLOT, else omniglot/omniglot.npz where digitnet.paths.find_data
+    finds it."""
+    return find_data(OMNIGLOT_DATA, path, data_dir)
 
 
 def offsets_to_strokes(rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -49,12 +48,12 @@ def offsets_to_strokes(rows: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def load_omniglot(
-    split: str, path: str | os.PathLike | None = None
+    split: str, path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None
 ) -> list[tuple[np.ndarray, ...]]:
     """The drawings of one split as stroke lists (see `offsets_to_strokes`), in file order."""
     if split not in SPLITS:
         raise OmniglotError(f"unknown Omniglot split {split!r} (use {', '.join(SPLITS)})")
-    path = default_omniglot_path(path)
+    path = default_omniglot_path(path, data_dir)
     drawings = _read_split(path, split)
     for index, rows in enumerate(drawings):
         _check_drawing(rows, f"{path}: {split}[{index}]")
@@ -67,7 +66,7 @@ def _read_split(path: Path, split: str) -> np.ndarray:
     try:
         loaded = np.load(path, encoding="latin1", allow_pickle=True)
     except FileNotFoundError:
-        raise OmniglotError(f"{path}: Omniglot file not found (set ${OMNIGLOT_ENV_VAR})") from None
+        raise OmniglotError(OMNIGLOT_DATA.not_found(path)) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as e:
         raise OmniglotError(f"{path}: not a readable .npz file ({e})") from None
     if not isinstance(loaded, np.lib.npyio.NpzFile):

@@ -23,11 +23,12 @@ from typing import Protocol
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import default_mnist_dir
+from digitnet.paths import DataSet, find_data
 from digitnet.strokes import TRAINING_STYLE, CanvasStyle, render_all
 
 PENDIGITS_ENV_VAR = "DIGITNET_PENDIGITS"
 PENDIGITS_FILE = "pendigits-orig.tra"
+PENDIGITS_DATA = DataSet("pendigits", "pendigits", PENDIGITS_FILE, PENDIGITS_ENV_VAR)
 TABLET_SIDE = 500  # the writing box, in tablet units: y_down = TABLET_SIDE - y_up
 # A weights file's metadata names its training data in `learned_from`: one source per data set,
 # this one named PENDIGITS_SOURCE and listing the writer ids it took in `writers`.
@@ -54,25 +55,21 @@ class PenSample:
     strokes: tuple[np.ndarray, ...]
 
 
-def default_pendigits_path(path: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_PENDIGITS, else pendigits/pendigits-orig.tra beside the MNIST
-    folder (digitnet.paths.default_mnist_dir)."""
-    if path:
-        return Path(path)
-    if os.environ.get(PENDIGITS_ENV_VAR):
-        return Path(os.environ[PENDIGITS_ENV_VAR])
-    return default_mnist_dir().parent / "pendigits" / PENDIGITS_FILE
+def default_pendigits_path(path: str | os.PathLike | None = None,
+                           data_dir: str | os.PathLike | None = None) -> Path:
+    """`path`, else $DIGITNET_PENDIGITS, else pendigits/pendigits-orig.tra where
+    digitnet.paths.find_data finds it (beside the MNIST folder `data_dir`, ...)."""
+    return find_data(PENDIGITS_DATA, path, data_dir)
 
 
-def load_pendigits(path: str | os.PathLike | None = None) -> list[PenSample]:
+def load_pendigits(path: str | os.PathLike | None = None,
+                   data_dir: str | os.PathLike | None = None) -> list[PenSample]:
     """Every sample of a UNIPEN file (default: `default_pendigits_path()`), in file order."""
-    path = default_pendigits_path(path)
+    path = default_pendigits_path(path, data_dir)
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        raise PendigitsError(
-            f"{path}: pendigits file not found (set ${PENDIGITS_ENV_VAR})"
-        ) from None
+        raise PendigitsError(PENDIGITS_DATA.not_found(path)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise PendigitsError(f"{path}: cannot read it as UNIPEN text ({e})") from None
     return parse_unipen(text.splitlines(), str(path))

@@ -124,14 +124,15 @@ def test_the_validation_split_is_fixed_by_seed_and_disjoint():
     assert len(validation_split(600, seed=0)[1]) == 60  # a tenth of a small run
 
 
-def test_missing_files_offline_name_folder_and_files(tmp_path, monkeypatch):
-    # nothing listens on port 9
-    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))
+def test_missing_files_offline_are_one_line_saying_where_to_put_them(tmp_path, monkeypatch):
+    """The app's F key shows this line too: short, and it says what to do."""
+    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens
     with pytest.raises(DataError) as info:
         load_mnist("train", tmp_path)
     message = str(info.value)
-    assert str(tmp_path) in message and "--data-dir" in message
-    assert all(name in message for name in data.MNIST_FILES)
+    assert "\n" not in message and len(message) < 150 + len(str(tmp_path))
+    assert f"not in {tmp_path}" in message and "4 .gz files there" in message
+    assert "--data-dir" in message and "$DIGITNET_DATA" in message
 
 
 def test_data_dir_falls_back_to_environment(monkeypatch, mnist_dir):

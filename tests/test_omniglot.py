@@ -91,6 +91,9 @@ def test_unreadable_files_are_one_clear_error(tmp_path: Path) -> None:
 def test_default_path_is_the_variable_else_beside_the_mnist_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    beside = tmp_path / "data" / "omniglot" / "omniglot.npz"
+    beside.parent.mkdir(parents=True)
+    beside.touch()
     monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
     monkeypatch.delenv("DIGITNET_OMNIGLOT", raising=False)
     assert default_omniglot_path() == tmp_path / "data" / "omniglot" / "omniglot.npz"

@@ -128,6 +128,9 @@ def test_a_missing_file_names_the_environment_variable(tmp_path: Path) -> None:
 def test_default_path_is_the_variable_else_beside_the_mnist_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    beside = tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
+    beside.parent.mkdir(parents=True)
+    beside.touch()
     monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
     monkeypatch.delenv("DIGITNET_PENDIGITS", raising=False)
     assert default_pendigits_path() == tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
