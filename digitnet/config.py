@@ -90,14 +90,30 @@ class TrainConfig:
                                "tune how numbers are read on writers the model never saw "
                                "(bench/written_numbers.py --fold); 0: learn them all",
                                PEN_FOLDS, metavar="FOLD")
+    unipen: int = option(0, "also learn from the real pen digits of UNIPEN's training collections "
+                         "(digitnet.sources), each drawn this many times; 0: none",
+                         non_negative_int, metavar="RENDERS")
+    cvl: int = option(0, "also learn from the scanned digits of CVL's training writers (never its "
+                      "tuning or validation writers), each this many times; 0: none",
+                      non_negative_int, metavar="REPEATS")
+    ink: float = option(0.0, "share of the pen digits and letters written in ink on a scanned page "
+                        "(digitnet.ink) instead of drawn on the app's canvas", fraction,
+                        metavar="P")
     negatives: int = option(0, "also learn from N drawings that are not digits (Omniglot's train "
                             "split, a fifth generated scribbles, shapes and letters), their ten "
                             "outputs pulled towards uniform, and store a reject threshold; 0: none",
                             non_negative_int, metavar="N")
+    letters: int = option(0, "also learn from N letters and symbols of UNIPEN's training "
+                          "collections as not digits (never the digit-like ones: O, l, S, ...)",
+                          non_negative_int, metavar="N")
+    doodles: int = option(0, "also learn from N Quick, Draw! doodles of its training categories as "
+                          "not digits (never the digit-like ones: circle, line, ...)",
+                          non_negative_int, metavar="N")
     outlier_weight: float = option(0.5, "weight of that pull towards uniform against the digits' "
                                    "loss (outlier exposure)", non_negative_float, metavar="W")
-    reject_keep: float = option(0.997, "with --negatives: the reject threshold keeps this share "
-                                "of the validation digits", float_range(0.5, 1), metavar="SHARE")
+    reject_keep: float = option(0.997, "with negatives: the reject threshold keeps this share of "
+                                "the validation digits, and of the tuning writers' digits of each "
+                                "source learnt from", float_range(0.5, 1), metavar="SHARE")
     epoch_images: int = option(0, "images per epoch, drawn afresh from all the training images "
                                "each epoch; 0: all of them", non_negative_int, metavar="N")
     data_dir: str | None = option(None, DATA_HELP, metavar="DIR")
@@ -117,12 +133,19 @@ class TrainConfig:
         if self.continental > 0 and not (self.augment and self.restroke > 0):
             raise RecordError("continental needs --restroke above 0 (and augmentation on)",
                               "continental")
+        if self.ink > 0 and not (self.pen or self.unipen or self.letters):
+            raise RecordError("ink needs pen data to write: --pen, --unipen or --letters", "ink")
         if self.pen_hold_out and not self.pen:
             raise RecordError("pen_hold_out needs --pen digits to hold writers out of",
                               "pen_hold_out")
         if 0 < self.limit < MIN_LIMIT:
             raise RecordError(f"limit must be 0 (all images) or at least {MIN_LIMIT}, "
                               f"got {self.limit}", "limit")
+
+    @property
+    def learns_negatives(self) -> bool:
+        """Whether drawings that are not digits are learnt (and a reject threshold stored)."""
+        return bool(self.negatives or self.letters or self.doodles)
 
     def differences(self, other: TrainConfig) -> list[str]:
         """What differs in `other` among the settings that must match to resume a run, by the

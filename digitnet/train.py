@@ -27,10 +27,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from digitnet import DigitnetError, mixture
+from digitnet import DigitnetError, distributed, mixture
 from digitnet.atomic import atomic_write_bytes, check_writable
 from digitnet.augment import Augment, add_continental_marks, skeletons_2x
 from digitnet.checkpoint import (
@@ -42,11 +43,14 @@ from digitnet.checkpoint import (
 )
 from digitnet.config import MODEL_NAMES, TrainConfig
 from digitnet.data import MNIST_FILES, load_mnist, validation_split
+from digitnet.distributed import Shard
 from digitnet.models import create_model
 from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS, writer_folds
 from digitnet.plain import to_plain
 from digitnet.preprocess import TRANSFORM_VERSION
 from digitnet.reject import calibrate
+from digitnet.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
+from digitnet.strokes import APP_STYLE
 from digitnet.weights import (
     DataSource,
     EpochRecord,
@@ -58,6 +62,8 @@ from digitnet.weights import (
     utc_now,
 )
 
+TUNING_SEED = 17  # where the tuning writers' digits are drawn on the app's canvas
+WRITER_SOURCES = (PENDIGITS_SOURCE, "cvl")  # sources whose writers learned_from lists by number
 DISTILL_TEMPERATURE = 2.0  # softens both outputs, so the teacher's runner-up digits teach too
 AfterEpoch = Callable[[nn.Module, EpochRecord], None]
 Check = Callable[[], None]  # raises to stop
@@ -148,6 +154,8 @@ class Trainer:
     teacher: nn.Module | None = None
     distill: float = 0.0
     taught_rows: int = 0
+    shard: Shard | None = None  # this process's share of each batch, under torchrun
+    learner: nn.Module | None = None  # the model wrapped for several processes (DDP)
 
     @property
     def evaluated(self) -> nn.Module:
@@ -159,8 +167,12 @@ class Trainer:
         """One optimizer step on one batch (`taught`: which of its images the teacher teaches);
         (its loss, how many digits it got right, of how many digits)."""
         x = self.augment(images, self.generator, skeletons) if self.augment else images
+        if self.shard is not None:  # every process augmented the whole batch: the same draws
+            rows = self.shard.rows(len(x))
+            x, labels = x[rows], labels[rows]
+            taught = None if taught is None else taught[rows]
         x, y = x.to(self.device), labels.to(self.device)
-        logits = self.model(x)
+        logits = (self.learner or self.model)(x)
         loss = digits_and_outliers_loss(logits, y, self.outlier_weight)
         if self.teacher is not None and taught is not None and bool(taught.any()):
             taught = taught.to(self.device)
@@ -182,7 +194,9 @@ class Trainer:
         """One shuffled pass; a tqdm bar on a terminal if `progress`; `check()` after each batch."""
         self.model.train()
         order = torch.randperm(len(images), generator=self.generator)[: self.epoch_size(images)]
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        least = self.shard.world if self.shard else 1  # a row for every process, or no step
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)
+                   if len(order) - i >= least]
         total_loss, correct, digits, seen = 0.0, 0, 0, 0
         start = time.perf_counter()
         bar = tqdm(batches, desc=label, unit="batch", leave=False,
@@ -233,22 +247,45 @@ def load_data(config: TrainConfig) -> TrainData:
     return add_extras(data, extras(config))
 
 
-def extras(config: TrainConfig) -> list[tuple[DataSource, mixture.Extra]]:
-    """The pen digits (--pen) and negatives (--negatives) asked for, with their sources."""
+def extras(config: TrainConfig) -> list[tuple[tuple[DataSource, ...], mixture.Extra]]:
+    """The digits and negatives asked for beside MNIST, each with the sources it names."""
     found = []
     if config.pen:
         held_out = writer_folds()[config.pen_hold_out].heldout if config.pen_hold_out else ()
         writers = tuple(w for w in TRAINING_WRITERS if w not in held_out)
-        pen = mixture.pen_digits(writers, config.pen, config.data_dir)
-        found.append((DataSource(PENDIGITS_SOURCE, pen.files, len(pen), writers), pen))
+        found.append((PENDIGITS_SOURCE, mixture.pen_digits(writers, config.pen, config.data_dir,
+                                                           ink=config.ink)))
+    if config.unipen:
+        found.append(("unipen-digits", mixture.renders_of("unipen-digits", config.unipen,
+                                                          config.ink, config.data_dir)))
+    if config.cvl:
+        found.append(("cvl", mixture.renders_of("cvl", config.cvl, data_dir=config.data_dir)))
     if config.negatives:
         omniglot, generated = mixture.negatives(config.negatives, config.data_dir)
-        found += [(DataSource("omniglot", omniglot.files, len(omniglot)), omniglot),
-                  (DataSource("scribbles", images=len(generated)), generated)]
-    return [(source, extra) for source, extra in found if len(extra)]
+        found += [("omniglot", omniglot), ("scribbles", generated)]
+    if config.letters:
+        found.append(("unipen-letters", mixture.some_of("unipen-letters", config.letters,
+                                                        config.ink, config.data_dir)))
+    if config.doodles:
+        found.append(("quickdraw", mixture.some_of("quickdraw", config.doodles,
+                                                   data_dir=config.data_dir)))
+    return [(data_sources(name, extra), extra) for name, extra in found if len(extra)]
 
 
-def add_extras(data: TrainData, found: list[tuple[DataSource, mixture.Extra]]) -> TrainData:
+def data_sources(name: str, extra: mixture.Extra) -> tuple[DataSource, ...]:
+    """What `learned_from` records of a source: its writers where they are numbered (pendigits,
+    CVL), one entry per collection for UNIPEN ('unipen-digits/apa'), else the source alone."""
+    if name.startswith("unipen"):
+        providers, counts = np.unique([g.split("/")[0] for g in extra.groups.tolist()],
+                                      return_counts=True)
+        return tuple(DataSource(f"{name}/{provider}", extra.files, int(count))
+                     for provider, count in zip(providers.tolist(), counts.tolist(), strict=True))
+    writers = tuple(sorted({int(g) for g in extra.groups})) if name in WRITER_SOURCES else ()
+    return (DataSource(name, extra.files, len(extra), writers),)
+
+
+def add_extras(data: TrainData,
+               found: list[tuple[tuple[DataSource, ...], mixture.Extra]]) -> TrainData:
     """`data` with these images among the trained ones. They are drawn with a round brush
     already, so their skeletons are empty: --restroke leaves them as they are."""
     if not found:
@@ -261,7 +298,7 @@ def add_extras(data: TrainData, found: list[tuple[DataSource, mixture.Extra]]) -
         skeletons = torch.cat([skeletons, skeletons.new_zeros((count, *skeletons.shape[1:]))])
     return replace(data, train_x=torch.cat([data.train_x, *images]),
                    train_y=torch.cat([data.train_y, *labels]), skeletons=skeletons,
-                   sources=data.sources + tuple(source for source, _ in found))
+                   sources=data.sources + tuple(s for sources, _ in found for s in sources))
 
 
 class RunFolder:
@@ -322,6 +359,11 @@ class Run:
     progress: RunProgress
     best_state: dict[str, torch.Tensor] | None = None
 
+    @property
+    def main(self) -> bool:
+        """Whether this process writes the run's files (the only one, or torchrun's first)."""
+        return self.trainer.shard is None or self.trainer.shard.main
+
 
 def train(config: TrainConfig, resume: bool = False,
           after_epoch: AfterEpoch | None = None) -> WeightsMetadata:
@@ -329,25 +371,43 @@ def train(config: TrainConfig, resume: bool = False,
 
     after_epoch(model, record) is called after each epoch's checkpoint (benchmarks measure there).
     """
-    folder = RunFolder(config)
-    folder.prepare(resume)
-    checkpoint = load_checkpoint(folder.checkpoint) if resume else None
-    if checkpoint:
-        check_same_flags(checkpoint.config, config, folder.checkpoint)
-    torch.manual_seed(config.seed)
-    run = build(config, folder, load_data(config))
-    if checkpoint:
-        restore(run, checkpoint)
-    fit(run, after_epoch)
-    return export(run)
+    device, shard = pick_device(config.device), None
+    if distributed.launched():
+        shard, device = distributed.join(device)
+    try:
+        folder = RunFolder(config)
+        folder.prepare(resume)
+        checkpoint = load_checkpoint(folder.checkpoint) if resume else None
+        if checkpoint:
+            check_same_flags(checkpoint.config, config, folder.checkpoint)
+        torch.manual_seed(config.seed)
+        run = build(config, folder, load_data_once(config, shard), device, shard)
+        if checkpoint:
+            restore(run, checkpoint)
+        fit(run, after_epoch)
+        metadata = export(run) if run.main else None
+        distributed.barrier(shard)
+        return metadata or load_weights(folder.weights)[1].metadata
+    finally:
+        distributed.leave(shard)
 
 
-def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
+def load_data_once(config: TrainConfig, shard: Shard | None) -> TrainData:
+    """The training data; under torchrun the first process draws (and caches) it first."""
+    if shard is not None and not shard.main:
+        distributed.barrier(shard)
+    data = load_data(config)
+    if shard is not None and shard.main:
+        distributed.barrier(shard)
+    return data
+
+
+def build(config: TrainConfig, folder: RunFolder, data: TrainData, device: torch.device,
+          shard: Shard | None = None) -> Run:
     """The model (new, or from --init), its optimizer, one-cycle schedule and EMA."""
     model, model_config, base = start_model(config)
     folder.check_space(model)
     init_state = {k: v.detach().clone() for k, v in model.state_dict().items()} if base else None
-    device = pick_device(config.device)
     model.to(device)
     epoch_images = min(config.epoch_images or len(data.train_x), len(data.train_x))
     total_steps = config.epochs * math.ceil(epoch_images / config.batch_size)
@@ -367,7 +427,7 @@ def build(config: TrainConfig, folder: RunFolder, data: TrainData) -> Run:
     trainer = Trainer(model, optimizer, scheduler, torch.Generator().manual_seed(config.seed),
                       device, augment, ema, config.outlier_weight, config.epoch_images,
                       frozen_copy(model) if config.distill else None, config.distill,
-                      data.mnist_rows)
+                      data.mnist_rows, shard, DistributedDataParallel(model) if shard else None)
     return Run(config, folder, data, trainer, model_config, base, init_state, RunProgress())
 
 
@@ -436,10 +496,12 @@ def check_same_shapes(state: dict[str, Any], reference: dict[str, torch.Tensor])
 
 def fit(run: Run, after_epoch: AfterEpoch | None) -> None:
     """The remaining epochs: train, validate, keep the best, checkpoint, log."""
-    writer = tensorboard_writer(run.folder.path)
+    writer = tensorboard_writer(run.folder.path) if run.main else None
     try:
         for epoch in range(run.progress.epoch + 1, run.config.epochs + 1):
             record = fit_epoch(run, epoch)
+            if not run.main:
+                continue
             run.folder.save(make_checkpoint(run))
             log_epoch(record, writer)
             if after_epoch:
@@ -452,7 +514,8 @@ def fit(run: Run, after_epoch: AfterEpoch | None) -> None:
 def fit_epoch(run: Run, epoch: int) -> EpochRecord:
     start, trainer, data, progress = time.perf_counter(), run.trainer, run.data, run.progress
     stats = trainer.epoch(data.train_x, data.train_y, run.config.batch_size,
-                          skeletons=data.skeletons, label=f"epoch {epoch}/{run.config.epochs}")
+                          skeletons=data.skeletons, label=f"epoch {epoch}/{run.config.epochs}",
+                          progress=run.main)
     val_acc = accuracy(trainer.evaluated, data.val_x, data.val_y, trainer.device)
     progress.elapsed_s += time.perf_counter() - start
     progress.epoch = epoch
@@ -505,8 +568,10 @@ def export(run: Run) -> WeightsMetadata:
         val_acc = accuracy(model, run.data.val_x, run.data.val_y, trainer.device)
     test_acc = mnist_test_accuracy(model, config, trainer.device) if config.test else None
     threshold = None
-    if config.negatives or (run.base is not None and run.base.reject_threshold is not None):
-        threshold = reject_threshold(model, run.data.val_x, config.reject_keep, trainer.device)
+    if config.learns_negatives or (run.base is not None and run.base.reject_threshold is not None):
+        digits = [run.data.val_x, *(to_tensor(images) for images in tuning_digits(config))]
+        threshold = min(reject_threshold(model, x, config.reject_keep, trainer.device)
+                        for x in digits)
     metadata = WeightsMetadata(
         transform_version=TRANSFORM_VERSION, date=utc_now(), torch=str(torch.__version__),
         learned_from=run.data.sources, validation_seed=config.seed, val_acc=val_acc,
@@ -530,6 +595,16 @@ def reject_threshold(model: nn.Module, val_x: torch.Tensor, keep: float,
     of the validation digits `val_x` (digitnet.reject.calibrate); finetune calibrates the same."""
     probs = predict_logits(model, val_x, device).softmax(1)
     return calibrate(probs.max(1).values.numpy(), keep)
+
+
+def tuning_digits(config: TrainConfig) -> list[np.ndarray]:
+    """The tuning writers' digits of each source this run learns from (never their tuning
+    writers), as the app and `predict` read them: uint8 [N, 28, 28] a source."""
+    names = [name for name, learnt in (
+        ("pendigits", config.pen and config.pen_hold_out == PENDIGITS_TUNING_FOLD),
+        ("unipen-digits", config.unipen), ("cvl", config.cvl)) if learnt]
+    lookup = Lookup(config.data_dir)
+    return [inputs(load_fold(name, "tune", lookup), APP_STYLE, TUNING_SEED) for name in names]
 
 
 def mnist_test_accuracy(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
