@@ -19,6 +19,8 @@ from digitnet.plain import RecordError, from_plain
      "--dropout cannot change the model of --init weights"),
     (["train", "--continental", "0.5", "--restroke", "0"],
      "--continental needs --restroke above 0 (and augmentation on)"),
+    (["train", "--ink", "0.3", "--cvl", "2"],
+     "--ink needs pen data to write: --pen, --unipen or --letters"),
 ])
 def test_a_config_from_flags_names_the_flag(flags: list[str], message: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,3 +56,11 @@ def test_pen_hold_out_takes_exactly_the_tuning_folds_of_writer_folds() -> None:
         assert TrainConfig(pen=1, pen_hold_out=fold).pen_hold_out == fold
     with pytest.raises(RecordError, match="pen_hold_out"):
         TrainConfig(pen=1, pen_hold_out=folds)
+
+
+def test_any_negatives_make_a_model_that_can_refuse() -> None:
+    """Omniglot and scribbles, UNIPEN's letters or Quick, Draw!'s doodles: each teaches "not a
+    digit", so each stores a reject threshold."""
+    assert not TrainConfig(pen=3, unipen=2, cvl=2).learns_negatives
+    for negatives in ({"negatives": 10}, {"letters": 10}, {"doodles": 10}):
+        assert TrainConfig(**negatives).learns_negatives  # type: ignore[arg-type]

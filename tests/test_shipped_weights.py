@@ -1,6 +1,6 @@
 """The weights in weights/ are what the README promises: they load, score their figures, say
-what they learnt from (never the real-handwriting benchmark's writers), and carry the reject
-threshold they were calibrated with."""
+what they learnt from (never a benchmark fold's writers), and carry the reject threshold they
+were calibrated with."""
 
 import numpy as np
 import pytest
@@ -9,8 +9,9 @@ from digitnet.config import MODEL_NAMES
 from digitnet.data import MNIST_FILES, load_mnist, validation_split
 from digitnet.evaluate import predict_probabilities
 from digitnet.paths import weights_path
-from digitnet.pendigits import BENCHMARK_WRITERS, PENDIGITS_SOURCE, TRAINING_WRITERS
+from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
 from digitnet.recognizer import Recognizer
+from digitnet.sources import SOURCES, load_fold, seen_groups
 
 # MNIST test accuracy the README promises. `improved` misses the handwriting issue's 99.7 %:
 # learning real writers' 1s and 7s cost it 0.19 points (README, "Real handwriting").
@@ -45,14 +46,22 @@ def test_shipped_weights_score_their_promise_and_their_metadata(shipped, mnist_d
         metadata.val_acc, abs=1e-4)
 
 
-def test_shipped_weights_learnt_from_pen_writers_and_non_digits_but_no_benchmark_writer(shipped):
-    sources = {source.name: source for source in shipped.metadata.learned_from}
-    assert sources["mnist"].files == MNIST_FILES
-    assert set(sources) == {"mnist", PENDIGITS_SOURCE, "omniglot", "scribbles"}
-    pen = sources[PENDIGITS_SOURCE]
-    assert set(pen.writers) == set(TRAINING_WRITERS) and pen.images > 0
-    assert not set(pen.writers) & set(BENCHMARK_WRITERS)
-    assert sources["omniglot"].images > 0 and sources["scribbles"].images > 0
+def test_shipped_weights_learnt_real_writers_and_non_digits_but_no_benchmark_or_tuning_writer(
+        shipped):
+    """Every source learnt is a registered one ('unipen-digits/apa' names a collection), and
+    no benchmark fold's writer, collection or category was learnt (nor, once they learn UNIPEN,
+    a tuning fold's: then the tuning folds choose for them)."""
+    learned = shipped.metadata.learned_from
+    names = {source.name.partition("/")[0] for source in learned}
+    assert names <= set(SOURCES) and {"mnist", PENDIGITS_SOURCE, "omniglot"} <= names
+    assert next(s for s in learned if s.name == "mnist").files == MNIST_FILES
+    pen = next(s for s in learned if s.name == PENDIGITS_SOURCE)
+    assert set(pen.writers) <= set(TRAINING_WRITERS) and pen.images > 0
+    folds = ("benchmark", "tune") if "unipen-digits" in names else ("benchmark",)
+    for source in ("pendigits", "unipen-digits", "cvl"):
+        for fold in folds:
+            assert not seen_groups(learned, load_fold(source, fold)), (source, fold)
+    assert all(s.images > 0 for s in learned)
 
 
 def test_the_reject_threshold_keeps_what_it_was_calibrated_to_keep(shipped, mnist_dir):
@@ -63,4 +72,7 @@ def test_the_reject_threshold_keeps_what_it_was_calibrated_to_keep(shipped, mnis
     _, held_out = validation_split(len(images), metadata.validation_seed)
     top = predict_probabilities(shipped, images[held_out]).max(1)
     kept = float((top >= metadata.reject_threshold).mean())
-    assert kept == pytest.approx(metadata.training.reject_keep, abs=2 / len(held_out))
+    # the threshold keeps at least that share of every set it was calibrated on, MNIST's too
+    assert kept >= metadata.training.reject_keep - 1 / len(held_out)
+    if not {"unipen-digits", "cvl"} & {s.name.partition("/")[0] for s in metadata.learned_from}:
+        assert kept == pytest.approx(metadata.training.reject_keep, abs=2 / len(held_out))
