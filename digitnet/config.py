@@ -31,6 +31,7 @@ MODEL_NAMES = ("simple", "improved")  # digitnet.models registers a network unde
 DEVICES = ("auto", "cpu", "cuda", "mps")
 SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
 DROPOUT = float_range(0, 1, high_inclusive=False)
+WIDTHS = int_range(1, 1024)
 PEN_FOLDS = int_range(0, 4)  # digitnet.pendigits.writer_folds' five; fold 0 is the benchmark's
 MIN_LIMIT = 100  # --limit below this leaves too few images to hold out a validation tenth
 DATA_HELP = "folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)"
@@ -59,6 +60,8 @@ class TrainConfig:
     lr: float = option(3e-3, "peak learning rate of the one-cycle schedule", positive_float)
     weight_decay: float = option(0.05, "AdamW's decoupled weight decay", non_negative_float)
     dropout: float | None = option(None, "override the model's dropout", DROPOUT)
+    width: int | None = option(None, "override the model's width: the channels of its first "
+                               "layer (32), doubled at each stage", WIDTHS, metavar="CHANNELS")
     ema: float = option(0.0, "evaluate and export an exponential moving average of the weights "
                         "with this decay (e.g. 0.999); 0: off",
                         float_range(0, 1, high_inclusive=False), metavar="DECAY")
@@ -128,8 +131,9 @@ class TrainConfig:
             raise RecordError("blend below 1 needs --init weights to blend with", "blend")
         if self.distill > 0 and not self.init:
             raise RecordError("distill needs --init weights to learn from", "distill")
-        if self.dropout is not None and self.init:
-            raise RecordError("dropout cannot change the model of --init weights", "dropout")
+        for name in ("dropout", "width"):
+            if getattr(self, name) is not None and self.init:
+                raise RecordError(f"{name} cannot change the model of --init weights", name)
         if self.continental > 0 and not (self.augment and self.restroke > 0):
             raise RecordError("continental needs --restroke above 0 (and augmentation on)",
                               "continental")

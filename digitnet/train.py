@@ -445,7 +445,8 @@ def start_model(config: TrainConfig) -> tuple[nn.Module, dict[str, Any], Weights
     validation images, which must stay unseen for the best-epoch choice to mean anything.
     """
     if not config.init:
-        model_config = {"dropout": config.dropout} if config.dropout is not None else {}
+        chosen = {"dropout": config.dropout, "width": config.width}
+        model_config = {key: value for key, value in chosen.items() if value is not None}
         return create_model(config.model, **model_config), model_config, None
     model, info = load_weights(config.init)
     if info.model != config.model:

@@ -331,3 +331,13 @@ def test_restroke_redraws_digits_with_one_round_brush(mnist_dir):
     assert thin.shape == digits.shape and float(thin.max()) == pytest.approx(1.0)
     assert float((thick > 0.5).sum()) > 1.5 * float((thin > 0.5).sum())  # the brush sets the width
     assert not torch.allclose(thin, digits)
+
+
+def test_width_builds_a_wider_or_narrower_model_that_its_weights_file_rebuilds():
+    from digitnet.train import start_model
+
+    model, model_config, base = start_model(TrainConfig(model="improved", width=8))
+    assert model_config == {"width": 8} and base is None
+    assert model.features[0][0].out_channels == 8
+    with pytest.raises(RecordError, match="width cannot change the model of --init weights"):
+        TrainConfig(width=8, init="w.pt")
