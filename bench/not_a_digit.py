@@ -34,11 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
+from digitnet.argtypes import fraction
 from digitnet.digits import IMAGE_SIZE
 from digitnet.drawn import draw_like_a_person
 from digitnet.errors import run_entry_point
 from digitnet.judging import Readings, lookup_for, read_fold, unseen_fold
 from digitnet.recognizer import Recognizer
+from digitnet.reject import calibrate
 from digitnet.sources import (
     DIGIT_SOURCES,
     NOT_A_DIGIT,
@@ -125,7 +127,7 @@ def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
 
 def figures_of(readings: Readings) -> SourceFigures:
     fold, rejected = readings.fold, readings.rejected
-    is_digit = bool((fold.labels != NOT_A_DIGIT).all())
+    is_digit = is_digits(readings)
     accuracy = float((readings.right & ~rejected).mean()) if is_digit else None
     passing = Counter(readings.predictions[~rejected].tolist()) if not is_digit else {}
     return SourceFigures(fold.source, is_digit, len(fold), float(rejected.mean()), accuracy,
@@ -171,12 +173,34 @@ def format_report(figures: Figures) -> str:
     return "\n".join(lines)
 
 
+def is_digits(readings: Readings) -> bool:
+    return bool((readings.fold.labels != NOT_A_DIGIT).all())
+
+
+def sweep(readings: list[Readings], keeps: list[float]) -> str:
+    """Other thresholds, as train would calibrate them: for each share, the highest threshold
+    that keeps at least that share of every digit source read (the drawn digits aside), and the
+    share of each source then kept or rejected (a speck always is)."""
+    digits = [r for r in readings if is_digits(r) and r.fold.source != "drawn digits"]
+    lines = ["  thresholds that keep at least SHARE of every digit source (% kept of digits, "
+             "% rejected of others):"]
+    for keep in keeps:
+        threshold = min(calibrate(r.probs.max(axis=1), keep) for r in digits)
+        shares = []
+        for r in readings:
+            refused = r.probs.max(axis=1) < threshold
+            share = 1 - refused.mean() if is_digits(r) else refused.mean()
+            shares.append(f"{r.fold.source} {100 * share:.1f}")
+        lines.append(f"  {keep:g} -> {threshold:.4f}: " + ", ".join(shares))
+    return "\n".join(lines)
+
+
 def worst(readings: list[Readings], digits: bool, limit: int) -> tuple[np.ndarray, list[str]]:
     """Digits rejected, least confident first; or non-digits passed, most confident first."""
     picked = []
     for r in readings:
         fold = r.fold
-        if bool((fold.labels != NOT_A_DIGIT).all()) != digits:
+        if is_digits(r) != digits:
             continue
         top = r.probs.max(axis=1)
         for i in np.flatnonzero(r.rejected if digits else ~r.rejected):
@@ -216,6 +240,11 @@ def write_grid(path: Path, figures: Figures, readings: list[Readings], columns: 
     return reports.save_figure(path, fig)
 
 
+def shares(text: str) -> list[float]:
+    """'0.99,0.995' -> [0.99, 0.995], each in (0, 1]."""
+    return [fraction(share) for share in text.split(",")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
                         "for beside it (default: $DIGITNET_DATA, ...; see digitnet.paths)")
     parser.add_argument("--grid", type=Path, metavar="PNG", help="write the worst cases here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--sweep", type=shares, metavar="SHARES", help="also show what the "
+                        "thresholds keeping these shares of the digits would do (0.99,0.995)")
     args = parser.parse_args(argv)
     if args.grid and args.grid.suffix.lower() != ".png":
         parser.error(f"--grid takes a .png path, got {args.grid}")
     recognizer = Recognizer.load(args.weights, threads=None)
     figures, readings = measure(recognizer, args.fold, args.data_dir)
     print(json.dumps(asdict(figures)) if args.json else format_report(figures))
+    if args.sweep:
+        print(sweep(readings, args.sweep))
     if args.grid:
         print(f"  worst cases: {write_grid(args.grid, figures, readings)}", file=sys.stderr)
     return 0

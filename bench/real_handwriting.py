@@ -34,9 +34,9 @@ from digitnet.errors import run_entry_point
 from digitnet.evaluate import confusion_matrix, per_class_accuracy, top_confusions
 from digitnet.judging import Readings, lookup_for, read_fold, unseen_fold
 from digitnet.recognizer import Recognizer
-from digitnet.sources import DIGIT_SOURCES, Trajectories
+from digitnet.sources import DIGIT_SOURCES, SOURCES, Trajectories
 
-SOURCES = tuple(name for name in DIGIT_SOURCES if name != "mnist")
+MEASURED = tuple(name for name in DIGIT_SOURCES if name != "mnist")
 SEED = 0  # where and how large each digit is drawn; fixed, so every run draws the same canvases
 FLAG_WIDTH = 0.25  # a 1 at least this wide for its height has a flag (or a foot)
 
@@ -92,7 +92,8 @@ def format_report(results: list[Result], recognizer: Recognizer) -> str:
              f"({recognizer.path})"]
     for r in results:
         lines += [
-            f"  {r.source} ({r.n} digits, {r.writers} writers): {100 * r.accuracy:.2f} %, "
+            f"  {SOURCES[r.source].title} ({r.n} digits, {r.writers} writers): "
+            f"{100 * r.accuracy:.2f} %, "
             f"kept {100 * r.kept:.2f} %",
             "    per class: " + "  ".join(f"{d}: {100 * a:.1f}" for d, a in r.per_class.items()),
             f"    weakest writer {r.weakest_writer['writer']}: "
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", help="weights file (default: the best shipped model)")
-    parser.add_argument("--source", choices=SOURCES, action="append",
+    parser.add_argument("--source", choices=MEASURED, action="append",
                         help="a source to measure (repeatable; default: all of them)")
     parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
                         help="the benchmark folds (default), or the tuning folds to choose on")
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--grid takes a .png path, got {args.grid}")
     recognizer = Recognizer.load(args.weights, threads=None)
     lookup = lookup_for(recognizer, args.data_dir)
-    folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or SOURCES]
+    folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or MEASURED]
     readings = [read_fold(recognizer, fold, SEED) for fold in folds]
     results = [summarize(r) for r in readings]
     print(json.dumps([asdict(r) for r in results]) if args.json

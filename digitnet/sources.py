@@ -13,8 +13,9 @@ never by sample:
 A fold loads as a `Fold`: labels (a digit, or NOT_A_DIGIT), the group each item came from
 (writer, provider/writer, category or kind), what was drawn, and the drawings themselves in
 their own medium: pen or mouse trajectories (`Trajectories`), drawings already on a canvas
-(`Sketches`) or images (`Scans`). `Fold.pages` puts each on what a reader gets (the app's
-canvas, or a scanned page of ink), `inputs` turns those into the network's 28x28 inputs.
+(`Sketches`, `Canvases`) or images (`Scans`). `Fold.pages` puts each on what a reader gets
+(the app's canvas, or a scanned page of ink), `inputs` turns those into the network's 28x28
+inputs.
 """
 
 from __future__ import annotations
@@ -217,13 +218,11 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Source:
-    """One registered source: what it holds and how it is split (the data card's facts)."""
+    """One registered source: what it holds, its file, and how a fold of it loads."""
 
     name: str
     title: str
     digits: bool  # holds digits (else drawings that are not digits)
-    medium: str
-    split: str  # how its folds are made, in words
     data: DataSet | None  # its file; None for MNIST (digitnet.data) and generated drawings
     load: Callable[[str, Lookup], Fold]  # (fold, lookup) -> the fold
 
@@ -355,38 +354,21 @@ def load_scribbles_fold(fold: str, lookup: Lookup, per_kind: int = SCRIBBLES_PER
                 Sketches([m.sketch for m in made]))
 
 
-SOURCES: dict[str, Source] = {s.name: s for s in (
-    Source("mnist", "MNIST", True, "28x28 images of scanned forms",
-           "its training set less VALIDATION_SIZE images held out by seed (tune); its test "
-           "set (benchmark)", None, load_mnist_fold),
-    Source("pendigits", "UCI pendigits, training writers", True, "pen trajectories (tablet)",
-           "by writer: fold 0 of pendigits.writer_folds (benchmark), fold "
-           f"{PENDIGITS_TUNING_FOLD} (tune), the other 18 writers (train)", PENDIGITS_DATA,
+SOURCES: dict[str, Source] = {s.name: s for s in (  # docs/data.md is their data card
+    Source("mnist", "MNIST", True, None, load_mnist_fold),
+    Source("pendigits", "UCI pendigits (training writers)", True, PENDIGITS_DATA,
            load_pendigits_fold),
-    Source("unipen-digits", "UNIPEN train_r01_v07, digits", True, "pen trajectories (tablets)",
-           "by collection (UNIPEN_PROVIDERS)", UNIPEN_DATA, load_unipen_digits),
-    Source("cvl", "CVL Single Digit, training and validation writers", True,
-           "paper scans, 28x28", f"by writer: CVL's validation writers (benchmark), "
-           f"{CVL_TUNING_WRITERS} of its training writers (tune), the other training writers "
-           "(train)", CVL_DATA, load_cvl_fold),
-    Source("omniglot", "Omniglot (sketch-rnn strokes)", False, "web canvas trajectories",
-           "its own splits: train (train), valid (tune), test (benchmark)", OMNIGLOT_DATA,
-           load_omniglot_fold),
-    Source("unipen-letters", "UNIPEN train_r01_v07, letters and symbols", False,
-           "pen trajectories (tablets)", "by collection (UNIPEN_PROVIDERS); without DIGIT_LIKE",
-           UNIPEN_DATA, load_unipen_letters),
+    Source("unipen-digits", "UNIPEN digits", True, UNIPEN_DATA, load_unipen_digits),
+    Source("cvl", "CVL Single Digit scans", True, CVL_DATA, load_cvl_fold),
+    Source("omniglot", "Omniglot characters", False, OMNIGLOT_DATA, load_omniglot_fold),
+    Source("unipen-letters", "UNIPEN letters and symbols", False, UNIPEN_DATA,
+           load_unipen_letters),
     Source("unipen-digit-like", "UNIPEN letters and symbols that pass for digits", False,
-           "pen trajectories (tablets)", "by collection; never taught, reported apart",
            UNIPEN_DATA, load_unipen_digit_like),
-    Source("quickdraw", "Quick, Draw! sample", False, "mouse and finger trajectories",
-           "by category (QUICKDRAW_SHARES); without DIGIT_LIKE categories", QUICKDRAW_DATA,
-           load_quickdraw_fold),
-    Source("quickdraw-digit-like", "Quick, Draw! categories that pass for digits", False,
-           "mouse and finger trajectories", "by category; never taught, reported apart",
+    Source("quickdraw", "Quick, Draw! doodles", False, QUICKDRAW_DATA, load_quickdraw_fold),
+    Source("quickdraw-digit-like", "Quick, Draw! doodles that pass for digits", False,
            QUICKDRAW_DATA, load_quickdraw_digit_like),
-    Source("scribbles", "generated non-digits (digitnet.scribbles)", False,
-           "generated on the app's canvas", "by seed (SCRIBBLE_SEEDS); the benchmark's with "
-           "templates and ranges of its own (BENCHMARK_SCRIBBLES)", None, load_scribbles_fold),
+    Source("scribbles", "generated non-digits", False, None, load_scribbles_fold),
 )}
 DIGIT_SOURCES = tuple(name for name, s in SOURCES.items() if s.digits)
 

@@ -142,3 +142,12 @@ def test_every_source_loads_a_fold_of_labelled_drawings():
         load_fold("cvl", "test")
     with pytest.raises(SourceError, match="unknown source 'usps'"):
         load_fold("usps", "tune")
+
+
+def test_the_data_card_describes_every_registered_source():
+    card = (Path(__file__).resolve().parent.parent / "docs" / "data.md").read_text()
+    for name, source in SOURCES.items():
+        assert f"(`{name}`)" in card, name
+        if source.data:
+            assert f"`{source.data.folder}/{source.data.file}`" in card
+            assert f"${source.data.env_var}" in card
