@@ -125,7 +125,7 @@ class Sketches:
 
 @dataclass(frozen=True, eq=False)
 class Canvases:
-    """Canvases already drawn, of any size, light ink on black: each is its own page."""
+    """Canvases already drawn, of any size and either polarity: each is its own page."""
 
     canvases: Sequence[np.ndarray]
 
@@ -181,10 +181,13 @@ class Fold:
         """The items where `keep` (bool [N]) is true, in order."""
         return self.take(np.flatnonzero(keep))
 
-    def dark_ink(self, style: Style) -> bool:
-        """Whether the pages are dark ink on light paper (else light ink on black)."""
+    def dark_ink(self, style: Style) -> bool | None:
+        """Whether the pages are dark ink on light paper (False: light ink on black; None:
+        either, as canvases drawn elsewhere may be: the canvas transform tells)."""
         if isinstance(self.drawn, Scans):
             return self.drawn.dark_ink
+        if isinstance(self.drawn, Canvases):
+            return None
         return isinstance(self.drawn, Trajectories) and isinstance(style, InkStyle)
 
     def pages(self, style: Style, seed: int) -> Iterator[np.ndarray]:

@@ -19,6 +19,7 @@ from digitnet.sources import (
     NOT_A_DIGIT,
     SOURCES,
     UNIPEN_PROVIDERS,
+    Canvases,
     Fold,
     Lookup,
     Scans,
@@ -107,13 +108,13 @@ def test_trajectories_on_the_app_canvas_are_the_app_drawing_and_ink_is_dark_on_p
     assert (on_paper.max(axis=(1, 2)) == 255).all() and (on_paper[:, 0, :] == 0).all()
 
 
-def test_scans_of_paper_become_light_ink_on_black():
+def test_scans_of_paper_and_canvases_of_either_polarity_become_light_ink_on_black():
     paper = np.full((1, 28, 28), 240, np.uint8)
     paper[0, 6:22, 12:15] = 30  # a dark 1
-    fold = Fold("test", "tune", np.array([1]), np.array(["w"]), np.array(["1"]),
-                Scans(paper, dark_ink=True))
-    (image,) = inputs(fold, APP_STYLE, 0)
-    assert image[14, 14] == 255 and image[0, 0] == 0
+    for drawn in (Scans(paper, dark_ink=True), Canvases([paper[0]]), Canvases([255 - paper[0]])):
+        fold = Fold("test", "tune", np.array([1]), np.array(["w"]), np.array(["1"]), drawn)
+        (image,) = inputs(fold, APP_STYLE, 0)
+        assert image[14, 14] == 255 and image[0, 0] == 0
 
 
 def test_weights_that_learned_a_folds_writers_or_collections_are_caught():
