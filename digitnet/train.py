@@ -1,14 +1,16 @@
-"""Train a registered CNN on MNIST: build, fit, export, each a step of one plain loop.
+"""Train a registered CNN on MNIST and more: build, fit, export, each a step of one plain loop.
 
-Real pen digits (--pen) and drawings that are not digits (--negatives) can join MNIST's
-training images (digitnet.mixture). On a negative the loss pulls the ten outputs towards
-uniform (outlier exposure), and the export stores the reject threshold that keeps a chosen
-share of the validation digits (digitnet.reject). Validation is a fixed slice of MNIST's
-training set held out by seed; the best epoch on it is exported (or the last, with --select
-last). The test set is evaluated once, on the exported
-model, for the record (--no-test skips it). A full checkpoint is written atomically after
-every epoch, so `--resume` continues a killed run and reproduces the uninterrupted one
-exactly; a run folder that holds a run is never trained into again without --resume.
+Real digits (--pen, --unipen, --cvl) and drawings that are not digits (--negatives, --letters,
+--doodles) can join MNIST's training images: the train folds of registered sources
+(digitnet.sources, drawn by digitnet.mixture). On a negative the loss pulls the ten outputs
+towards uniform (outlier exposure), and the export stores the reject threshold that keeps a
+chosen share of the validation digits and of the tuning writers' digits of every source learnt
+(digitnet.reject). Validation is a fixed slice of MNIST's training set held out by seed; the
+best epoch on it is exported (or the last, with --select last). The test set is evaluated
+once, on the exported model, for the record (--no-test skips it). A full checkpoint is written
+atomically after every epoch, so `--resume` continues a killed run and reproduces the
+uninterrupted one exactly; a run folder that holds a run is never trained into again without
+--resume. Under torchrun the same loop runs on every process (digitnet.distributed).
 """
 
 from __future__ import annotations
