@@ -1,7 +1,8 @@
 """The real-time app's state, in parts with one job each, and the keys and mouse that change it.
 
 - the drawing (digitnet.drawing.Drawing): strokes, brush, undo;
-- the recognition schedule (`RecognitionSchedule`): what to read and when;
+- the reading schedule (`ReadingSchedule`): what to read and when; the reader
+  (digitnet.background.ReadingWorker in the window) reads on a thread of its own;
 - the reading on show (digitnet.reading.Reading), the model that made it, and which of its
   digits the bars show (`selected`);
 - teaching (digitnet.teaching.Teaching): the user's samples, fine-tuning, the status line;
@@ -15,7 +16,6 @@ loop that shows frames, feeds events in and prints the log.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from digitnet.background import InlineReader, ReadDone, Reader, ReadRequest
 from digitnet.drawing import DEFAULT_BRUSH, Drawing
 from digitnet.events import EventLog
 from digitnet.layout import number_view
-from digitnet.reading import BLANK, Reading, read_sketch, sketch_stretches
+from digitnet.reading import BLANK, Reading
 from digitnet.strokes import Sketch
 from digitnet.teaching import Teaching
 
@@ -38,51 +39,77 @@ if TYPE_CHECKING:
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
 
-LIVE_INTERVAL_S = 0.1  # while a stroke is drawn, read it at most this often: drawing never waits
 
-
-class RecognitionSchedule:
-    """When to read the drawing: at once when asked (mouse-up, a key, a new model), and while a
-    stroke is being drawn, whenever it changed, at most every LIVE_INTERVAL_S."""
+class ReadingSchedule:
+    """When to ask for a reading: at once when asked (mouse-up, a key, a new model), and while a
+    stroke is being drawn whenever it has changed and the reader is idle, paced by how long
+    readings take: the next live reading starts no sooner after the last one ended than that
+    one took. On a quiet machine the bars follow the pen within milliseconds; on a busy one
+    reading takes at most about half of a core, and the window keeps the rest."""
 
     def __init__(self) -> None:
         self._request: str | None = None  # the trigger of a reading asked for
-        self._read_version = -1  # the drawing's version when last read
-        self._last_read = -float("inf")
+        self._asked_version = -1  # the drawing's version when last asked for
+        self._next_live = -float("inf")
 
     def request(self, trigger: str) -> None:
         self._request = trigger
 
-    def due(self, drawing: Drawing, now: float) -> str | None:
-        """The trigger of the reading to make now, if any: requested ones first, then live ones."""
+    def due(self, drawing: Drawing, now: float, reader_idle: bool) -> str | None:
+        """The trigger of the reading to ask for now, if any: requested ones first, then live."""
         if self._request:
             return self._request
-        changed = drawing.version != self._read_version
-        if drawing.in_stroke and changed and now - self._last_read >= LIVE_INTERVAL_S:
+        changed = drawing.version != self._asked_version
+        if drawing.in_stroke and changed and reader_idle and now >= self._next_live:
             return "live"
         return None
 
-    def done(self, drawing: Drawing, now: float) -> None:
-        self._request, self._read_version, self._last_read = None, drawing.version, now
+    def asked(self, drawing: Drawing) -> None:
+        self._request, self._asked_version = None, drawing.version
+
+    def read(self, seconds: float, now: float) -> None:
+        """A reading that took `seconds` has just been taken."""
+        self._next_live = now + seconds
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A digit key pressed on a drawing the model had not read yet: saved once it has."""
+
+    label: int
+    sketch: Sketch  # the drawing as it was when the key was pressed
+    generation: int
+    version: int
+
+    def request(self, recognizer: Recognizer) -> ReadRequest:
+        """A reading of the drawing as it was, never dropped for a newer one."""
+        return ReadRequest(recognizer, self.sketch, self.generation, self.version, "key",
+                           keep=True)
 
 
 class AppState:
     """What the window shows, and every change the user can make to it.
 
     The model is either handed in (`recognizer`) or still `loading` in the background; until
-    it is ready, drawing works and readings wait.
+    it is ready, drawing works and readings wait. Readings are made by `reader`: the window
+    hands in a ReadingWorker, so the model never runs on the window's thread; by default they
+    are made at once (InlineReader), as tests and benchmarks want.
     """
 
     def __init__(self, recognizer: Recognizer | None = None, *,
                  loading: BackgroundLoad | None = None, brush: float = DEFAULT_BRUSH,
-                 samples: SampleStore | None = None, finetuner: BackgroundFinetune | None = None):
+                 samples: SampleStore | None = None, finetuner: BackgroundFinetune | None = None,
+                 reader: Reader | None = None):
         self.recognizer = recognizer  # the model in use: None while loading; fine-tuning swaps it
         self.loading = loading
+        self.reader: Reader = InlineReader() if reader is None else reader
         self.drawing = Drawing(brush=brush)
-        self.schedule = RecognitionSchedule()
-        self.reading: Reading = BLANK  # what the model read in the drawing, as last asked
+        self.schedule = ReadingSchedule()
+        self.reading: Reading = BLANK  # the newest reading of the drawing's generation
         self.read_size = (0, 0)  # the canvas size the reading's boxes are in, pixels
+        self.read_generation = self.read_version = 0  # the drawing's the reading is of
         self._picked: tuple[int, int] | None = None  # a part clicked in the strip, drawing.version
+        self._saves: list[PendingSave] = []
         self.events = EventLog()
         self.teaching = Teaching(self.events, samples, finetuner)
         self.running = True
@@ -93,18 +120,29 @@ class AppState:
         """Changes whenever the frame would look different."""
         return self.drawing.version + self.teaching.status.version + self._shown_changes
 
+    @property
+    def stale(self) -> bool:
+        """The reading on show is of ink since taken away or redrawn (its new reading is on its
+        way): it is shown muted, never as the reading of what is drawn now."""
+        return self.read_generation != self.drawing.generation
+
     # the loop
 
     def tick(self, now: float) -> None:
-        """Between two frames: take news from the background, then read the drawing if due."""
+        """Between two frames: take news from the background, ask for a reading if one is due,
+        and show the readings done."""
         if self.loading is not None and (loaded := self.loading.take()):
             self.loading = None
             self.events.ready(loaded.recognizer.name, loaded.seconds)
             self.use_model(loaded.recognizer)
         if tuned := self.teaching.poll():
             self.use_model(tuned)
-        if self.recognizer is not None and (trigger := self.schedule.due(self.drawing, now)):
-            self.recognize(trigger, now)
+        trigger = self.schedule.due(self.drawing, now, self.reader.idle)
+        if self.recognizer is not None and trigger:
+            self.reader.submit(self._request(trigger))
+            self.schedule.asked(self.drawing)
+        for done in self.reader.take():
+            self._show(done, now)
 
     def use_model(self, recognizer: Recognizer) -> None:
         """Put a model in use; the drawing on show, if any, is read again by it."""
@@ -112,15 +150,28 @@ class AppState:
         self._shown_changes += 1
         if not self.drawing.blank:
             self.schedule.request("model")
+        for save in self._saves:  # asked for while the model loaded
+            self.reader.submit(save.request(recognizer))
 
-    def recognize(self, trigger: str, now: float) -> None:
-        """Read the drawing as drawn, and show the result (needs a model)."""
-        assert self.recognizer is not None, "recognize() before the model is ready"
-        start = time.perf_counter()
-        sketch = self.sketch()
-        self.reading, self.read_size = read_sketch(self.recognizer, sketch), sketch.size
-        self.events.prediction(self.reading, time.perf_counter() - start, trigger)
-        self.schedule.done(self.drawing, now)
+    def _request(self, trigger: str) -> ReadRequest:
+        assert self.recognizer is not None, "a reading asked for before the model is ready"
+        drawing = self.drawing
+        return ReadRequest(self.recognizer, self.sketch(), drawing.generation, drawing.version,
+                           trigger)
+
+    def _show(self, done: ReadDone, now: float) -> None:
+        """Show a reading done, if the drawing is still of its generation (else it is of ink
+        since taken away: dropped); a sample waiting for it is saved or refused."""
+        self.schedule.read(done.seconds, now)
+        request = done.request
+        for save in [s for s in self._saves if s.version == request.version]:
+            self._saves.remove(save)
+            self._resolve(save, done.reading)
+        if request.generation != self.drawing.generation:
+            return
+        self.reading, self.read_size = done.reading, request.sketch.size
+        self.read_generation, self.read_version = request.generation, request.version
+        self.events.prediction(done.reading, done.seconds, request.trigger)
         self._shown_changes += 1
 
     def sketch(self) -> Sketch:
@@ -162,6 +213,7 @@ class AppState:
             drawing.extend(canvas.to_units(x, y), canvas.size)
         elif event in (cv2.EVENT_LBUTTONUP, cv2.EVENT_MOUSEMOVE) and drawing.in_stroke:
             drawing.end()
+            self.events.stroke(len(drawing.strokes[-1]))
             self.schedule.request("mouseup")
 
     def _pick(self, x: int, y: int, layout: Layout) -> None:
@@ -177,6 +229,9 @@ class AppState:
 
     def clear(self) -> None:
         self.drawing.clear()
+        drawing = self.drawing  # blank: read without the model
+        self.reading, self.read_generation, self.read_version = BLANK, drawing.generation, \
+            drawing.version
         self.schedule.request("key")
         self.events.clear()
 
@@ -200,27 +255,32 @@ class AppState:
         self.schedule.request("key")
 
     def save_sample(self, label: int) -> None:
-        """Save the drawing as a sample of `label`, then clear the canvas.
-
-        Clearing lets the next sample be drawn at once: people save several of a digit in a
-        row, and the saved drawing is safe in the store, while the status line says so. A
-        drawing of several digits is refused: it would teach the model a number as one digit.
-        """
+        """Save the drawing, as it is when the key is pressed, as a sample of `label`, once the
+        model has read it (at once if it has: see `_resolve`)."""
         drawing = self.drawing
-        if self.digits_drawn() > 1:
-            self.teaching.status.set("not saved: draw one digit to save a sample", error=True)
+        drawing.end()
+        save = PendingSave(label, self.sketch(), drawing.generation, drawing.version)
+        if self.read_generation == drawing.generation and self.read_version == drawing.version:
+            self._resolve(save, self.reading)
             return
-        if self.teaching.save(drawing, label):
-            drawing.clear()
-            self.schedule.request("key")
-
-    def digits_drawn(self) -> int:
-        """How many digits the drawing holds, as the readout counts them (while the model
-        loads, as the strokes group, before a model's choice)."""
-        sketch = self.sketch()
+        self._saves.append(save)
         if self.recognizer is not None:
-            return len(read_sketch(self.recognizer, sketch).digits)
-        return sum(len(stretch.shape) - 1 for stretch in sketch_stretches(sketch))
+            self.reader.submit(save.request(self.recognizer))
+        else:
+            self.teaching.status.set("the model is loading: the sample is saved once it has "
+                                     "read the drawing")
+
+    def _resolve(self, save: PendingSave, reading: Reading) -> None:
+        """Save a drawing the model has read as one digit, and take it off the canvas (what was
+        drawn after the key press stays): the next sample can be drawn at once, and the saved
+        one is safe in the store while the status line says so. A drawing of several digits is
+        refused: it would teach the model a number as one digit."""
+        if len(reading.digits) > 1:
+            self.teaching.refuse("not saved: draw one digit to save a sample")
+        elif self.teaching.save(save.sketch, save.label) and \
+                self.drawing.generation == save.generation:
+            self.drawing.drop_first(len(save.sketch.strokes))
+            self.schedule.request("key")
 
     def start_finetune(self) -> None:
         self.teaching.start_finetune(self.recognizer)

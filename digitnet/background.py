@@ -1,9 +1,11 @@
-"""Work in threads of their own, so the window keeps drawing: loading the model, fine-tuning.
+"""Work in threads of their own, so the window keeps drawing: reading the drawing, loading the
+model, fine-tuning.
 
 The threads touch no app state. Each puts what it has to say on a queue that the app's loop
-takes once per tick, so a model is swapped in by the loop, between two frames. The heavy
-modules (torch, the training stack) are imported inside the threads, when the work starts:
-the window is up before torch is, and the training stack is never imported unless asked for.
+takes once per tick, so a reading is shown and a model swapped in by the loop, between two
+frames. The heavy modules (torch, the training stack) are imported inside the threads, when the
+work starts: the window is up before torch is, and the training stack is never imported unless
+asked for.
 
 The threads are daemons: the app never waits long for one on exit (see digitnet.window).
 """
@@ -16,23 +18,28 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from digitnet import DigitnetError
 from digitnet.errors import debug_requested
+from digitnet.reading import read_sketch
 
 if TYPE_CHECKING:
+    from digitnet.reading import Reading
     from digitnet.recognizer import Recognizer
+    from digitnet.strokes import Sketch
 
 Load = Callable[[Path | None], "Recognizer"]
 Finetune = Callable[..., Any]  # digitnet.finetune.finetune: (config, progress, should_stop)
 
 
-# The app reads a number's digits in one batch: with two threads the shipped `improved` reads
-# six in 3.4 ms instead of 5.4 ms, one in 1.5 ms instead of 1.8 (a quiet 2-core machine; with
-# one of its cores busy elsewhere, one thread is steadier for one digit: bench/app_speed.py).
-APP_THREADS = 2
+# Torch's threads for the app's readings, chosen by measurement (bench/app_speed.py --threads N,
+# the reading worker beside the window's loop, 2 cores): on a quiet machine one thread reads as
+# fast as two (two compete with the window's own thread), and with one core busy elsewhere two
+# threads wait on each other: a 6-digit number's reading took 236 ms p95 with two, 77 with one.
+APP_THREADS = 1
 
 
 def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
@@ -41,6 +48,116 @@ def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
     from digitnet.recognizer import Recognizer
 
     return Recognizer.load(path, threads=APP_THREADS, reject=reject)
+
+
+@dataclass(frozen=True, eq=False)
+class ReadRequest:
+    """A drawing to read, as it was when asked: the reading is shown only if the drawing on
+    screen is still of that `generation` (digitnet.drawing.Drawing)."""
+
+    recognizer: Recognizer
+    sketch: Sketch
+    generation: int
+    version: int
+    trigger: str  # live, mouseup, key or model: what asked for it, for the log
+    keep: bool = False  # never dropped for a newer request (a sample waits for it)
+
+
+@dataclass(frozen=True, eq=False)
+class ReadDone:
+    request: ReadRequest
+    reading: Reading
+    seconds: float  # how long the reading took, on the thread that made it
+
+
+def read_request(request: ReadRequest) -> ReadDone:
+    """Read one request (the app's path: digitnet.reading.read_sketch), timed."""
+    start = time.perf_counter()
+    reading = read_sketch(request.recognizer, request.sketch)
+    return ReadDone(request, reading, time.perf_counter() - start)
+
+
+class Reader(Protocol):
+    """Makes the app's readings: `submit` asks, `take` gives what is done."""
+
+    def submit(self, request: ReadRequest) -> None: ...
+
+    @property
+    def idle(self) -> bool: ...
+
+    def take(self) -> list[ReadDone]: ...
+
+
+class ReadingWorker:
+    """Reads drawings on a thread of its own, so the window never waits for the model.
+
+    Requests wait in order; a new one replaces those still waiting that are not `keep` (the
+    newest drawing wins: an older one would be shown only to be replaced). The loop takes what
+    is done once per tick.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: list[ReadRequest] = []
+        self._reading = False
+        self._changed = threading.Condition()
+        self._done: queue.SimpleQueue[ReadDone | BaseException] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="digitnet-read", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: ReadRequest) -> None:
+        with self._changed:
+            self._waiting = [*(r for r in self._waiting if r.keep), request]
+            self._changed.notify()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting and nothing being read."""
+        with self._changed:
+            return not self._waiting and not self._reading
+
+    def take(self) -> list[ReadDone]:
+        """The readings done since the last call, oldest first; a failure is raised here."""
+        done = []
+        while not self._done.empty():
+            result = self._done.get()
+            if isinstance(result, BaseException):
+                raise result
+            done.append(result)
+        return done
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._waiting))
+                request = self._waiting.pop(0)
+                self._reading = True
+            result: ReadDone | BaseException
+            try:
+                result = read_request(request)
+            except BaseException as e:  # noqa: BLE001  the loop raises it as its own
+                result = e
+            with self._changed:
+                self._done.put(result)
+                self._reading = False
+
+
+class InlineReader:
+    """Reads each request at once, on the caller's thread: the app's readings in tests and
+    benchmarks, where the window's timing is not what is measured."""
+
+    def __init__(self) -> None:
+        self._done: list[ReadDone] = []
+
+    def submit(self, request: ReadRequest) -> None:
+        self._done.append(read_request(request))
+
+    @property
+    def idle(self) -> bool:
+        return True
+
+    def take(self) -> list[ReadDone]:
+        done, self._done = self._done, []
+        return done
 
 
 class Loaded(NamedTuple):

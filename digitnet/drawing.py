@@ -53,7 +53,9 @@ class Drawing:
 
     It also remembers the size of the canvas it was drawn on (in pixels), since the brush's
     width in pixels and so the ink the network sees depend on it. `version` changes with
-    every change to the ink.
+    every change to the ink; `generation` only with changes that take ink away or redraw it
+    (clear, undo, the brush), so a reading of an earlier version of the same generation is a
+    reading of what is still there, only not yet of the newest points.
     """
 
     def __init__(self, strokes: Sequence[Stroke] = (), brush: float = DEFAULT_BRUSH,
@@ -63,6 +65,8 @@ class Drawing:
         self.brush = brush
         self.canvas_size = canvas_size
         self.version = 0
+        self.generation = 0
+        self._finished: tuple[tuple[object, ...], np.ndarray] | None = None  # see render
 
     @property
     def in_stroke(self) -> bool:
@@ -79,8 +83,17 @@ class Drawing:
         return [*self.strokes, np.array(self.current, np.float32)]
 
     def render(self, size: tuple[int, int] | None = None) -> np.ndarray:
-        """White ink on black, uint8, at `size` (default: the canvas it was drawn on)."""
-        return render_strokes(self.visible_strokes(), size or self.canvas_size, self.brush)
+        """White ink on black, uint8, at `size` (default: the canvas it was drawn on). The
+        finished strokes are drawn once and kept: while a stroke is drawn, a frame draws that
+        stroke alone over them."""
+        size = size or self.canvas_size
+        key = (size, self.brush, self.generation, len(self.strokes))
+        if self._finished is None or self._finished[0] != key:
+            self._finished = key, render_strokes(self.strokes, size, self.brush)
+        canvas = self._finished[1].copy()
+        if self.current is not None:
+            render_strokes([np.array(self.current, np.float32)], size, self.brush, out=canvas)
+        return canvas
 
     def begin(self, point: Point, canvas_size: tuple[int, int]) -> None:
         self.current, self.canvas_size = [point], canvas_size
@@ -109,12 +122,22 @@ class Drawing:
             self.strokes.pop()
         else:
             return False
-        self.version += 1
+        self._taken_away()
         return True
 
     def clear(self) -> None:
         self.strokes, self.current = [], None
+        self._taken_away()
+
+    def drop_first(self, count: int) -> None:
+        """Remove the first `count` finished strokes (a saved sample's), keeping what was drawn
+        after them."""
+        self.strokes = self.strokes[count:]
+        self._taken_away()
+
+    def _taken_away(self) -> None:
         self.version += 1
+        self.generation += 1
 
     def thinner(self) -> bool:
         return self._set_brush(self.brush / BRUSH_STEP)
@@ -128,5 +151,5 @@ class Drawing:
         if brush == self.brush:
             return False
         self.brush = brush
-        self.version += 1  # the ink the network sees changes too
+        self._taken_away()  # the ink the network sees is redrawn
         return True

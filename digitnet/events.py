@@ -53,6 +53,10 @@ class EventLog:
             line += " rejected=yes"
         self._lines.append(f"{line} number={reading.number or 'none'}")
 
+    def stroke(self, points: int) -> None:
+        """A stroke finished, with the points the window delivered for it."""
+        self._lines.append(f"stroke points={points}")
+
     def clear(self) -> None:
         self._lines.append("clear")
 
@@ -64,6 +68,10 @@ class EventLog:
 
     def sample_saved(self, digit: int, path: str | PathLike[str]) -> None:
         self._lines.append(f"sample digit={digit} path={path}")
+
+    def sample_refused(self, reason: str) -> None:
+        """A digit key that saved nothing, and why (nothing drawn, several digits, ...)."""
+        self._lines.append(f"sample refused reason={reason}")
 
     def sample_failed(self, error: str) -> None:
         self._lines.append(f"sample failed error={error}")

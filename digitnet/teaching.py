@@ -15,10 +15,10 @@ from digitnet.samples import SampleError
 
 if TYPE_CHECKING:
     from digitnet.background import BackgroundFinetune
-    from digitnet.drawing import Drawing
     from digitnet.events import EventLog
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
+    from digitnet.strokes import Sketch
 
 
 def how_many(count: int, digit: int) -> str:
@@ -53,18 +53,18 @@ class Teaching:
         self.counts = samples.counts() if samples else [0] * NUM_CLASSES  # saved samples per digit
         self.status = Status(f"samples are saved in {samples.folder}" if samples else "")
 
-    def save(self, drawing: Drawing, label: int) -> bool:
+    def save(self, sketch: Sketch, label: int) -> bool:
         """Save the drawing, as the network reads it, as a sample of `label`; False if not saved."""
         if self.samples is None:
             self.status.set("saving samples is off", error=True)
             return False
-        image = network_input(drawing.render())
+        image = network_input(sketch.render())
         if image is None:
-            self.status.set("nothing to save: draw a digit, then press its key", error=True)
+            self.refuse("nothing to save: draw a digit, then press its key")
             return False
         try:
-            path = self.samples.save(drawing.visible_strokes(), image, label,
-                                     canvas_size=drawing.canvas_size, brush=drawing.brush)
+            path = self.samples.save(sketch.strokes, image, label,
+                                     canvas_size=sketch.size, brush=sketch.brush)
         except SampleError as e:
             self.status.set(f"not saved: {e}", error=True)
             self.events.sample_failed(str(e))
@@ -73,6 +73,11 @@ class Teaching:
         self.status.set(f"saved as {label} - {how_many(self.counts[label], label)} saved")
         self.events.sample_saved(label, path)
         return True
+
+    def refuse(self, reason: str) -> None:
+        """A sample not saved, and why, on the status line and in the log."""
+        self.status.set(reason, error=True)
+        self.events.sample_refused(reason)
 
     def start_finetune(self, recognizer: Recognizer | None) -> None:
         """Fine-tune the model in use on the saved samples, in the background."""

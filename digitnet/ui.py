@@ -6,7 +6,9 @@ text is drawn smaller than MIN_TEXT_PX: what has no room for legible text goes w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -76,12 +78,14 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     draw_canvas(frame, layout.canvas, state, selected)
     view = number_view(layout, len(reading.digits))
     draw_strip(frame, view.cells, reading, selected)
-    draw_readout(frame, view.readout,
-                 readout(reading, loading=state.recognizer is None, selected=selected))
+    shown = readout(reading, loading=state.recognizer is None, selected=selected)
+    if state.stale:  # of ink since taken away: muted until its new reading comes
+        shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED)
+    draw_readout(frame, view.readout, shown)
     part = None if selected is None else reading.digits[selected]
     probs = part.prediction.probs if part else NO_PROBS
     draw_bars(frame, layout.bars, probs, part.digit if part else None,
-              muted=part is not None and part.rejected)
+              muted=part is not None and part.rejected or state.stale)
     draw_lines(frame, layout, state)
     return frame
 
@@ -124,7 +128,7 @@ def draw_status(frame: np.ndarray, layout: Layout, text: str, scale: float,
     put_lines(frame, lines, where, line_h, fitted, colour)
 
 
-def put_lines(frame: np.ndarray, lines: list[str], box: Rect, line_h: int, scale: float,
+def put_lines(frame: np.ndarray, lines: Sequence[str], box: Rect, line_h: int, scale: float,
               colour: Colour) -> None:
     """Lines of text `line_h` high, the first at the top of `box`, the last at its bottom."""
     step = (box.h - line_h) / max(len(lines) - 1, 1)
@@ -132,9 +136,10 @@ def put_lines(frame: np.ndarray, lines: list[str], box: Rect, line_h: int, scale
         put_text(frame, line, Rect(box.x, box.y + round(i * step), box.w, line_h), scale, colour)
 
 
+@functools.lru_cache(maxsize=256)
 def fit_lines(text: str, width: int, lines: int, scale: float) -> tuple[list[str], float]:
     """`text` wrapped at spaces into at most `lines` lines `width` wide: at `scale`, or at the
-    largest smaller scale that fits."""
+    largest smaller scale that fits. Cached: the same lines are fitted every frame."""
     while True:
         wrapped = wrap_words(text, width, scale)
         if len(wrapped) <= lines or scale <= 0.1:
@@ -187,7 +192,7 @@ def draw_canvas(frame: np.ndarray, box: Rect, state: AppState, selected: int | N
     ink = state.drawing.render(box.size)
     if not ink.any():
         draw_hint(frame, box)
-    elif len(state.reading.digits) > 1:
+    elif len(state.reading.digits) > 1 and not state.stale:
         draw_part_boxes(view, state.reading, state.read_size, selected)
     draw_brush(frame, box, state.drawing.brush)
     view[:] = cv2.max(view, cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR))  # np.maximum: 20x slower
@@ -456,7 +461,9 @@ def _thickness(scale: float, weight: float = 1.0) -> int:
     return max(round(weight * 1.1 * scale), 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def _text_width(text: str, scale: float) -> int:
+    """Cached: measuring text is a third of a frame's time, and frames repeat their texts."""
     return cv2.getTextSize(text, FONT, scale, _thickness(scale))[0][0]
 
 

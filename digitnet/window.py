@@ -28,7 +28,7 @@ import cv2
 
 from digitnet import DigitnetError
 from digitnet.app import KEYS, AppState
-from digitnet.background import BackgroundFinetune, BackgroundLoad, load_recognizer
+from digitnet.background import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
 from digitnet.config import MODEL_NAMES
 from digitnet.display import display_checked
 from digitnet.errors import run_entry_point
@@ -38,7 +38,11 @@ from digitnet.samples import SampleStore
 from digitnet.ui import frame_layout, render_frame
 
 WINDOW = "digitnet"
-WAIT_MS = 10  # the event loop's tick: mouse and keys are handled at least this often
+WAIT_MS = 5  # the loop's wait for events: a mouse move is on screen about 3 ms sooner than at
+# 10 ms, for about 1 % of a core more while idle (bench/app_speed.py; 3.5 -> 4.5 %)
+FRAME_S = 1 / 60  # at most 60 frames a second: while a stroke is drawn, the loop takes the
+# mouse's points between frames instead of drawing a frame for each, and keeps more of them
+# (strokes at a person's pace beside a busy core: 319-320 of 320 points kept, 312-313 without)
 DEFAULT_SIZE = (1024, 640)
 MAX_SIZE = (7680, 4320)  # where the screen's size is unknown (not X11), windows are capped to 8K
 STOP_WAIT_S = 2.0  # on exit, how long a fine-tuning run asked to stop may take to end
@@ -160,7 +164,8 @@ def run(args: argparse.Namespace, command: str, loading: BackgroundLoad,
         size = fit_screen(args.size, screen)
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
         cv2.resizeWindow(WINDOW, *size)
-    state = AppState(loading=loading, samples=SampleStore(args.samples), finetuner=finetuner)
+    state = AppState(loading=loading, samples=SampleStore(args.samples), finetuner=finetuner,
+                     reader=ReadingWorker())
     window = Window(state, size, screen or MAX_SIZE, print if args.verbose else lambda line: None)
     try:
         window.step()  # the first frame, then torch: importing it meanwhile slows the window
@@ -183,6 +188,7 @@ class Window:
         self.on_screen = frame_layout(*size)  # the frame on show: mouse positions refer to it
         self._shown: tuple[tuple[int, int], int] | None = None  # its size and the state's version
         self._logged: tuple[Rect, Rect] | None = None
+        self._next_frame = 0.0
         cv2.setMouseCallback(WINDOW, self._on_mouse)
 
     def _on_mouse(self, event: int, x: int, y: int, flags: int, _: object) -> None:
@@ -193,10 +199,12 @@ class Window:
         image = Rect(*cv2.getWindowImageRect(WINDOW))
         if image.w > 0 and image.h > 0:
             self.size = fit_screen(image.size, self.limit)
-        if (self.size, self.state.version) != self._shown:  # idle costs nothing
-            self.on_screen = frame_layout(*self.size)
+        now = time.perf_counter()
+        resized = self._shown is None or self.size != self._shown[0]  # a frame at once
+        if (self.size, self.state.version) != self._shown and (now >= self._next_frame or resized):
+            self.on_screen = frame_layout(*self.size)  # idle costs nothing
             cv2.imshow(WINDOW, render_frame(self.state, self.on_screen))
-            self._shown = (self.size, self.state.version)
+            self._shown, self._next_frame = (self.size, self.state.version), now + FRAME_S
         key = cv2.waitKey(WAIT_MS)  # paints the frame; runs the mouse callback
         if key != -1:
             self.state.on_key(key)

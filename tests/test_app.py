@@ -21,8 +21,14 @@ import torch
 from conftest import REPO_ROOT, require, with_reject_threshold
 
 from digitnet import DigitnetError
-from digitnet.app import KEYS, LIVE_INTERVAL_S, AppState, help_line, part_drawn
-from digitnet.background import BackgroundFinetune, BackgroundLoad, Failed, load_recognizer
+from digitnet.app import KEYS, AppState, help_line, part_drawn
+from digitnet.background import (
+    BackgroundFinetune,
+    BackgroundLoad,
+    Failed,
+    ReadingWorker,
+    load_recognizer,
+)
 from digitnet.digits import NUM_CLASSES
 from digitnet.display import DisplayError, display_checked
 from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, brush_pixels, render_strokes
@@ -168,6 +174,12 @@ class Screen:
     def press(self, key: str | int) -> None:
         self.state.on_key(key if isinstance(key, int) else ord(key))
 
+    def save(self, digit: str) -> None:
+        """A digit key, then the loop's next tick: a sample is saved once the model has read
+        the drawing (the stand-in reader reads at once)."""
+        self.press(digit)
+        self.state.tick(now=0.0)
+
     def frame(self) -> np.ndarray:
         return render_frame(self.state, self.layout)
 
@@ -191,7 +203,18 @@ def in_slot(point: tuple[float, float], place: tuple[int, int]) -> tuple[float, 
 
 
 def read_now(state: AppState, trigger: str = "key") -> None:
-    state.recognize(trigger, now=0.0)
+    """Ask for a reading and let the loop make it (the stand-in reader reads at once)."""
+    state.schedule.request(trigger)
+    state.tick(now=0.0)
+
+
+def logged(state: AppState) -> list[str]:
+    """The log's lines since last asked, less the `stroke` lines (tested on their own)."""
+    return [line for line in state.events.take() if not line.startswith("stroke ")]
+
+
+def due(state: AppState, now: float = 0.0, reader_idle: bool = True) -> str | None:
+    return state.schedule.due(state.drawing, now, reader_idle)
 
 
 # mouse
@@ -205,7 +228,15 @@ def test_a_drag_draws_one_stroke_in_canvas_units():
     np.testing.assert_allclose(drawing.strokes[0], [(0.2, 0.3), (0.5, 0.5), (0.8, 0.6)],
                                atol=1 / 637)
     assert drawing.canvas_size == screen.layout.canvas.size
-    assert screen.state.schedule.due(drawing, now=0.0) == "mouseup"
+    assert due(screen.state) == "mouseup"
+
+
+def test_each_finished_stroke_is_logged_with_its_points():
+    screen = Screen()
+    screen.drag([(0.2, 0.3), (0.5, 0.5), (0.8, 0.6)], steps=4)
+    screen.mouse(DOWN, *screen.pixel(0.1, 0.1))
+    screen.mouse(MOVE, *screen.pixel(0.2, 0.1), 0)  # released out of sight: ends it too
+    assert screen.state.events.take() == ["stroke points=9", "stroke points=1"]
 
 
 def test_mouse_positions_are_read_against_the_layout_the_event_carries():
@@ -257,33 +288,168 @@ def test_a_fast_stroke_leaves_no_gaps():
     assert (row[round(0.1 * side) : round(0.9 * side)] == 255).all()
 
 
-def test_the_stroke_being_drawn_is_shown_and_classified_live():
+def test_the_stroke_being_drawn_is_read_live_paced_by_how_long_readings_take():
     screen = Screen()
     state, drawing = screen.state, screen.state.drawing
     screen.mouse(DOWN, *screen.pixel(0.5, 0.2))
     screen.mouse(MOVE, *screen.pixel(0.5, 0.8))
     assert drawing.render((100, 100))[50, 50] == 255
-    assert state.schedule.due(drawing, now=0.0) == "live"
-    state.recognize("live", now=0.0)
-    assert state.schedule.due(drawing, now=1.0) is None  # nothing new drawn
+    assert due(state) == "live"
+    assert due(state, reader_idle=False) is None  # the reader is still busy with one
+    state.schedule.asked(drawing)
+    state.schedule.read(seconds=0.05, now=1.0)  # that reading took 50 ms
+    assert due(state, now=2.0) is None  # nothing new drawn
     screen.mouse(MOVE, *screen.pixel(0.6, 0.8))
-    assert state.schedule.due(drawing, now=LIVE_INTERVAL_S / 2) is None  # throttled
-    assert state.schedule.due(drawing, now=LIVE_INTERVAL_S) == "live"
+    assert due(state, now=1.04) is None  # as long again after it, no sooner
+    assert due(state, now=1.05) == "live"
     screen.mouse(UP, *screen.pixel(0.6, 0.8))
-    # mouse-up is never throttled
-    assert state.schedule.due(drawing, now=LIVE_INTERVAL_S / 2) == "mouseup"
+    assert due(state, now=1.0, reader_idle=False) == "mouseup"  # never paced
 
 
 def test_tick_reads_the_drawing_when_due_and_only_then():
     screen = Screen()
     state = screen.state
     state.tick(now=0.0)
-    assert state.recognizer.seen == [] and state.events.take() == []
+    assert state.recognizer.seen == [] and logged(state) == []
     screen.draw(7)
     state.tick(now=1.0)
     state.tick(now=2.0)
     assert len(state.recognizer.seen) == 1
-    assert [line.split()[-2] for line in state.events.take()] == ["trigger=mouseup"]
+    assert [line.split()[-2] for line in logged(state)] == ["trigger=mouseup"]
+
+
+class WaitsToAnswer(AnswersThree):
+    """AnswersThree, but each batch waits until the test lets it through: a reading that is
+    still running when the test acts."""
+
+    def __init__(self):
+        super().__init__()
+        self.go = threading.Semaphore(0)
+        self.started = threading.Semaphore(0)
+        self.holding = False  # the recognizer's warm-up goes through
+
+    def forward(self, images):
+        if self.holding:
+            self.started.release()
+            assert self.go.acquire(timeout=30), "the test never let the reading through"
+        return super().forward(images)
+
+
+def held_recognizer() -> tuple[StandIn, WaitsToAnswer]:
+    model = WaitsToAnswer()
+    recognizer = StandIn(model=model)
+    model.holding = True
+    return recognizer, model
+
+
+def threaded_screen() -> tuple[Screen, WaitsToAnswer]:
+    """A Screen whose readings run on the app's ReadingWorker, each held until let through."""
+    recognizer, model = held_recognizer()
+    return Screen(recognizer=recognizer, reader=ReadingWorker()), model
+
+
+def tick_until_read(state: AppState, count: int = 1, timeout: float = 30.0) -> list[str]:
+    """Tick as the window's loop does until `count` predictions are logged; the lines logged."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while sum(line.startswith("prediction") for line in lines) < count:
+        assert time.monotonic() < deadline, f"no reading came; logged {lines}"
+        state.tick(time.monotonic())
+        lines += logged(state)
+        time.sleep(0.001)
+    return lines
+
+
+def test_the_loop_never_waits_for_a_reading_and_shows_it_when_it_is_done():
+    screen, model = threaded_screen()
+    state = screen.state
+    screen.draw(7, place=(0, 2))
+    start = time.monotonic()
+    state.tick(start)  # asks; the reading runs on the worker, held by the test
+    assert model.started.acquire(timeout=30)
+    screen.draw(1, place=(1, 2))  # drawing goes on meanwhile
+    state.tick(time.monotonic())
+    assert time.monotonic() - start < 5 and state.reading == BLANK
+    model.go.release()
+    model.go.release()  # and the next one, of the drawing with the 1
+    lines = tick_until_read(state, 2)
+    assert [line.split()[-2] for line in lines if line.startswith("prediction")] == \
+        ["trigger=mouseup", "trigger=mouseup"]
+    assert len(state.reading.digits) == 2 and not state.stale
+
+
+def test_a_reading_of_ink_since_taken_away_is_never_shown():
+    screen, model = threaded_screen()
+    state = screen.state
+    screen.draw(7)
+    state.tick(time.monotonic())
+    assert model.started.acquire(timeout=30)  # the seven's reading is under way...
+    screen.press("z")  # ...when its stroke is taken away
+    screen.draw(1)
+    state.tick(time.monotonic())  # the one's reading asked for: it waits for the worker
+    model.go.release()  # the seven's reading ends...
+    assert model.started.acquire(timeout=30)  # ...and the one's begins
+    for _ in range(3):
+        state.tick(time.monotonic())
+    assert state.reading == BLANK and state.stale  # the seven's: dropped, never shown
+    assert not any(line.startswith("prediction") for line in logged(state))
+    model.go.release()  # the one's reading: shown
+    tick_until_read(state)
+    assert state.read_generation == state.drawing.generation and not state.stale
+    assert state.reading.single is not None
+
+
+def test_a_live_reading_a_few_points_behind_is_shown_and_the_newest_request_wins():
+    screen, model = threaded_screen()
+    state = screen.state
+    screen.mouse(DOWN, *screen.pixel(0.5, 0.2))
+    screen.mouse(MOVE, *screen.pixel(0.5, 0.5))
+    state.tick(time.monotonic())  # a live reading of the first half
+    assert model.started.acquire(timeout=30)
+    screen.mouse(MOVE, *screen.pixel(0.5, 0.8))
+    state.request_recognition()
+    state.tick(time.monotonic())  # S: waits for the worker
+    state.request_recognition()
+    state.tick(time.monotonic())  # S again: replaces the one waiting
+    model.go.release()
+    lines = tick_until_read(state)
+    assert lines[-1].endswith("trigger=live number=3") and not state.stale  # behind, not stale
+    model.go.release()
+    assert tick_until_read(state)[-1].endswith("trigger=key number=3")
+    assert len(model.seen) == 2  # the first S was never read
+
+
+def test_a_stale_reading_is_shown_muted_until_its_new_reading_comes():
+    screen = Screen()
+    screen.draw(7)
+    screen.state.tick(0.0)
+    fresh = screen.frame()
+    screen.press("]")  # the brush: the ink is redrawn, its reading not yet made
+    assert screen.state.stale
+    stale = screen.frame()
+    readout_box = number_view(screen.layout, 1).readout
+    assert shows(fresh, readout_box, ACCENT) and not shows(stale, readout_box, ACCENT)
+    screen.state.tick(0.0)
+    assert not screen.state.stale
+
+
+def test_a_sample_is_the_drawing_as_it_was_when_its_key_was_pressed(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    recognizer, model = held_recognizer()
+    screen = Screen(recognizer=recognizer, reader=ReadingWorker(), samples=store)
+    state = screen.state
+    screen.draw(1)
+    screen.press("1")  # not read yet: saved once it is
+    assert model.started.acquire(timeout=30)
+    screen.draw(7, place=(1, 2))  # the next drawing, begun at once
+    model.go.release()
+    deadline = time.monotonic() + 30
+    while not store.counts()[1] and time.monotonic() < deadline:
+        state.tick(time.monotonic())
+        model.go.release()
+    (sample,), _ = store.load_all()
+    assert len(sample.strokes) == len(DIGITS[1])
+    assert len(state.drawing.strokes) == len(DIGITS[7])  # what was drawn after the key stays
 
 
 # keys
@@ -298,8 +464,8 @@ def test_undo_removes_the_last_stroke(key):
     strokes = screen.state.drawing.strokes
     assert len(strokes) == 1 and strokes[0][0].tolist() == pytest.approx([0.2, 0.2], abs=0.01)
     # the prediction follows the drawing
-    assert screen.state.schedule.due(screen.state.drawing, now=0.0) == "key"
-    assert screen.state.events.take() == ["undo"]
+    assert due(screen.state) == "key"
+    assert logged(screen.state) == ["undo"]
 
 
 def test_undo_while_drawing_drops_the_stroke_in_progress_and_undo_on_nothing_does_nothing():
@@ -311,7 +477,7 @@ def test_undo_while_drawing_drops_the_stroke_in_progress_and_undo_on_nothing_doe
     assert not drawing.in_stroke and len(drawing.strokes) == 1
     screen.press("z")
     screen.press("z")
-    assert drawing.blank and screen.state.events.take() == ["undo", "undo"]
+    assert drawing.blank and logged(screen.state) == ["undo", "undo"]
 
 
 @pytest.mark.parametrize("key", ["c", "C"])
@@ -321,17 +487,18 @@ def test_clear(key):
     read_now(screen.state, "mouseup")
     screen.press(key)
     state = screen.state
-    assert state.drawing.blank and state.events.take()[-1] == "clear"
-    state.recognize(state.schedule.due(state.drawing, now=0.0), now=0.0)
-    assert state.reading == BLANK
+    assert state.drawing.blank and logged(state)[-1] == "clear"
+    assert state.reading == BLANK  # at once: a blank canvas needs no model
+    state.tick(now=0.0)
+    assert state.reading == BLANK and logged(state)[-1].endswith("trigger=key number=none")
 
 
 @pytest.mark.parametrize("key", ["s", "S"])
 def test_s_classifies_at_any_time(key):
     screen = Screen()
-    assert screen.state.schedule.due(screen.state.drawing, now=0.0) is None
+    assert due(screen.state) is None
     screen.press(key)
-    assert screen.state.schedule.due(screen.state.drawing, now=0.0) == "key"
+    assert due(screen.state) == "key"
 
 
 def test_brackets_change_the_brush_within_its_limits_and_the_ink_follows():
@@ -341,14 +508,14 @@ def test_brackets_change_the_brush_within_its_limits_and_the_ink_follows():
     ink = drawing.render((200, 200)).sum()
     screen.press("]")
     assert drawing.brush > DEFAULT_BRUSH and drawing.render((200, 200)).sum() > ink
-    assert screen.state.schedule.due(drawing, now=0.0) == "key"
-    assert screen.state.events.take() == [f"brush size={drawing.brush:.4f}"]
+    assert due(screen.state) == "key"
+    assert logged(screen.state) == [f"brush size={drawing.brush:.4f}"]
     for _ in range(30):
         screen.press("[")
     assert drawing.brush == BRUSH_RANGE[0]
-    screen.state.events.take()
+    logged(screen.state)
     screen.press("[")  # at the limit: nothing changes, nothing is logged
-    assert screen.state.events.take() == []
+    assert logged(screen.state) == []
     for _ in range(30):
         screen.press("]")
     assert drawing.brush == BRUSH_RANGE[1]
@@ -360,9 +527,9 @@ def test_escape_quits_and_unbound_keys_are_ignored():
     for key in ["x", "q", 225, 0]:  # 225: a lone Shift under Qt
         screen.press(key)
     assert screen.state.running and screen.state.version == version
-    assert screen.state.events.take() == []
+    assert logged(screen.state) == []
     screen.press(27)
-    assert not screen.state.running and screen.state.events.take() == ["exit"]
+    assert not screen.state.running and logged(screen.state) == ["exit"]
 
 
 def test_the_apps_help_lists_exactly_the_keys_of_the_key_table():
@@ -400,7 +567,7 @@ def test_recognition_reads_exactly_what_to_mnist_makes_of_the_drawn_canvas():
     np.testing.assert_array_equal(seen, expected[None])
     part = screen.state.reading.single
     assert part is not None and np.array_equal(part.image, expected)
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(r"prediction digit=3 confidence=0\.820 latency_ms=\d+\.\d trigger=mouseup"
                         r" number=3", line)
 
@@ -410,7 +577,7 @@ def test_a_blank_canvas_is_digit_none_without_asking_the_model():
     screen.press("s")
     read_now(screen.state)
     assert screen.state.recognizer.seen == [] and screen.state.reading == BLANK
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(r"prediction digit=none confidence=0\.000 latency_ms=\d+\.\d trigger=key"
                         r" number=none", line)
 
@@ -478,7 +645,7 @@ def test_a_drawing_below_the_threshold_is_not_a_digit_and_the_log_says_so():
     part = screen.state.reading.single
     assert part is not None and part.rejected and not part.speck and part.digit is None
     assert part.prediction.digit == 3 and part.prediction.probs == pytest.approx(THREE)
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " rejected=yes number=none",
                         line)
     assert readout(screen.state.reading) == Readout("?", MUTED, NOT_A_DIGIT, TEXT)
@@ -491,7 +658,7 @@ def test_a_dot_is_a_speck_the_model_is_not_asked_about():
     part = screen.state.reading.single
     assert part is not None and part.speck and part.rejected and part.digit is None
     assert screen.state.recognizer.seen == []
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(LOG_LINE.format("none", r"0\.000", "mouseup") + " rejected=yes number=none",
                         line)
     assert readout(screen.state.reading) == Readout("?", MUTED, TOO_SMALL, TEXT)
@@ -506,7 +673,7 @@ def test_the_first_dot_of_a_stroke_never_shows_a_digit_and_the_stroke_does():
     screen.mouse(MOVE, *screen.pixel(0.5, 0.8))
     state.tick(now=2.0)
     assert state.reading.single.digit == 3 and readout(state.reading).symbol == "3"
-    first, second = state.events.take()
+    first, second = logged(state)
     assert first.endswith("trigger=live rejected=yes number=none")
     assert second.endswith("trigger=live number=3")
     assert second.startswith("prediction digit=3 ")
@@ -518,7 +685,7 @@ def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
     read_now(screen.state, "mouseup")
     screen.draw(7)
     read_now(screen.state, "mouseup")
-    lines = screen.state.events.take()
+    lines = logged(screen.state)
     assert len(lines) == 2 and all(
         re.fullmatch(LOG_LINE.format(3, r"0\.820", "mouseup") + " number=3", line)
         for line in lines)
@@ -579,7 +746,7 @@ def test_a_number_is_read_digit_by_digit_in_one_batch_and_logged():
     assert batch.shape == (sum(len(s.parts) for s in stretches), 28, 28) and len(batch) >= 3
     lefts = [part.box.left for part in reading.digits]
     assert lefts == sorted(lefts) and screen.state.read_size == screen.layout.canvas.size
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(LOG_LINE.format("none", r"0\.820", "mouseup") + " number=123", line)
     assert readout(reading, selected=2) == Readout("123", ACCENT, "3 digits", TEXT, 2)
 
@@ -590,7 +757,7 @@ def test_a_number_with_a_part_that_is_not_a_digit_shows_where():
     read_now(screen.state, "mouseup")
     reading = screen.state.reading
     assert reading.number is None and [p.digit for p in reading.digits] == [1, None, 3]
-    (line,) = screen.state.events.take()
+    (line,) = logged(screen.state)
     assert re.fullmatch(LOG_LINE.format("none", r"0\.300", "mouseup") + " rejected=yes number=none",
                         line)
     shown = readout(reading, selected=2)
@@ -815,7 +982,7 @@ def test_the_brush_size_is_on_show_and_follows_the_brush():
 def test_a_status_message_gives_way_to_the_next_drawing(tmp_path):
     screen = Screen(samples=SampleStore(tmp_path / "samples"))
     status = screen.state.teaching.status
-    screen.press("5")  # nothing drawn: an error
+    screen.save("5")  # nothing drawn: an error
     assert status.error and shows(screen.frame(), status_lines(screen.layout)[1], ERROR)
     click(screen, screen.layout.bars)  # a click off the canvas draws nothing: it stays
     assert status.text
@@ -829,28 +996,34 @@ def test_a_drawing_of_several_digits_is_not_saved_as_a_sample(tmp_path):
     store = SampleStore(tmp_path / "samples")
     screen = Screen(samples=store)
     screen.draw_number("17")
-    screen.press("1")
+    screen.save("1")
     status = screen.state.teaching.status
     assert status.text == "not saved: draw one digit to save a sample" and status.error
-    assert not store.folder.exists() and screen.state.events.take() == []
+    assert not store.folder.exists()
+    assert "sample refused reason=not saved: draw one digit to save a sample" in \
+        logged(screen.state)
     assert len(screen.state.drawing.strokes) == 2  # kept: undo a digit, then save
     screen.press("z")
-    screen.press("1")
+    screen.save("1")
     (sample,), _ = store.load_all()
     assert sample.label == 1 and len(sample.strokes) == 1
 
 
-def test_while_the_model_loads_several_digits_are_counted_as_the_strokes_group(tmp_path):
+def test_a_sample_asked_for_while_the_model_loads_is_saved_once_it_has_read_the_drawing(
+        tmp_path):
     store = SampleStore(tmp_path / "samples")
     screen = Screen(samples=store)
-    screen.state.recognizer = None  # still loading: no model to choose how strokes group
-    screen.draw_number("17")
-    screen.press("1")
-    assert screen.state.teaching.status.text == "not saved: draw one digit to save a sample"
-    screen.press("z")
-    screen.press("1")
+    model, screen.state.recognizer = screen.state.recognizer, None  # still loading
+    screen.draw(1)
+    screen.save("1")
+    assert screen.state.teaching.status.text.startswith("the model is loading")
+    screen.draw(7)  # the next one, drawn while the model loads: not part of the sample
+    assert not store.folder.exists()
+    screen.state.use_model(model)
+    screen.state.tick(now=0.0)
     (sample,), _ = store.load_all()
-    assert sample.label == 1
+    assert sample.label == 1 and len(sample.strokes) == len(DIGITS[1])
+    assert len(screen.state.drawing.strokes) == len(DIGITS[7])  # the seven stays
 
 
 def test_a_digit_with_a_dot_beside_it_is_saved_as_it_reads(tmp_path):
@@ -862,7 +1035,7 @@ def test_a_digit_with_a_dot_beside_it_is_saved_as_it_reads(tmp_path):
     screen.drag([(0.9, 0.5)])  # a dot, well apart
     read_now(screen.state)
     assert len(screen.state.reading.digits) == 1
-    screen.press("1")
+    screen.save("1")
     (sample,), _ = store.load_all()
     assert sample.label == 1 and len(sample.strokes) == 2
 
@@ -874,7 +1047,7 @@ def test_a_trained_model_reads_a_number_drawn_with_the_mouse():
     screen.draw_number("1704", steps=4)
     read_now(screen.state, "mouseup")
     assert screen.state.reading.number == "1704"
-    assert screen.state.events.take()[-1].endswith(" number=1704")
+    assert logged(screen.state)[-1].endswith(" number=1704")
 
 
 # loading the model in the background
@@ -921,12 +1094,12 @@ def test_drawing_works_while_the_model_loads_and_is_read_once_it_is_ready():
     screen.draw(7)
     state.tick(now=time.monotonic())
     assert len(state.drawing.strokes) == 1 and state.recognizer is None
-    assert state.events.take() == []  # nothing read yet: there is no model
+    assert logged(state) == []  # nothing read yet: there is no model
     assert_canvas_shows_the_ink(screen.frame(), screen)  # but the drawing is on show
 
     gate.release.set()
     tick_until(state, lambda s: s.recognizer is model)
-    ready, prediction = state.events.take()
+    ready, prediction = logged(state)
     assert re.fullmatch(r"ready model=stand-in load_ms=\d+", ready)
     assert prediction.startswith("prediction digit=3 ")
     assert prediction.endswith(" trigger=model number=3")
@@ -938,7 +1111,7 @@ def test_a_model_ready_before_anything_is_drawn_reads_nothing():
     screen, gate = loading_screen(StandIn())
     gate.release.set()
     tick_until(screen.state, lambda s: s.recognizer is not None)
-    (ready,) = screen.state.events.take()
+    (ready,) = logged(screen.state)
     assert ready.startswith("ready ")
 
 
@@ -977,7 +1150,7 @@ def test_a_digit_key_saves_the_drawing_as_a_sample_and_clears_the_canvas(tmp_pat
     drawing = screen.state.drawing
     strokes, size = [s.copy() for s in drawing.strokes], screen.layout.canvas.size
     image = to_mnist(render_strokes(strokes, size, drawing.brush), invert=False)
-    screen.press("7")
+    screen.save("7")
 
     (sample,), warnings = store.load_all()
     assert warnings == [] and sample.label == 7 and sample.path.parent == tmp_path / "samples"
@@ -987,9 +1160,9 @@ def test_a_digit_key_saves_the_drawing_as_a_sample_and_clears_the_canvas(tmp_pat
     assert sample.canvas_size == size and sample.brush == drawing.brush
     status = screen.state.teaching.status
     assert status.text == "saved as 7 - 1 seven saved" and not status.error
-    assert screen.state.events.take() == [f"sample digit=7 path={sample.path}"]
-    # ready for the next one
-    assert drawing.blank and screen.state.schedule.due(drawing, now=0.0) == "key"
+    assert logged(screen.state) == [f"sample digit=7 path={sample.path}"]
+    # ready for the next one, and the blank canvas read
+    assert drawing.blank and screen.state.reading == BLANK
 
 
 def test_counts_start_from_the_store_and_follow_each_sample(tmp_path):
@@ -1000,7 +1173,7 @@ def test_counts_start_from_the_store_and_follow_each_sample(tmp_path):
     assert teaching.counts == [0, 1] + [0] * 8
     for _ in range(2):
         screen.draw(4)
-        screen.press("6")  # the label is whatever the person says it is
+        screen.save("6")  # the label is whatever the person says it is
     assert teaching.counts == store.counts() == [0, 1, 0, 0, 0, 0, 2, 0, 0, 0]
     assert teaching.status.text == "saved as 6 - 2 sixes saved"
     assert samples_line(teaching.counts) == "samples 0:0 1:1 2:0 3:0 4:0 5:0 6:2 7:0 8:0 9:0"
@@ -1010,11 +1183,12 @@ def test_a_digit_key_on_a_blank_canvas_saves_nothing_and_says_so(tmp_path):
     store = SampleStore(tmp_path / "samples")
     screen = Screen(samples=store)
     version = screen.state.version
-    screen.press("3")
+    screen.save("3")
     status = screen.state.teaching.status
     assert not store.folder.exists() and screen.state.teaching.counts == [0] * 10
     assert status.text.startswith("nothing to save") and status.error
-    assert screen.state.version > version and screen.state.events.take() == []
+    assert screen.state.version > version
+    assert logged(screen.state) == [f"sample refused reason={status.text}"]
 
 
 def test_a_sample_that_cannot_be_written_is_reported_and_the_drawing_kept(tmp_path):
@@ -1022,17 +1196,17 @@ def test_a_sample_that_cannot_be_written_is_reported_and_the_drawing_kept(tmp_pa
     blocker.write_text("")
     screen = Screen(samples=SampleStore(blocker))
     screen.draw(1)
-    screen.press("1")
+    screen.save("1")
     status = screen.state.teaching.status
     assert status.text.startswith(f"not saved: cannot save the sample in {blocker}")
     assert status.error and len(screen.state.drawing.strokes) == 1
-    assert screen.state.events.take()[-1].startswith("sample failed error=")
+    assert any(line.startswith("sample failed error=") for line in logged(screen.state))
 
 
 def test_without_a_store_or_a_fine_tuner_their_keys_say_they_are_off():
     screen = Screen()
     screen.draw(1)
-    screen.press("1")
+    screen.save("1")
     assert screen.state.teaching.status.text == "saving samples is off"
     screen.press("f")
     assert screen.state.teaching.status.text == "fine-tuning is off"
@@ -1097,7 +1271,7 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
     state = screen.state
     base = state.recognizer
     screen.press("f")
-    assert state.events.take() == ["finetune started"]
+    assert logged(state) == ["finetune started"]
     tick_until(state, lambda s: status_of(s).startswith("fine-tuning: epoch 1/40"))
 
     screen.press("F")  # one run at a time
@@ -1115,7 +1289,7 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
     assert status_of(state) == ("fine-tuned, now in use: your held-aside samples 50.0 % -> 90.0 %, "
                                 "MNIST test 99.00 % -> 98.90 %")
     assert not state.teaching.status.error
-    lines = state.events.take()
+    lines = logged(state)
     # the drawing on show, read again by the new model, at once
     assert lines[-2] == f"finetune done weights={tmp_path / 'tuned.pt'}"
     assert lines[-1].startswith("prediction digit=3")
@@ -1143,7 +1317,7 @@ def test_a_fine_tuned_model_that_is_worse_is_kept_out_and_the_app_says_why(tmp_p
     base = state.recognizer
     screen.draw(7)
     tick_until(state, lambda s: len(base.seen) == 1)
-    state.events.take()
+    logged(state)
     fake.release.set()
     screen.press("f")
     tick_until(state, lambda s: not s.teaching.finetuner.running)
@@ -1153,7 +1327,7 @@ def test_a_fine_tuned_model_that_is_worse_is_kept_out_and_the_app_says_why(tmp_p
                                 f"{tmp_path / 'tuned.pt'}, load it with --weights")
     assert not state.teaching.status.error
     # and no new model read the drawing again
-    assert state.events.take() == [
+    assert logged(state) == [
         "finetune started", f"finetune kept weights={tmp_path / 'tuned.pt'} reason={reason}"]
     assert len(base.seen) == 1
     screen.press("f")  # the next run starts from the model in use, still the base
@@ -1177,7 +1351,7 @@ def test_a_failed_fine_tuning_is_one_status_line_and_the_app_goes_on(tmp_path, c
     screen.press("f")
     tick_until(state, lambda s: not s.teaching.finetuner.running)
     assert status_of(state) == f"fine-tuning failed: {message}" and state.teaching.status.error
-    assert state.events.take() == ["finetune started", f"finetune failed error={message}"]
+    assert logged(state) == ["finetune started", f"finetune failed error={message}"]
     assert state.running and state.recognizer is base
     assert capsys.readouterr().err == ""  # no traceback (DIGITNET_DEBUG=1 shows one)
     screen.press("f")  # and it can be tried again
@@ -1190,7 +1364,7 @@ def test_with_too_few_samples_the_real_fine_tuning_refuses_in_one_line(tmp_path)
     screen = Screen(samples=store, finetuner=BackgroundFinetune(store.folder))
     for _ in range(2):
         screen.draw(4)
-        screen.press("4")
+        screen.save("4")
     screen.press("f")
     tick_until(screen.state, lambda s: not s.teaching.finetuner.running, timeout=120)
     assert re.fullmatch(r"fine-tuning failed: too few samples in .*samples: digit 4 has 2 "
@@ -1204,7 +1378,7 @@ def test_escape_during_fine_tuning_stops_it(tmp_path):
     tick_until(state, lambda s: status_of(s).startswith("fine-tuning: "))
     screen.press(27)
     assert not state.running
-    assert state.events.take() == ["finetune started", "finetune stopping", "exit"]
+    assert logged(state) == ["finetune started", "finetune stopping", "exit"]
     assert fake.stopped.wait(5), "the run was not asked to stop"
     assert state.teaching.finetuner.join(5)  # what the app does before it exits
     assert [type(news) for news in state.teaching.finetuner.news()] == [Failed]
@@ -1377,10 +1551,10 @@ def test_a_speck_is_not_magnified_in_the_preview():
 def test_the_status_shows_above_the_samples_and_errors_stand_out(tmp_path):
     screen = Screen(samples=SampleStore(tmp_path))
     top, bottom = status_lines(screen.layout)
-    screen.press("5")  # nothing drawn
+    screen.save("5")  # nothing drawn
     assert shows(screen.frame(), bottom, ERROR)
     screen.draw(1)
-    screen.press("1")
+    screen.save("1")
     frame = screen.frame()
     assert shows(frame, bottom, TEXT) and not shows(frame, bottom, ERROR)
     assert not shows(frame, top, TEXT)

@@ -134,6 +134,20 @@ class App:
                 return match
         pytest.fail(f"no line matching {pattern!r}; the app said: {self.seen}")
 
+    def settled(self, first: str, then: str, quiet_s: float = 0.3) -> re.Match:
+        """The next line matching `first`, or the last one after it matching `then` before the
+        log has been quiet for `quiet_s`: what is on show once the app has caught up."""
+        match = self.expect(first)
+        while True:
+            try:
+                line = self.lines.get(timeout=quiet_s)
+            except queue.Empty:
+                return match
+            if line is None:
+                pytest.fail(f"the app ended; it said {self.seen}")
+            self.seen.append(line)
+            match = re.fullmatch(then, line) or match
+
     def xdotool(self, *args: object) -> str:
         result = subprocess.run(["xdotool", *map(str, args)], env=self.env,
                                 capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -283,10 +297,63 @@ def test_a_number_drawn_digit_by_digit_is_read_as_a_number(display, tmp_path):
     app.xdotool("key", "1")  # a number is not saved as a sample of a digit
     app.xdotool("key", "z")
     app.expect("undo")
-    assert not any(line.startswith("sample") for line in app.seen) and not samples.exists()
+    assert "sample refused reason=not saved: draw one digit to save a sample" in app.seen
+    assert not any(line.startswith("sample digit") for line in app.seen) and not samples.exists()
     app.xdotool("key", "Escape")
     app.expect("exit")
     assert app.finish() == 0 and app.process.stderr.read() == ""
+
+
+FOUR = [[(0.6, 0.15), (0.25, 0.6), (0.75, 0.6)], [(0.6, 0.35), (0.6, 0.85)]]  # two strokes
+POINT_GAP_S = 0.01  # a mouse reports a point about every 10 ms
+STROKE_S = 0.4  # a stroke at a person's pace
+
+
+def paced_stroke(app: App, image, canvas, points) -> int:
+    """One stroke in one xdotool call at a person's pace: a point every POINT_GAP_S, evenly
+    along it, nowhere resting. Returns the points sent."""
+    corners = np.array(points, np.float64)
+    along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(corners, axis=0), axis=1))])
+    ticks = np.linspace(0, along[-1], round(STROKE_S / POINT_GAP_S))
+    path = [(image[0] + canvas[0] + round(np.interp(t, along, corners[:, 0]) * canvas[2]),
+             image[1] + canvas[1] + round(np.interp(t, along, corners[:, 1]) * canvas[3]))
+            for t in ticks]
+    commands = ["mousemove", *path[0], "mousedown", 1]
+    for x, y in path[1:]:
+        commands += ["sleep", POINT_GAP_S, "mousemove", x, y]
+    app.xdotool(*commands, "mouseup", 1)
+    return len(path)
+
+
+def test_at_a_persons_pace_beside_a_busy_core_no_stroke_key_or_reading_is_lost(display,
+                                                                                tmp_path):
+    """With the shipped model and another process keeping a core busy: digits drawn at a
+    person's pace, C pressed as soon as each is read and the next begun at once, then six quick
+    bracket presses. Every digit reads right, every stroke keeps its points, every key counts."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        app = App(display, tmp_path / "samples", "--size", "960x600")
+        image, canvas = layout(app, 960, 600)
+        app.expect(r"ready .*")
+        app.xdotool("windowfocus", app.window())
+        for digit, strokes in [("1", [ONE]), ("7", [SEVEN]), ("0", [ZERO]), ("4", FOUR)]:
+            for stroke in strokes:
+                sent = paced_stroke(app, image, canvas, stroke)
+                kept = int(app.expect(r"stroke points=(\d+)")[1])
+                assert kept >= 0.8 * sent, f"{kept} of {sent} points kept"
+            reading = app.settled(PREDICTION + "mouseup" + NUMBER, PREDICTION + ".*")
+            assert reading[1] == digit, app.seen
+            app.xdotool("key", "c")
+            app.expect("clear")
+        app.xdotool("key", *["bracketright"] * 3, *["bracketleft"] * 3)
+        for _ in range(6):
+            app.expect(r"brush size=.*")
+        app.xdotool("key", "Escape")
+        app.expect("exit")
+        assert app.finish() == 0 and app.process.stderr.read() == ""
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def send_wm_delete(display: str, window: int) -> None:
