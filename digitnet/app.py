@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from digitnet.background import InlineReader, ReadDone, Reader, ReadRequest
-from digitnet.drawing import DEFAULT_BRUSH, Drawing
+from digitnet.drawing import DEFAULT_BRUSH, Drawing, Stroke, brush_pixels
 from digitnet.events import EventLog
 from digitnet.layout import number_view
 from digitnet.reading import BLANK, Reading
@@ -34,7 +35,6 @@ from digitnet.teaching import Teaching
 
 if TYPE_CHECKING:
     from digitnet.background import BackgroundFinetune, BackgroundLoad
-    from digitnet.drawing import Stroke
     from digitnet.layout import Layout
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
@@ -80,11 +80,22 @@ class PendingSave:
     sketch: Sketch  # the drawing as it was when the key was pressed
     generation: int
     version: int
+    confirmed: bool = False  # pressed twice: saved even if the model reads it as not a digit
 
     def request(self, recognizer: Recognizer) -> ReadRequest:
         """A reading of the drawing as it was, never dropped for a newer one."""
         return ReadRequest(recognizer, self.sketch, self.generation, self.version, "key",
                            keep=True)
+
+
+@dataclass(frozen=True)
+class LastSave:
+    """A sample just saved: Z takes it back while nothing has been drawn since."""
+
+    path: Path
+    label: int
+    strokes: tuple[Stroke, ...]
+    version: int  # the drawing's, right after the save took the sample's strokes off it
 
 
 class AppState:
@@ -110,6 +121,9 @@ class AppState:
         self.read_generation = self.read_version = 0  # the drawing's the reading is of
         self._picked: tuple[int, int] | None = None  # a part clicked in the strip, drawing.version
         self._saves: list[PendingSave] = []
+        self._last_save: LastSave | None = None
+        self._confirm: tuple[int, int] | None = None  # (label, drawing.version) refused once
+        self.canvas_px = 0  # the canvas's shorter side on screen (the window sets it)
         self.events = EventLog()
         self.teaching = Teaching(self.events, samples, finetuner)
         self.running = True
@@ -205,8 +219,7 @@ class AppState:
         drawing, canvas = self.drawing, layout.canvas
         if event == cv2.EVENT_LBUTTONDOWN and canvas.contains(x, y):
             drawing.begin(canvas.to_units(x, y), canvas.size)
-            if self.teaching.status.text:
-                self.teaching.status.set("")
+            self._clear_status()
         elif event == cv2.EVENT_LBUTTONDOWN:
             self._pick(x, y, layout)
         elif event == cv2.EVENT_MOUSEMOVE and drawing.in_stroke and flags & cv2.EVENT_FLAG_LBUTTON:
@@ -234,11 +247,28 @@ class AppState:
             drawing.version
         self.schedule.request("key")
         self.events.clear()
+        self._clear_status()
 
     def undo(self) -> None:
-        if self.drawing.undo():
-            self.schedule.request("key")
+        """Take back the last stroke; right after a save, the save (see `take_back_save`)."""
+        if not self.take_back_save():
+            if not self.drawing.undo():
+                return
             self.events.undo()
+            self._clear_status()
+        self.schedule.request("key")
+
+    def take_back_save(self) -> bool:
+        """Z with nothing drawn since a save: the sample's file is deleted and its drawing comes
+        back, as if its digit key had not been pressed. False if there is no such save."""
+        last = self._last_save
+        if last is None or last.version != self.drawing.version:
+            return False
+        self._last_save = None
+        if not self.teaching.take_back(last.path, last.label):
+            return False
+        self.drawing.put_back(last.strokes)
+        return True
 
     def thinner(self) -> None:
         self._brush_changed(self.drawing.thinner())
@@ -247,9 +277,12 @@ class AppState:
         self._brush_changed(self.drawing.thicker())
 
     def _brush_changed(self, changed: bool) -> None:
-        if changed:
+        if not changed:
+            return
+        brush = self.drawing.brush
+        self.events.brush(brush, brush_pixels(brush, self.canvas_px))
+        if not self.drawing.blank:
             self.schedule.request("key")  # the ink the network sees changes too
-            self.events.brush(self.drawing.brush)
 
     def request_recognition(self) -> None:
         self.schedule.request("key")
@@ -259,7 +292,8 @@ class AppState:
         model has read it (at once if it has: see `_resolve`)."""
         drawing = self.drawing
         drawing.end()
-        save = PendingSave(label, self.sketch(), drawing.generation, drawing.version)
+        confirmed = self._confirm == (label, drawing.version)
+        save = PendingSave(label, self.sketch(), drawing.generation, drawing.version, confirmed)
         if self.read_generation == drawing.generation and self.read_version == drawing.version:
             self._resolve(save, self.reading)
             return
@@ -273,14 +307,29 @@ class AppState:
     def _resolve(self, save: PendingSave, reading: Reading) -> None:
         """Save a drawing the model has read as one digit, and take it off the canvas (what was
         drawn after the key press stays): the next sample can be drawn at once, and the saved
-        one is safe in the store while the status line says so. A drawing of several digits is
-        refused: it would teach the model a number as one digit."""
+        one is safe in the store while the status line says so (Z takes it back). A drawing of
+        several digits is refused: it would teach the model a number as one digit. One the
+        model reads as not a digit is saved only if the key is pressed again."""
+        part = reading.single
         if len(reading.digits) > 1:
             self.teaching.refuse("not saved: draw one digit to save a sample")
-        elif self.teaching.save(save.sketch, save.label) and \
-                self.drawing.generation == save.generation:
-            self.drawing.drop_first(len(save.sketch.strokes))
-            self.schedule.request("key")
+        elif part is not None and part.speck:
+            self.teaching.refuse("not saved: too small for a digit")
+        elif part is not None and part.rejected and not save.confirmed:
+            self._confirm = (save.label, save.version)
+            self.teaching.refuse(f"not saved: the model reads this as not a digit; press "
+                                 f"{save.label} again to save it as a {save.label} anyway")
+        elif path := self.teaching.save(save.sketch, save.label):
+            if self.drawing.generation == save.generation:
+                self.drawing.drop_first(len(save.sketch.strokes))
+                self.schedule.request("key")
+            self._last_save = LastSave(path, save.label, save.sketch.strokes,
+                                       self.drawing.version)
+
+    def _clear_status(self) -> None:
+        """The drawing changed: the status line's message was about what came before."""
+        if self.teaching.status.text:
+            self.teaching.status.set("")
 
     def start_finetune(self) -> None:
         self.teaching.start_finetune(self.recognizer)

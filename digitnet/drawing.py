@@ -122,20 +122,26 @@ class Drawing:
             self.strokes.pop()
         else:
             return False
-        self._taken_away()
+        self._redrawn()
         return True
 
     def clear(self) -> None:
         self.strokes, self.current = [], None
-        self._taken_away()
+        self._redrawn()
 
     def drop_first(self, count: int) -> None:
         """Remove the first `count` finished strokes (a saved sample's), keeping what was drawn
         after them."""
         self.strokes = self.strokes[count:]
-        self._taken_away()
+        self._redrawn()
 
-    def _taken_away(self) -> None:
+    def put_back(self, strokes: Sequence[Stroke]) -> None:
+        """Strokes taken off by `drop_first`, back before the others (a save taken back)."""
+        self.strokes = [*strokes, *self.strokes]
+        self._redrawn()
+
+    def _redrawn(self) -> None:
+        """Ink taken away or redrawn: a new generation."""
         self.version += 1
         self.generation += 1
 
@@ -151,5 +157,5 @@ class Drawing:
         if brush == self.brush:
             return False
         self.brush = brush
-        self._taken_away()  # the ink the network sees is redrawn
+        self._redrawn()  # the ink the network sees is redrawn
         return True

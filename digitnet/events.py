@@ -63,11 +63,16 @@ class EventLog:
     def undo(self) -> None:
         self._lines.append("undo")
 
-    def brush(self, size: float) -> None:
-        self._lines.append(f"brush size={size:.4f}")
+    def brush(self, size: float, pixels: int) -> None:
+        """The brush changed: its diameter as a share of the canvas, and in pixels as shown."""
+        self._lines.append(f"brush size={size:.4f} px={pixels}")
 
     def sample_saved(self, digit: int, path: str | PathLike[str]) -> None:
         self._lines.append(f"sample digit={digit} path={path}")
+
+    def sample_removed(self, path: str | PathLike[str]) -> None:
+        """A sample taken back (Z right after saving it): its file is deleted."""
+        self._lines.append(f"sample removed path={path}")
 
     def sample_refused(self, reason: str) -> None:
         """A digit key that saved nothing, and why (nothing drawn, several digits, ...)."""

@@ -16,6 +16,7 @@ LINE_MIN_PX = 14  # the shortest line of text: its digits are 10 px tall (digitn
 CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
 SUMMARY_SHARE = 0.4  # at most this fraction of a tall panel goes to the preview and readout row
 TALL_PANEL = 0.6  # a panel at least this tall for its width stacks its parts
+READOUT_SHARE = 1.3  # the readout is at most this many times as tall as the preview beside it
 NUMBER_SHARE = 0.42  # a number's readout takes this share of the summary, its strip the rest
 
 
@@ -151,5 +152,8 @@ def _split_panel(panel: Rect, gap: int) -> tuple[Rect, Rect, Rect]:
         bars = rect(summary.right + gap, panel.y, panel.right - summary.right - gap, panel.h)
     side = min(summary.h, (summary.w - gap) // 2)
     preview = rect(summary.x, summary.y + (summary.h - side) // 2, side, side)
-    readout = rect(preview.right + gap, summary.y, summary.right - preview.right - gap, summary.h)
+    # no taller than its preview allows: a digit and its label stay together in a wide panel
+    height = min(summary.h, READOUT_SHARE * side)
+    readout = rect(preview.right + gap, summary.y + (summary.h - height) / 2,
+                   summary.right - preview.right - gap, height)
     return preview, readout, bars

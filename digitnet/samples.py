@@ -117,6 +117,17 @@ class SampleStore:
             pass
         return counts
 
+    def remove(self, path: str | os.PathLike) -> None:
+        """Delete one sample of this store (the app's undo of a save); SampleError for any
+        other file."""
+        path = Path(path)
+        if path.parent.resolve() != self.folder.resolve() or not SAMPLE_NAME.fullmatch(path.name):
+            raise SampleError(f"{path} is not a sample of {self.folder}")
+        try:
+            path.unlink()
+        except OSError as e:
+            raise SampleError(f"cannot delete {path}: {e.strerror or e}") from None
+
     def load_all(self) -> tuple[list[Sample], list[str]]:
         """Every valid sample, in name order, and one warning for each file that was skipped."""
         if not self.folder.is_dir():

@@ -6,6 +6,7 @@ fine-tuning: what became of the last sample, the run's progress, or what went wr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitnet.background import Kept, Progress, Tuned
@@ -53,25 +54,40 @@ class Teaching:
         self.counts = samples.counts() if samples else [0] * NUM_CLASSES  # saved samples per digit
         self.status = Status(f"samples are saved in {samples.folder}" if samples else "")
 
-    def save(self, sketch: Sketch, label: int) -> bool:
-        """Save the drawing, as the network reads it, as a sample of `label`; False if not saved."""
+    def save(self, sketch: Sketch, label: int) -> Path | None:
+        """Save the drawing, as the network reads it, as a sample of `label`; its file, or None
+        if not saved."""
         if self.samples is None:
             self.status.set("saving samples is off", error=True)
-            return False
+            return None
         image = network_input(sketch.render())
         if image is None:
             self.refuse("nothing to save: draw a digit, then press its key")
-            return False
+            return None
         try:
             path = self.samples.save(sketch.strokes, image, label,
                                      canvas_size=sketch.size, brush=sketch.brush)
         except SampleError as e:
             self.status.set(f"not saved: {e}", error=True)
             self.events.sample_failed(str(e))
+            return None
+        self.counts = self.samples.counts()
+        self.status.set(f"saved as {label} - {how_many(self.counts[label], label)} saved; "
+                        "Z takes it back")
+        self.events.sample_saved(label, path)
+        return path
+
+    def take_back(self, path: Path, label: int) -> bool:
+        """Delete the sample just saved at `path` (Z right after saving); False if it cannot be."""
+        assert self.samples is not None, "a sample taken back without a store"
+        try:
+            self.samples.remove(path)
+        except SampleError as e:
+            self.status.set(f"not taken back: {e}", error=True)
             return False
         self.counts = self.samples.counts()
-        self.status.set(f"saved as {label} - {how_many(self.counts[label], label)} saved")
-        self.events.sample_saved(label, path)
+        self.status.set(f"took the {label} back: its sample is deleted, the drawing is back")
+        self.events.sample_removed(path)
         return True
 
     def refuse(self, reason: str) -> None:

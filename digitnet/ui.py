@@ -18,6 +18,8 @@ from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.drawing import brush_pixels
 from digitnet.layout import LINE_MIN_PX, Layout, Rect, compute_layout, number_view
 from digitnet.reading import DigitReading, Reading
+from digitnet.teaching import how_many
+from digitnet.wording import counted
 
 # colours, BGR
 BACKGROUND = (34, 31, 29)
@@ -26,6 +28,7 @@ TEXT = (235, 235, 235)
 MUTED = (140, 136, 132)
 ACCENT = (40, 170, 255)  # the predicted digit and its bar; the selected digit of a number
 ERROR = (90, 90, 240)  # a status line that says something went wrong; a number's "?"
+DOUBT = (150, 150, 90)  # a digit read with little confidence (below DOUBTFUL): a dull teal
 BAR = (150, 146, 142)
 # the bars of a reading that is not a digit: visible, nothing stands out (a grey that no
 # anti-aliased text on the background blends into, so tests can tell the bars apart)
@@ -45,6 +48,8 @@ NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejec
 TOO_SMALL = "too small"  # ... and for a speck, which the model is not asked about
 NOT_A_DIGIT_MARK = "? is not a digit"  # ... for a number with a part that is not a digit
 GRID_MIN_SCALE = 6  # preview pixels this big or bigger get grid lines between them
+DOUBTFUL = 0.6  # a digit read with less confidence than this is marked as doubtful: about twice
+# the shipped models' reject thresholds (0.27-0.29), below which it would read "not a digit"
 NO_PROBS = (0.0,) * NUM_CLASSES
 
 
@@ -80,7 +85,7 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     draw_strip(frame, view.cells, reading, selected)
     shown = readout(reading, loading=state.recognizer is None, selected=selected)
     if state.stale:  # of ink since taken away: muted until its new reading comes
-        shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED)
+        shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED, doubtful=())
     draw_readout(frame, view.readout, shown)
     part = None if selected is None else reading.digits[selected]
     probs = part.prediction.probs if part else NO_PROBS
@@ -94,19 +99,19 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
 
 
 def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
-    """Status, samples per digit, key help, in one text size. A status too long for its two
-    lines is shrunk as far as it stays legible, then given the lines it needs, over the panel
-    above: it gives way to the next drawing."""
+    """Status, samples per digit (once there are any), key help, in one text size (the samples
+    smaller where they would not fit). A status too long for its two lines is shrunk as far as
+    it stays legible, then given the lines it needs, over the panel above: it gives way to the
+    next drawing."""
     line_h = layout.samples.h
-    keys, counts = help_line(), samples_line(state.teaching.counts)
     help_lines = 2 if layout.footer.h >= 2 * line_h > 0 else 1
-    keys_lines, scale = fit_lines(keys, layout.footer.w, help_lines, LINE_SCALE * line_h)
-    counts_lines, scale = fit_lines(counts, layout.samples.w, 1, scale)
-    keys_lines, scale = fit_lines(keys, layout.footer.w, help_lines, scale)
+    keys_lines, scale = fit_lines(help_line(), layout.footer.w, help_lines, LINE_SCALE * line_h)
     status = state.teaching.status
     if status.text:
         draw_status(frame, layout, status.text, scale, ERROR if status.error else TEXT)
-    put_lines(frame, counts_lines, layout.samples, line_h, scale, MUTED)
+    if counts := samples_line(state.teaching.counts, layout.samples.w, scale):
+        counts_lines, counts_scale = fit_lines(counts, layout.samples.w, 1, scale)
+        put_lines(frame, counts_lines, layout.samples, line_h, counts_scale, MUTED)
     put_lines(frame, keys_lines, layout.footer, line_h, scale, MUTED)
 
 
@@ -174,9 +179,16 @@ def _pieces(word: str, width: int, scale: float) -> list[str]:
     return [*pieces, word]
 
 
-def samples_line(counts: list[int]) -> str:
-    """'samples 0:3 1:5 ... 9:0'."""
-    return "samples " + " ".join(f"{digit}:{count}" for digit, count in enumerate(counts))
+def samples_line(counts: list[int], width: int, scale: float) -> str:
+    """'samples saved: 3 zeros, 1 seven', or where that is wider than `width` at `scale`,
+    'samples saved: 0:3 7:1'; nothing before the first sample is saved."""
+    saved = [digit for digit, count in enumerate(counts) if count]
+    if not saved:
+        return ""
+    words = "samples saved: " + ", ".join(how_many(counts[d], d) for d in saved)
+    if _text_width(words, scale) <= width:
+        return words
+    return "samples saved: " + " ".join(f"{d}:{counts[d]}" for d in saved)
 
 
 # the canvas
@@ -280,12 +292,13 @@ def draw_cell(frame: np.ndarray, cell: Rect, part: DigitReading, selected: bool,
     if filled := round(part.prediction.confidence * cell.w):
         colour = ACCENT if selected else BAR_MUTED if part.rejected else BAR
         cv2.rectangle(frame, (cell.x, bar_y), (cell.x + filled - 1, bar_y + bar_h - 1), colour, -1)
-    if label_h:
+    if label_h:  # just below its bar, however tall the cell: it belongs to this digit
         symbol = "?" if part.digit is None else str(part.digit)
-        text = f"{symbol} {100 * part.prediction.confidence:.0f}%" if full and not part.speck \
+        text = f"{symbol} ({percent(part.prediction.confidence)})" if full and not part.speck \
             else symbol
-        colour = ACCENT if selected else MUTED if part.rejected else TEXT
-        put_text(frame, text, Rect(cell.x, cell.bottom - label_h, cell.w, label_h),
+        colour = ACCENT if selected else MUTED if part.rejected else DOUBT if doubtful(part) \
+            else TEXT
+        put_text(frame, text, Rect(cell.x, bar_y + bar_h + space, cell.w, label_h),
                  LINE_SCALE * label_h, colour, align="center")
 
 
@@ -317,46 +330,63 @@ def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None
 class Readout:
     """What the readout shows: a big symbol (a digit, or a number) over a line of text."""
 
-    symbol: str  # the digit read; "?": not a digit; "-": nothing read (yet); or a number
+    symbol: str  # the digit read; "?": not a digit; "": nothing read (yet); or a number
     symbol_colour: Colour
     label: str  # the confidence, or why there is no digit
     label_colour: Colour
     marked: int | None = None  # a number's selected digit: underlined
+    doubtful: tuple[int, ...] = ()  # a number's digits read with little confidence
+
+
+def doubtful(part: DigitReading) -> bool:
+    """A digit read, but with less confidence than DOUBTFUL: shown so, never like a sure one."""
+    return part.digit is not None and part.prediction.confidence < DOUBTFUL
 
 
 def readout(reading: Reading, loading: bool = False, selected: int | None = None) -> Readout:
     """The readout for a reading: the digit and its confidence, "?" over "not a digit" (or "too
-    small" for a speck), or a dash with nothing (or "loading") below. A number: its
-    digits, a "?" for each part that is not one, over how many digits it has or what "?" means."""
+    small" for a speck), or nothing (or "loading") before anything is read. A number: its
+    digits, a "?" for each part that is not one, over how many digits it has and how many of
+    them are doubtful, or what "?" means."""
     if len(reading.digits) > 1:
         symbol = "".join("?" if part.digit is None else str(part.digit)
                          for part in reading.digits)
-        label = NOT_A_DIGIT_MARK if "?" in symbol else f"{len(symbol)} digits"
-        return Readout(symbol, ACCENT, label, TEXT, selected)
+        unsure = tuple(i for i, part in enumerate(reading.digits) if doubtful(part))
+        label = NOT_A_DIGIT_MARK if "?" in symbol else counted(len(symbol), "digit")
+        if unsure and "?" not in symbol:
+            label += f", {len(unsure)} unsure"
+        return Readout(symbol, ACCENT, label, TEXT, selected, unsure)
     part = reading.single
     if part is None:
-        return Readout("-", MUTED, LOADING if loading else "", MUTED)
+        return Readout("", MUTED, LOADING if loading else "", MUTED)
     if part.rejected:
         return Readout("?", MUTED, TOO_SMALL if part.speck else NOT_A_DIGIT, TEXT)
-    return Readout(str(part.digit), ACCENT, f"{100 * part.prediction.confidence:.1f}%", TEXT)
+    colour = DOUBT if doubtful(part) else ACCENT
+    return Readout(str(part.digit), colour, percent(part.prediction.confidence), TEXT)
+
+
+def percent(share: float) -> str:
+    """'96%': one precision for the readout, the strip and the bars."""
+    return f"{100 * share:.0f}%"
 
 
 def draw_readout(frame: np.ndarray, box: Rect, shown: Readout) -> None:
     """The readout's symbol, big, over its label (left out where it would not be legible). In a
-    number, a "?" stands out in the error colour and the selected digit is underlined."""
+    number, a "?" stands out in the error colour, a doubtful digit is dull, and the selected
+    digit is underlined."""
     digit_box = Rect(box.x, box.y, box.w, round(0.72 * box.h))
     label_box = Rect(box.x, digit_box.bottom, box.w, box.h - digit_box.h)
-    # sized for "8"s so every digit is equally big, a dash and a question mark included
-    scale = fit_scale("8" * len(shown.symbol), digit_box.w, round(0.8 * digit_box.h))
+    # sized for "8"s so every digit is equally big, a question mark included
+    scale = fit_scale("8" * max(len(shown.symbol), 1), digit_box.w, round(0.8 * digit_box.h))
     if len(shown.symbol) == 1:
         put_text(frame, shown.symbol, digit_box, scale, shown.symbol_colour, align="center",
                  weight=2.0)
-    else:
+    elif shown.symbol:
         draw_number(frame, digit_box, shown, scale)
     if shown.label:
         # the size of a confidence, or the smallest legible; a longer label may be smaller
         height = min(max(round(0.6 * label_box.h), LINE_MIN_PX), label_box.h)
-        label_scale = min(fit_scale("100.0%", box.w, height), fit_scale(shown.label, box.w, height))
+        label_scale = min(fit_scale("100%", box.w, height), fit_scale(shown.label, box.w, height))
         if label_scale >= MIN_SCALE:
             put_text(frame, shown.label, label_box, label_scale, shown.label_colour,
                      align="center")
@@ -370,7 +400,8 @@ def draw_number(frame: np.ndarray, box: Rect, shown: Readout, scale: float) -> N
     baseline = box.y + (box.h + text_h) // 2
     for index, symbol in enumerate(shown.symbol):
         width = cv2.getTextSize(symbol, FONT, scale, thickness)[0][0]
-        colour = ERROR if symbol == "?" else shown.symbol_colour
+        colour = ERROR if symbol == "?" else DOUBT if index in shown.doubtful \
+            else shown.symbol_colour
         cv2.putText(frame, symbol, (x, baseline), FONT, scale, colour, thickness, cv2.LINE_AA)
         if index == shown.marked:
             under = min(baseline + max(2, text_h // 8), box.bottom - 1)
@@ -410,7 +441,7 @@ def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int
             cv2.rectangle(frame, (bar_x, top), (bar_x + filled - 1, bottom), colour, -1)
         put_text(frame, str(d), Rect(row.x, row.y, label_w, row.h), scale,
                  ACCENT if winner else MUTED if muted else TEXT, align="center")
-        put_text(frame, f"{100 * p:.0f}%", Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
+        put_text(frame, percent(p), Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
                  ACCENT if winner else MUTED, align="right")
 
 

@@ -44,6 +44,7 @@ FRAME_S = 1 / 60  # at most 60 frames a second: while a stroke is drawn, the loo
 # mouse's points between frames instead of drawing a frame for each, and keeps more of them
 # (strokes at a person's pace beside a busy core: 319-320 of 320 points kept, 312-313 without)
 DEFAULT_SIZE = (1024, 640)
+MIN_SIZE = (320, 240)  # the smallest window every element is laid out legibly in
 MAX_SIZE = (7680, 4320)  # where the screen's size is unknown (not X11), windows are capped to 8K
 STOP_WAIT_S = 2.0  # on exit, how long a fine-tuning run asked to stop may take to end
 
@@ -116,6 +117,18 @@ def fit_screen(size: tuple[int, int], screen: tuple[int, int] | None) -> tuple[i
     return min(size[0], limit[0]), min(size[1], limit[1])
 
 
+def window_size(asked: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The --size asked for, at least MIN_SIZE (the layout's smallest) and at most the screen;
+    a size changed is said in one line on stderr."""
+    size = fit_screen((max(asked[0], MIN_SIZE[0]), max(asked[1], MIN_SIZE[1])), screen)
+    if size != asked:
+        most = "the screen's size" if screen else "{}x{}".format(*MAX_SIZE)
+        print(f"note: --size {asked[0]}x{asked[1]} is outside the sizes the app supports "
+              f"({MIN_SIZE[0]}x{MIN_SIZE[1]} to {most}); the window is {size[0]}x{size[1]}",
+              file=sys.stderr)
+    return size
+
+
 def window_closed() -> bool:
     """The window's close button was pressed: the window is hidden or gone (Qt then raises)."""
     try:
@@ -124,8 +137,9 @@ def window_closed() -> bool:
         return True
 
 
-def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    """The app's entry point (realtime_opencv.py, `digitnet app`): returns the exit code."""
+def main(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
+    """The app's entry point (realtime_opencv.py, `digitnet app`): ends the process with the
+    exit code."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     # how the user started the app, for the no-display hint: the CLI passes its own name
@@ -137,17 +151,16 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     loading = BackgroundLoad(load)
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
     code = run_entry_point(lambda: run(args, command, loading, finetuner), debug=args.debug)
-    if loading.alive or finetuner.alive:  # a model still loading, a fine-tune slow to stop
-        exit_now(code)
-    return code
+    exit_now(code)  # at once: the window is gone, and nothing is left to save
 
 
 def exit_now(code: int) -> NoReturn:
-    """End the process without waiting for the threads still running.
+    """End the process without waiting for the threads still running or for Python's own
+    tear-down of torch and Qt (about a second after the window has gone).
 
-    Python's own exit would wait for them, or stop one in the middle of a torch call, which
-    aborts in C++ (a second Ctrl-C did that). Nothing is left half-written: digitnet writes
-    every file atomically.
+    Python's own exit would wait for the threads, or stop one in the middle of a torch call,
+    which aborts in C++ (a second Ctrl-C did that). Nothing is left half-written: digitnet
+    writes every file atomically, and a fine-tune asked to stop has had STOP_WAIT_S to end.
     """
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
@@ -161,7 +174,7 @@ def run(args: argparse.Namespace, command: str, loading: BackgroundLoad,
     `command` is how the app was started ("digitnet app"), for the no-display hint."""
     weights = weights_file(args)
     with display_checked(os.environ.get("DISPLAY"), command) as screen:
-        size = fit_screen(args.size, screen)
+        size = window_size(args.size, screen)
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
         cv2.resizeWindow(WINDOW, *size)
     state = AppState(loading=loading, samples=SampleStore(args.samples), finetuner=finetuner,
@@ -203,6 +216,7 @@ class Window:
         resized = self._shown is None or self.size != self._shown[0]  # a frame at once
         if (self.size, self.state.version) != self._shown and (now >= self._next_frame or resized):
             self.on_screen = frame_layout(*self.size)  # idle costs nothing
+            self.state.canvas_px = min(self.on_screen.canvas.size)
             cv2.imshow(WINDOW, render_frame(self.state, self.on_screen))
             self._shown, self._next_frame = (self.size, self.state.version), now + FRAME_S
         key = cv2.waitKey(WAIT_MS)  # paints the frame; runs the mouse callback

@@ -46,6 +46,7 @@ from digitnet.ui import (
     BAR_MUTED,
     BAR_TRACK,
     BRUSH_DOT,
+    DOUBT,
     ERROR,
     LOADING,
     MIN_TEXT_PX,
@@ -69,6 +70,7 @@ from digitnet.window import (
     parse_folder,
     parse_size,
     weights_file,
+    window_size,
 )
 
 DOWN, MOVE, UP = cv2.EVENT_LBUTTONDOWN, cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONUP
@@ -142,10 +144,11 @@ class Screen:
 
     def __init__(self, size=(1280, 720), recognizer=None, **parts):
         self.state = AppState(StandIn() if recognizer is None else recognizer, **parts)
-        self.layout = frame_layout(*size)
+        self.resize(size)
 
     def resize(self, size) -> None:
         self.layout = frame_layout(*size)
+        self.state.canvas_px = min(self.layout.canvas.size)  # as the window tells it
 
     def mouse(self, event: int, x: int, y: int, flags: int = BUTTON) -> None:
         self.state.on_mouse(event, x, y, flags, self.layout)
@@ -509,7 +512,9 @@ def test_brackets_change_the_brush_within_its_limits_and_the_ink_follows():
     screen.press("]")
     assert drawing.brush > DEFAULT_BRUSH and drawing.render((200, 200)).sum() > ink
     assert due(screen.state) == "key"
-    assert logged(screen.state) == [f"brush size={drawing.brush:.4f}"]
+    side = min(screen.layout.canvas.size)
+    assert logged(screen.state) == [f"brush size={drawing.brush:.4f} "
+                                    f"px={brush_pixels(drawing.brush, side)}"]
     for _ in range(30):
         screen.press("[")
     assert drawing.brush == BRUSH_RANGE[0]
@@ -519,6 +524,12 @@ def test_brackets_change_the_brush_within_its_limits_and_the_ink_follows():
     for _ in range(30):
         screen.press("]")
     assert drawing.brush == BRUSH_RANGE[1]
+
+
+def test_the_brush_on_a_blank_canvas_asks_for_no_reading():
+    screen = Screen()
+    screen.press("]")
+    assert due(screen.state) is None and logged(screen.state)[0].startswith("brush ")
 
 
 def test_escape_quits_and_unbound_keys_are_ignored():
@@ -599,7 +610,7 @@ def test_every_log_line_is_formatted_by_the_event_log():
     log.prediction(Reading((part(seven), part(doubtful))), 0.0049, "key")
     log.clear()
     log.undo()
-    log.brush(0.0625)
+    log.brush(0.0625, 28)
     log.sample_saved(3, "/samples/3_x.npz")
     log.sample_failed("disk full")
     log.finetune_started()
@@ -621,7 +632,7 @@ def test_every_log_line_is_formatted_by_the_event_log():
         "prediction digit=none confidence=0.910 latency_ms=5.2 trigger=mouseup number=727",
         "prediction digit=none confidence=0.410 latency_ms=4.9 trigger=key rejected=yes"
         " number=none",
-        "clear", "undo", "brush size=0.0625",
+        "clear", "undo", "brush size=0.0625 px=28",
         "sample digit=3 path=/samples/3_x.npz", "sample failed error=disk full",
         "finetune started", "finetune stopping", "finetune done weights=/w/finetuned.pt",
         "finetune kept weights=/w/finetuned.pt reason=the fine-tuned one reads MNIST test worse",
@@ -692,11 +703,43 @@ def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
     assert len(screen.state.recognizer.seen) == 2
 
 
-def test_the_readout_of_a_blank_canvas_is_a_dash_or_says_the_model_is_loading():
-    assert readout(BLANK) == Readout("-", MUTED, "", MUTED)
-    assert readout(BLANK, loading=True) == Readout("-", MUTED, LOADING, MUTED)
-    assert readout(Reading((part(Prediction(3, 0.82, THREE)),))) == Readout("3", ACCENT, "82.0%",
+def test_the_readout_of_a_blank_canvas_is_empty_or_says_the_model_is_loading():
+    assert readout(BLANK) == Readout("", MUTED, "", MUTED)
+    assert readout(BLANK, loading=True) == Readout("", MUTED, LOADING, MUTED)
+    # a confidence as the bars give it, to the percent
+    assert readout(Reading((part(Prediction(3, 0.82, THREE)),))) == Readout("3", ACCENT, "82%",
                                                                            TEXT)
+
+
+@pytest.mark.parametrize("size", [(600, 900), (360, 640), (1024, 640)], ids=str)
+def test_the_readout_and_its_label_and_each_strip_label_and_its_digit_stay_together(size):
+    screen = Screen(size, recognizer=StandIn(threshold=0.9))
+    screen.draw(7)
+    read_now(screen.state)
+    texts = dict(texts_drawn(screen))
+    symbol, label = texts["?"], texts[NOT_A_DIGIT]
+    assert 0 <= label.y - symbol.bottom <= 0.5 * symbol.h
+    screen = Screen(size, recognizer=by_place(0.9, 0.3, 0.6))
+    screen.draw_number("174")
+    read_now(screen.state)
+    texts = dict(texts_drawn(screen))
+    for cell, text in zip(number_view(screen.layout, 3).cells, ["1 (90%)", "2 (30%)", "3 (60%)"],
+                          strict=True):
+        image_bottom = cell.y + min(cell.w, cell.h)  # its preview, at most as tall as wide
+        assert texts[text].y - image_bottom <= 0.25 * cell.w
+
+
+def test_a_doubtful_digit_is_marked_alone_and_in_a_number():
+    sure = Prediction(3, 0.82, THREE)
+    unsure = Prediction(5, 0.45, (0.06,) * 5 + (0.45,) + (0.06,) * 4)
+    shown = readout(Reading((part(unsure),)))
+    assert shown.symbol == "5" and shown.symbol_colour == DOUBT != ACCENT
+    shown = readout(Reading((part(sure), part(unsure), part(sure))))
+    assert shown.symbol == "353" and shown.doubtful == (1,) and shown.label == "3 digits, 1 unsure"
+    screen = Screen(recognizer=by_place(0.95, 0.45, 0.95))
+    screen.draw_number("174")
+    read_now(screen.state, "mouseup")
+    assert shows(screen.frame(), number_view(screen.layout, 3).readout, DOUBT)
 
 
 def test_the_drawing_survives_a_resize():
@@ -881,8 +924,8 @@ def test_the_strip_shows_each_digits_network_input_labelled_and_its_confidence()
     assert lengths[1] == pytest.approx(0.3 * cells[1].w, abs=1)
     assert np.all(cells[2].view(frame) == ACCENT, axis=2).sum(axis=1).max() >= 0.6 * cells[2].w
     # labels: what the network sees, and its confidence
-    assert [text for text, _ in texts_drawn(screen) if text.endswith("%")][:3] == [
-        "1 90%", "2 30%", "3 60%"]
+    assert [text for text, _ in texts_drawn(screen) if text.endswith("%)")] == [
+        "1 (90%)", "2 (30%)", "3 (60%)"]
 
 
 def texts_drawn(screen: Screen, colour=None) -> list[tuple[str, Rect]]:
@@ -1004,9 +1047,63 @@ def test_a_drawing_of_several_digits_is_not_saved_as_a_sample(tmp_path):
         logged(screen.state)
     assert len(screen.state.drawing.strokes) == 2  # kept: undo a digit, then save
     screen.press("z")
+    assert status.text == ""  # the refusal was about the drawing before
     screen.save("1")
     (sample,), _ = store.load_all()
     assert sample.label == 1 and len(sample.strokes) == 1
+
+
+def test_z_right_after_a_save_takes_the_sample_back(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.draw(7)
+    strokes = [s.copy() for s in screen.state.drawing.strokes]
+    screen.save("7")
+    (sample,), _ = store.load_all()
+    assert screen.state.drawing.blank
+    logged(screen.state)
+    screen.press("z")
+    assert store.load_all() == ([], []) and screen.state.teaching.counts == [0] * 10
+    assert all(np.array_equal(a, b)
+               for a, b in zip(screen.state.drawing.strokes, strokes, strict=True))
+    assert logged(screen.state) == [f"sample removed path={sample.path}"]
+    assert screen.state.teaching.status.text.startswith("took the 7 back")
+    screen.press("z")  # then Z is undo as ever: the seven's stroke
+    assert screen.state.drawing.blank and logged(screen.state) == ["undo"]
+
+
+def test_z_after_drawing_again_undoes_the_stroke_and_keeps_the_sample(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.draw(7)
+    screen.save("7")
+    screen.draw(1)
+    screen.press("z")
+    assert store.counts()[7] == 1 and screen.state.drawing.blank
+
+
+def test_a_drawing_the_model_reads_as_not_a_digit_is_saved_only_when_asked_twice(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(recognizer=StandIn(threshold=0.9), samples=store)  # it doubts everything
+    screen.draw(7)
+    screen.save("7")
+    status = screen.state.teaching.status
+    assert status.error and status.text == ("not saved: the model reads this as not a digit; "
+                                            "press 7 again to save it as a 7 anyway")
+    assert not store.folder.exists()
+    screen.save("7")
+    (sample,), _ = store.load_all()
+    assert sample.label == 7
+
+
+def test_a_speck_is_never_saved(tmp_path):
+    store = SampleStore(tmp_path / "samples")
+    screen = Screen(samples=store)
+    screen.drag([(0.5, 0.5)])
+    for _ in range(2):
+        screen.save("1")
+    assert not store.folder.exists()
+    assert screen.state.teaching.status.text == "not saved: too small for a digit"
 
 
 def test_a_sample_asked_for_while_the_model_loads_is_saved_once_it_has_read_the_drawing(
@@ -1159,7 +1256,7 @@ def test_a_digit_key_saves_the_drawing_as_a_sample_and_clears_the_canvas(tmp_pat
     np.testing.assert_array_equal(sample.image, image)
     assert sample.canvas_size == size and sample.brush == drawing.brush
     status = screen.state.teaching.status
-    assert status.text == "saved as 7 - 1 seven saved" and not status.error
+    assert status.text == "saved as 7 - 1 seven saved; Z takes it back" and not status.error
     assert logged(screen.state) == [f"sample digit=7 path={sample.path}"]
     # ready for the next one, and the blank canvas read
     assert drawing.blank and screen.state.reading == BLANK
@@ -1175,8 +1272,10 @@ def test_counts_start_from_the_store_and_follow_each_sample(tmp_path):
         screen.draw(4)
         screen.save("6")  # the label is whatever the person says it is
     assert teaching.counts == store.counts() == [0, 1, 0, 0, 0, 0, 2, 0, 0, 0]
-    assert teaching.status.text == "saved as 6 - 2 sixes saved"
-    assert samples_line(teaching.counts) == "samples 0:0 1:1 2:0 3:0 4:0 5:0 6:2 7:0 8:0 9:0"
+    assert teaching.status.text == "saved as 6 - 2 sixes saved; Z takes it back"
+    assert samples_line(teaching.counts, 10**6, 1.0) == "samples saved: 1 one, 2 sixes"
+    assert samples_line(teaching.counts, 100, 1.0) == "samples saved: 1:1 6:2"  # a narrow window
+    assert samples_line([0] * 10, 10**6, 1.0) == ""  # none yet: no line
 
 
 def test_a_digit_key_on_a_blank_canvas_saves_nothing_and_says_so(tmp_path):
@@ -1588,7 +1687,7 @@ def test_every_frame_of_one_digit_or_none_is_legible_and_fits(size, shown):
     for i, (text, box) in enumerate(texts):
         for other, other_box in texts[i + 1 :]:
             assert not overlap(box, other_box), (text, box, other, other_box)
-    label = {"blank": "draw a digit or a number", "loading": LOADING, "digit": "82.0%",
+    label = {"blank": "draw a digit or a number", "loading": LOADING, "digit": "82%",
              "not a digit": NOT_A_DIGIT}[shown]
     canvas = screen.layout.canvas
     assert " ".join(text for text, box in texts if overlap(box, canvas)
@@ -1648,6 +1747,16 @@ def test_window_sizes_parse_and_are_capped_to_the_screen():
     assert fit_screen((100000, 100000), (1600, 1000)) == (1600, 1000)
     assert fit_screen((800, 5000), (1600, 1000)) == (800, 1000)
     assert fit_screen((100000, 300), None) == (MAX_SIZE[0], 300)  # no X server to ask
+
+
+def test_a_window_size_outside_what_works_is_changed_and_said(capsys):
+    assert window_size((800, 600), (1600, 1000)) == (800, 600) and capsys.readouterr().err == ""
+    assert window_size((100, 80), (1600, 1000)) == (320, 240)
+    assert capsys.readouterr().err == ("note: --size 100x80 is outside the sizes the app "
+                                       "supports (320x240 to the screen's size); the window is "
+                                       "320x240\n")
+    assert window_size((100, 5000), (1600, 1000)) == (320, 1000)
+    assert capsys.readouterr().err.endswith("the window is 320x1000\n")
 
 
 def test_folders_parse(tmp_path):
