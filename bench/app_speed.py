@@ -177,7 +177,7 @@ def in_process(recognizer: Recognizer, frames: int) -> None:
              (f"{len(NUMBER)} digits apart", drawn_number()),
              (f"{len(NUMBER)} digits close (the model also asked how strokes group)",
               drawn_number(spacing=CLOSE_SPACING))]
-    for name, strokes in cases:
+    for name, strokes in cases if frames else []:
         frame_times, readings, number = frames_while_reading(recognizer, layout, strokes, frames)
         print(f"  {name}, read as {number}:")
         print(f"    frame:    {percentiles(frame_times)}   (target p95 <= 16 ms)")
@@ -454,7 +454,7 @@ def person_paced_drive(app: RunningApp, rects: Rects) -> tuple[int, int, int, in
     return right, len(digits), keys, keys_sent, strokes, strokes_sent
 
 
-def real_window(weights: list[str], launches: int, latency: int) -> None:
+def real_window(weights: list[str], launches: int, latency: int, drive: bool) -> None:
     display = os.environ.get("DISPLAY")
     if not display:
         print("real window: skipped, no $DISPLAY (run under xvfb-run -a)")
@@ -463,6 +463,8 @@ def real_window(weights: list[str], launches: int, latency: int) -> None:
           f"{display}):")
     if launches:
         launch_times(weights, launches)
+    if not latency and not drive:
+        return
     app, rects = started(weights)
     try:
         x = XClient(display)
@@ -471,9 +473,10 @@ def real_window(weights: list[str], launches: int, latency: int) -> None:
         subprocess.run(["xdotool", "windowfocus", window], check=True)
         if latency:
             input_latency(x, app, rects, latency)
-        right, digits, keys, sent, strokes, drawn = person_paced_drive(app, rects)
-        print(f"  person-paced drive:    {right} of {digits} pen digits read right; "
-              f"{keys} of {sent} keys logged; {strokes} of {drawn} strokes logged")
+        if drive:
+            right, digits, keys, sent, strokes, drawn = person_paced_drive(app, rects)
+            print(f"  person-paced drive:    {right} of {digits} pen digits read right; "
+                  f"{keys} of {sent} keys logged; {strokes} of {drawn} strokes logged")
     finally:
         app.close()
 
@@ -490,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed key presses and mouse moves (0: none)")
     parser.add_argument("--no-window", dest="window", action="store_false",
                         help="the in-process figures only")
+    parser.add_argument("--no-drive", dest="drive", action="store_false",
+                        help="no person-paced drive in the real window")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="torch threads for the in-process readings (default: the app's)")
     parser.add_argument("--app", type=Path, default=APP,
@@ -505,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.load} busy-loop process(es) beside it, {os.cpu_count()} cores")
         in_process(recognizer, args.frames)
         if args.window:
-            real_window(weights, args.launches, args.latency)
+            real_window(weights, args.launches, args.latency, args.drive)
     return 0
 
 
