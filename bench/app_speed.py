@@ -53,6 +53,7 @@ from digitnet.reading import read_sketch
 from digitnet.recognizer import Recognizer
 from digitnet.strokes import APP_STYLE, Sketch, lay_out
 from digitnet.ui import render_frame
+from digitnet.window import FRAME_S
 
 APP = Path(__file__).resolve().parent.parent / "realtime_opencv.py"
 SIZE = (1280, 720)  # in-process frames
@@ -136,9 +137,10 @@ def busy_cores(count: int) -> Iterator[None]:
 
 def frames_while_reading(recognizer: Recognizer, layout: Layout, strokes: list[np.ndarray],
                          frames: int) -> tuple[list[float], list[float], str]:
-    """Render `frames` frames of a drawing on this thread while another reads it back to back,
-    as the window's loop and the reading worker do: (frame seconds, reading seconds, the number
-    read)."""
+    """Render `frames` frames of a drawing on this thread, as often as the window draws them
+    while a stroke is drawn, while another thread reads it as the reading worker does while
+    drawing (each reading followed by a pause as long): (frame seconds, reading seconds, the
+    number read)."""
     state = AppState(recognizer)
     state.drawing = Drawing(strokes, canvas_size=layout.canvas.size)
     state.schedule.request("key")
@@ -163,7 +165,7 @@ def frames_while_reading(recognizer: Recognizer, layout: Layout, strokes: list[n
         start = time.perf_counter()
         render_frame(state, layout)
         times.append(time.perf_counter() - start)
-        time.sleep(0.002)  # the loop's wait for events
+        time.sleep(max(FRAME_S - times[-1], 0))  # the window draws at most 60 frames a second
     done.set()
     reader.join()
     return times, readings[1:], state.reading.number or "none"
@@ -171,8 +173,8 @@ def frames_while_reading(recognizer: Recognizer, layout: Layout, strokes: list[n
 
 def in_process(recognizer: Recognizer, frames: int) -> None:
     layout = compute_layout(*SIZE)
-    print(f"in process, {SIZE[0]}x{SIZE[1]} frame, a frame rendered while the worker reads "
-          "back to back:")
+    print(f"in process, {SIZE[0]}x{SIZE[1]} frames at the window's pace while the worker reads "
+          "at its pace:")
     cases = [("one digit (an 8)", [drawn_eight()]),
              (f"{len(NUMBER)} digits apart", drawn_number()),
              (f"{len(NUMBER)} digits close (the model also asked how strokes group)",
