@@ -1,0 +1,446 @@
+"""The lines of writing on a page: found, deskewed, deslanted and cut to the reader's height.
+
+A sequence reader (digitnet.sequence) reads a line, not a page. Here a page becomes its lines,
+top to bottom, as OCR systems do before recognition:
+
+1. The ink, as digitnet.segment finds it on paper: the paper's own tone estimated locally
+   (shadows, gradients), ink what stands out from it by more than the camera's noise, a table
+   or the paper's edge along the border removed.
+2. The writing's tilt (up to MAX_TILT degrees either way): the angle at which the ink's rows
+   are sharpest (the projection profile: text lines, and ruled lines with them, are then
+   level). The page is turned back by it.
+3. Ruled and squared lines removed (segment.remove_ruled_lines, along the rows and the
+   columns), specks set aside; what is left is cut into lines: the bands of rows characters
+   fill (parted where too tall for one line), each character in the band holding most of it,
+   small marks (".", ",") in the line they sit on; a line is split where a gap of SPLIT_GAP
+   line heights parts it.
+4. Each line's slant is measured (the shear at which its columns are sharpest) and undone, and
+   its ink (less other lines') is cut out with a margin and scaled to LINE_HEIGHT pixels high,
+   its contrast to its own ink.
+
+Ink that no line took (a mark too small or too far from any line) is reported, as boxes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitnet.preprocess import Box, to_gray
+from digitnet.segment import (
+    MIN_AREA,
+    components,
+    flat_tone,
+    ink_mask,
+    ink_residual,
+    remove_flat_regions,
+    remove_ruled_lines,
+)
+
+LINE_HEIGHT = 32  # the reader's input: a line's image is this many pixels high
+POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels on its short side
+POLARITY_BLUR = 6.0  # ... against its blur of this sigma
+STRONG = 0.45  # ink fainter than this share of the strongest is left out of the geometry
+MAX_TILT = 32.0  # degrees either way the writing may be tilted
+TILT_STEP = 1.0  # the coarse search's step, degrees; then refined to TILT_STEP / 8
+ONE_ROW = 1.5  # one mark this many times as wide as high shows which way its line runs
+MAX_SLANT = 0.7  # the shear either way a line's slant may have
+SLANT_STEPS = 15  # shears tried
+PROFILE_POINTS = 6000  # ink pixels the tilt and slant are measured on, at most
+PROFILE_BIN = 2.0  # the tilt's projection profile counts ink in rows this many pixels high
+MARGIN = 0.15  # a line's image has this many line heights of margin above and below
+SIDE_MARGIN = 0.25  # ... and at its ends
+SMALL = 0.45  # a mark less high than this many characters is small (".", ","): no band of its own
+MESH_SPAN = 0.6  # a component over this share of the page both ways ...
+MESH_FILL = 0.12  # ... filling less of its box than this is a grid or a pattern, no character
+TALL = 2.5  # ... and one taller than this many is no character (a line left, a blob)
+TWO_LINES = 1.7  # a band of ink taller than this many characters holds two lines
+MARK_BELOW = 0.4  # a small mark joins a line its middle lies in, or this many heights below
+SPECK = 0.12  # a mark less high than this share of the typical character's is a speck
+SPLIT_GAP = 2.5  # a gap this many line heights wide parts two lines
+NOTED = 0.3  # ink no line took is reported if this many typical characters high or more
+MAX_WIDTH = 1600  # a line's image is at most this many pixels wide
+MATCHED = 0.5  # a found line is a true one if their boxes overlap by this share of their union
+STRAY = 0.1  # ... and lies on none if less than this share of its box lies on any
+
+
+@dataclass(frozen=True, eq=False)
+class TextLine:
+    """One line: its image for the reader, and where it lies on the page."""
+
+    image: np.ndarray  # float32 [LINE_HEIGHT, W], bright ink on black, in [0, 1]
+    to_page: np.ndarray  # 2x3: a point (x, y) of `image` -> the page's pixels
+    box: Box  # the line's ink on the page
+    frame: Box  # ... in the deskewed page (`Lines.deskew`), without the slant undone
+    slant: float  # the shear undone
+    height: float  # the line's height on the page, pixels
+
+
+@dataclass(frozen=True, eq=False)
+class Lines:
+    """A page's lines, top to bottom, and the ink no line took."""
+
+    lines: tuple[TextLine, ...]
+    ignored: tuple[Box, ...]
+    tilt: float  # degrees the writing was tilted (counter-clockwise), undone
+    deskew: np.ndarray  # 2x3: the page -> the deskewed page
+    deskewed_size: tuple[int, int]  # (width, height)
+    dark_ink: bool
+
+
+def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
+    """The lines of writing on any image `to_gray` takes (invert: True for dark ink on light
+    paper, False for light on dark, None to detect); no lines for a blank page."""
+    gray = to_gray(image)
+    unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
+    dark = dark_ink(unit) if invert is None else invert
+    bright = 1 - unit if dark else unit
+    flat = flat_tone(bright)
+    residual = ink_residual(bright, flat)
+    if dark and flat is None:  # ink's contrast as a share of its paper's: a shadow takes both
+        residual /= np.maximum(1 - bright + residual, 0.05)
+    mask = ink_mask(residual)
+    if mask is None:
+        return Lines((), (), 0.0, np.eye(2, 3), (unit.shape[1], unit.shape[0]), dark)
+    if flat is None:
+        mask = remove_flat_regions(mask)
+    tilt = measure_tilt(strong_ink(mask, residual))
+    deskew, size = turning(mask.shape, tilt)
+    if tilt:
+        residual = cv2.warpAffine(residual, deskew, size, flags=cv2.INTER_LINEAR)
+        mask = cv2.warpAffine(mask, deskew, size, flags=cv2.INTER_NEAREST)
+    strokes = strong_ink(remove_lines(mask), residual)  # whole again where faint between
+    labels, stats = components(cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((3, 3),
+                                                                                  np.uint8)))
+    rows = group_rows(labels, stats)
+    line_of = np.full(len(stats), -1)  # per component, the line that took it
+    for k, members in enumerate(rows):
+        line_of[members] = k
+    taken = line_of[labels]
+    found = [cut_line(residual, labels, stats, members, (taken >= 0) & (taken != k), deskew)
+             for k, members in enumerate(rows)]
+    back = cv2.invertAffineTransform(deskew)
+    ignored = tuple(page_box(Box(*(int(v) for v in stats[n, :4])), back)
+                    for n in noted(stats, line_of >= 0, labels.shape))
+    return Lines(tuple(found), ignored, tilt, deskew, size, dark)
+
+
+def dark_ink(unit: np.ndarray) -> bool:
+    """True if the ink is darker than the paper: the page's darkest details stand further
+    below their surroundings than its lightest ones stand above them. Measured on a copy
+    POLARITY_SIDE pixels on its short side, against its blur (shadows and tones go)."""
+    height, width = unit.shape
+    scale = min(1.0, POLARITY_SIDE / min(height, width))
+    small = cv2.resize(unit, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    detail = small - cv2.GaussianBlur(small, (0, 0), POLARITY_BLUR)
+    return bool(-np.percentile(detail, 0.5) > np.percentile(detail, 99.5))
+
+
+def strong_ink(mask: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """The mask less what is fainter than STRONG of the ink's strongest (a security pattern,
+    faint printed lines): the lines' geometry is measured on strokes alone."""
+    level = float(np.percentile(residual[mask > 0], 99)) if mask.any() else 0.0
+    return np.where(residual > STRONG * level, mask, np.uint8(0))
+
+
+def measure_tilt(mask: np.ndarray) -> float:
+    """The writing's tilt in degrees (counter-clockwise positive): the angle at which the ink
+    crowds into the fewest rows (`sharpness`). 0 for too little ink to tell."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 2 * MIN_AREA or not in_a_row(mask):
+        return 0.0
+    if len(ys) > PROFILE_POINTS:
+        chosen = np.random.default_rng(0).choice(len(ys), PROFILE_POINTS, replace=False)
+        ys, xs = ys[chosen], xs[chosen]
+    # each pixel spread over its square: on the pixel grid, angles of simple slopes (1/2, 1/3)
+    # line up many pixels by the lattice alone
+    jitter = np.random.default_rng(0).uniform(-0.5, 0.5, (len(xs), 2))
+    points = np.stack([xs, ys], 1) + jitter
+    points -= points.mean(0)
+    coarse = np.arange(-MAX_TILT, MAX_TILT + TILT_STEP / 2, TILT_STEP)
+    best = coarse[int(np.argmax(sharpness(points, coarse)))]
+    fine = best + np.arange(-TILT_STEP, TILT_STEP + 1e-6, TILT_STEP / 8)
+    return float(fine[int(np.argmax(sharpness(points, fine)))])
+
+
+def in_a_row(mask: np.ndarray) -> bool:
+    """True if the ink shows which way its lines run: two characters or more, or one mark
+    ONE_ROW times as wide as high or more (digits run together). A lone digit does not: it is
+    read as it stands on the page."""
+    stats = components(mask)[1]
+    height = character_height(stats, mask.shape)
+    sizes = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    characters = (stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA) & (sizes[0] >= SMALL * height)
+    return int(characters.sum()) >= 2 or bool((sizes[1][characters] >= ONE_ROW
+                                                * sizes[0][characters]).any())
+
+
+def sharpness(points: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Per angle (degrees), how few rows the ink crowds into once the page is turned back by
+    it: the sum of squares of its projection profile, in bins of PROFILE_BIN pixels."""
+    radians = np.deg2rad(angles)
+    # a point's row once turned back by the angle (y down, counter-clockwise tilt)
+    rows = points[:, 1:2] * np.cos(radians) + points[:, 0:1] * np.sin(radians)
+    return profile_energy(np.floor((rows - rows.min(0)) / PROFILE_BIN).astype(np.int64))
+
+
+def turning(shape: tuple[int, ...], tilt: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2x3 matrix that turns a page of this shape back by `tilt` degrees, into a frame that
+    holds all of it, and that frame's (width, height)."""
+    height, width = shape[:2]
+    if not tilt:
+        return np.eye(2, 3), (width, height)
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -tilt, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (math.ceil(width * cos + height * sin), math.ceil(width * sin + height * cos))
+    matrix[:, 2] += (np.array(size) - np.array([width, height])) / 2
+    return matrix, size
+
+
+def remove_lines(mask: np.ndarray) -> np.ndarray:
+    """The mask without ruled lines along its rows nor its columns (a squared paper), as
+    segment removes them: long straight runs, where no stroke crosses them."""
+    height = character_height(components(mask)[1], mask.shape)
+    mask = remove_ruled_lines(mask, height)
+    return np.ascontiguousarray(remove_ruled_lines(np.ascontiguousarray(mask.T), height).T)
+
+
+def character_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
+    """A character's typical height: the median of the tallest components shaped like
+    characters (no more than three times as wide as high, and no mesh spanning the page, a
+    grid), else the tallest of any (characters run together); 0 for none. `shape`: the page's
+    (height, width)."""
+    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    marks = (areas >= MIN_AREA) & (heights >= 6)
+    mesh = ((heights > MESH_SPAN * shape[0]) & (widths > MESH_SPAN * shape[1])
+            & (areas < MESH_FILL * widths * heights))  # a grid, a pattern: no character
+    shaped = marks & (widths <= 3 * heights) & ~mesh
+    if not shaped.any():
+        return float(heights[marks].max()) if marks.any() else 0.0
+    tall = heights[shaped]
+    return float(np.median(tall[tall >= tall.max() / 3]))
+
+
+def group_rows(labels: np.ndarray, stats: np.ndarray) -> list[np.ndarray]:
+    """The components (labels) in lines, top to bottom. The lines are the bands of rows the
+    characters' ink fills (components from SPECK to TALL characters high), a band taller than
+    TWO_LINES characters parted where its ink is thinnest; each character joins the band that
+    holds most of its rows, a small mark (".", ",") the band its middle lies in or just above;
+    a line is split at gaps SPLIT_GAP of its height wide."""
+    height = character_height(stats, labels.shape)
+    if not height:
+        return []
+    boxes = stats[:, :4].astype(np.float64)
+    tops, rows = boxes[:, 1], boxes[:, 3]
+    marks = (stats[:, cv2.CC_STAT_AREA] >= MIN_AREA) & (rows >= SPECK * height)
+    marks[0] = False
+    glyphs = marks & (rows <= TALL * height) & (rows >= SMALL * height)
+    filled = np.zeros(labels.shape[0] + 1, np.float64)
+    for label in np.flatnonzero(glyphs):  # each character fills its rows
+        top = int(tops[label])
+        filled[top:top + int(rows[label])] += boxes[label, 2]
+    bands = [band for run in runs(filled > 0) for band in part_band(filled, run, height)]
+    members: list[list[int]] = [[] for _ in bands]
+    for label in np.flatnonzero(marks):
+        top, bottom = tops[label], tops[label] + rows[label]
+        if glyphs[label]:
+            shares = [min(bottom, b) - max(top, a) for a, b in bands]
+            best = int(np.argmax(shares)) if shares else -1
+            if best >= 0 and shares[best] > 0:
+                members[best].append(int(label))
+            continue
+        middle = top + rows[label] / 2
+        for k, (a, b) in enumerate(bands):
+            if a <= middle <= b + MARK_BELOW * (b - a) and rows[label] <= TALL * height:
+                members[k].append(int(label))
+                break
+    lines = [part for line in members if line
+             for part in split_at_gaps(np.array(line), boxes)]
+    return sorted(lines, key=lambda line: float(np.median(boxes[line, 1] + boxes[line, 3] / 2)))
+
+
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, stop) of each run of True in a 1-D array."""
+    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
+                    strict=True))
+
+
+def part_band(filled: np.ndarray, band: tuple[int, int],
+              height: float) -> list[tuple[int, int]]:
+    """A band of rows, or its parts if it is taller than TWO_LINES characters (lines touching,
+    or overlapping rows once a line is a little tilted): parted at its thinnest row, away from
+    its ends by at least half a character."""
+    start, stop = band
+    if stop - start <= TWO_LINES * height:
+        return [band]
+    inner = np.arange(start + round(height / 2), stop - round(height / 2))
+    if not len(inner):
+        return [band]
+    cut = int(inner[np.argmin(filled[inner])])
+    return part_band(filled, (start, cut), height) + part_band(filled, (cut, stop), height)
+
+
+def split_at_gaps(line: np.ndarray, boxes: np.ndarray) -> list[np.ndarray]:
+    """A line's components, parted where a gap wider than SPLIT_GAP line heights lies."""
+    line = line[np.argsort(boxes[line, 0], kind="stable")]
+    height = float(np.max(boxes[line, 3]))
+    reach = np.maximum.accumulate(boxes[line, 0] + boxes[line, 2])
+    gaps = boxes[line[1:], 0] - reach[:-1]
+    cuts = np.flatnonzero(gaps > SPLIT_GAP * height) + 1
+    return np.split(line, cuts)
+
+
+def noted(stats: np.ndarray, used: np.ndarray, shape: tuple[int, ...]) -> list[int]:
+    """The components no line took that are worth a word: NOTED characters high or more, on a
+    page of this shape."""
+    height = character_height(stats, shape)
+    return [n for n in range(1, len(stats))
+            if not used[n] and stats[n, cv2.CC_STAT_HEIGHT] >= NOTED * height
+            and stats[n, cv2.CC_STAT_AREA] >= MIN_AREA]
+
+
+def cut_line(residual: np.ndarray, labels: np.ndarray, stats: np.ndarray, members: np.ndarray,
+             others: np.ndarray, deskew: np.ndarray) -> TextLine:
+    """One line's image: its ink (the deskewed residual, less other lines' ink) with its slant
+    undone, a margin around it, scaled to LINE_HEIGHT pixels high."""
+    boxes = stats[members, :4]
+    left, top = boxes[:, 0].min(), boxes[:, 1].min()
+    right, bottom = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    frame = Box(int(left), int(top), int(right - left), int(bottom - top))
+    height = float(frame.height)
+    mine = np.isin(labels[top:bottom, left:right], members)
+    ys, xs = np.nonzero(mine)
+    slant = measure_slant(xs.astype(np.float32), ys.astype(np.float32))
+    # the line's frame, sheared about its middle row, with margins
+    middle = top + height / 2
+    corners_x = np.array([left, right, left, right], np.float64)
+    corners_y = np.array([top, top, bottom, bottom], np.float64)
+    sheared = corners_x + slant * (corners_y - middle)
+    margin, side = MARGIN * height, SIDE_MARGIN * height
+    x0, x1 = sheared.min() - side, sheared.max() + side
+    y0, y1 = top - margin, bottom + margin
+    scale = LINE_HEIGHT / (y1 - y0)
+    width = min(MAX_WIDTH, max(LINE_HEIGHT // 2, math.ceil((x1 - x0) * scale)))
+    # deskewed page -> line image: shear, then shift and scale
+    to_line = np.array([[scale, scale * slant, -scale * (x0 + slant * middle)],
+                        [0.0, scale, -scale * y0]])
+    ink = np.where(others, np.float32(0), residual)
+    image = warp_down(ink, to_line, (width, LINE_HEIGHT), scale)
+    level = line_level(residual[top:bottom, left:right][mine])
+    image = np.clip(image / level, 0, 1).astype(np.float32)
+    to_page = compose(cv2.invertAffineTransform(deskew), cv2.invertAffineTransform(to_line))
+    back = cv2.invertAffineTransform(deskew)
+    return TextLine(image, to_page, page_box(frame, back), frame, slant, height)
+
+
+def warp_down(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
+              scale: float) -> np.ndarray:
+    """warpAffine to `size`, first blurring as much as the scale shrinks (no aliasing of thin
+    strokes), only around the region the warp reads."""
+    inverse = cv2.invertAffineTransform(matrix)
+    seen = transform_points(np.array([[0, 0], [size[0], 0], [0, size[1]], [size[0], size[1]]],
+                                     np.float64), inverse)
+    low = np.maximum(np.floor(seen.min(0)).astype(int) - 4, 0)
+    high = np.minimum(np.ceil(seen.max(0)).astype(int) + 4, [image.shape[1], image.shape[0]])
+    region = image[low[1]:high[1], low[0]:high[0]]
+    if scale < 0.7 and region.size:
+        region = cv2.GaussianBlur(region, (0, 0), 0.4 / scale)
+    moved = matrix.copy()
+    moved[:, 2] += matrix[:, :2] @ low
+    return cv2.warpAffine(region, moved, size, flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def line_level(values: np.ndarray) -> float:
+    """The line's ink level: a high percentile of its ink's residual (its strokes' cores)."""
+    return max(float(np.percentile(values, 90)), 1e-3) if values.size else 1.0
+
+
+def measure_slant(xs: np.ndarray, ys: np.ndarray) -> float:
+    """The shear (x grows by it per row up) at which a line's columns are sharpest: its strokes
+    then stand upright. 0 for too little ink."""
+    if len(xs) < 2 * MIN_AREA:
+        return 0.0
+    if len(xs) > PROFILE_POINTS:
+        chosen = np.random.default_rng(0).choice(len(xs), PROFILE_POINTS, replace=False)
+        xs, ys = xs[chosen], ys[chosen]
+    shears = np.linspace(-MAX_SLANT, MAX_SLANT, SLANT_STEPS)
+    # undoing a slant s moves a point by s per row below the middle (slanted writing leans right)
+    columns = xs[:, None] + shears[None] * (ys - ys.mean())[:, None]
+    columns = np.round(columns - columns.min(0)).astype(np.int64)
+    return float(shears[int(np.argmax(profile_energy(columns)))])
+
+
+def profile_energy(bins: np.ndarray) -> np.ndarray:
+    """Per column k of `bins` ([points, K] non-negative bin numbers), the sum of squares of
+    its histogram: one bincount for all K."""
+    span = int(bins.max()) + 1
+    counts = np.bincount((bins + span * np.arange(bins.shape[1])).ravel(),
+                         minlength=span * bins.shape[1])
+    return np.square(counts.reshape(bins.shape[1], span).astype(np.float64)).sum(axis=1)
+
+
+def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The 2x3 affine matrix of `outer` after `inner`."""
+    return np.hstack([outer[:, :2] @ inner[:, :2], (outer[:, :2] @ inner[:, 2] + outer[:, 2])[:,
+                                                                                               None]])
+
+
+def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Points (x, y) [N, 2] through a 2x3 affine matrix."""
+    return np.asarray(points, np.float64) @ matrix[:, :2].T + matrix[:, 2]
+
+
+def page_box(box: Box, back: np.ndarray) -> Box:
+    """A box of the deskewed page as the page's pixels it covers (the turned box's bounds)."""
+    corners = np.array([[box.left, box.top], [box.right, box.top], [box.left, box.bottom],
+                        [box.right, box.bottom]], np.float64)
+    turned = transform_points(corners, back)
+    low, high = np.floor(turned.min(0)).astype(int), np.ceil(turned.max(0)).astype(int)
+    return Box(int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1]))
+
+
+def deskewed_box(corners: np.ndarray, lines: Lines) -> tuple[float, float, float, float]:
+    """The bounds (left, top, right, bottom) in the deskewed page of points on the page."""
+    turned = transform_points(corners, lines.deskew)
+    return (*turned.min(0), *turned.max(0))
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float]:
+    """(intersection over union, intersection over b's area) of two boxes (l, t, r, b)."""
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    shared = width * height
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    return shared / max(area_a + area_b - shared, 1e-9), shared / max(area_b, 1e-9)
+
+
+def match_lines(truth: list[np.ndarray], lines: Lines) -> list[int | None]:
+    """For each true line (its ink's 4 corners on the page), the found line that is it: their
+    boxes in the deskewed page overlap by MATCHED of their union or more, one to one, best
+    first; None where no found line is."""
+    found = [(f.frame.left, f.frame.top, f.frame.right, f.frame.bottom) for f in lines.lines]
+    pairs = sorted(((overlap(deskewed_box(c, lines), box)[0], t, k)
+                    for t, c in enumerate(truth) for k, box in enumerate(found)), reverse=True)
+    chosen: list[int | None] = [None] * len(truth)
+    taken: set[int] = set()
+    for score, t, k in pairs:
+        if score >= MATCHED and chosen[t] is None and k not in taken:
+            chosen[t] = k
+            taken.add(k)
+    return chosen
+
+
+def strays(truth: list[np.ndarray], lines: Lines) -> list[int]:
+    """The found lines that lie on no true line (less than STRAY of their box on any): marks
+    that are not writing (what is left of a pattern, a grid, a speck)."""
+    boxes = [deskewed_box(c, lines) for c in truth]
+    return [k for k, f in enumerate(lines.lines)
+            if all(overlap(box, (f.frame.left, f.frame.top, f.frame.right, f.frame.bottom))[1]
+                   < STRAY for box in boxes)]
