@@ -3,7 +3,8 @@
 Per batch, on tensors: digits redrawn from their skeletons with a round brush, thinner and
 thicker strokes, and one grid_sample for rotation, scale, slant, shift and elastic distortion,
 so augmentation costs a small fraction of an epoch on two CPU cores. Once per run, on the
-skeletons: continental shapes (flags, feet, bars, hooks, open 4s) for a share of the digits.
+skeletons: continental shapes (slashed 0s, flags, feet, bars, hooks, open 4s) for a share of
+the digits.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def change_stroke_width(images: torch.Tensor, prob: float,
 
 
 # ---- continental shapes ------------------------------------------------------------------
-# Training's own generator of the ways much of the world writes 1, 4, 7 and 9, which MNIST's
+# Training's own generator of the ways much of the world writes 0, 1, 4, 7 and 9, which MNIST's
 # American writers rarely used. It draws on the skeletons at 2x, before the brush. The drawn-
 # digit benchmark has a generator of its own (digitnet.drawn), with other shapes and ranges: a
 # benchmark that drew with this one would measure nothing training had not generated.
@@ -153,8 +154,9 @@ MIN_SKELETON_PX = 8  # fewer: a broken digit with no stem or bar to draw on
 
 def add_continental_marks(skeletons: torch.Tensor, labels: torch.Tensor, prob: float,
                           seed: int) -> torch.Tensor:
-    """A copy of the skeletons in which a random `prob` share of the 1s, 4s, 7s and 9s is drawn
-    the continental way, in one of the CONTINENTAL_STYLES of its digit, picked at random."""
+    """A copy of the skeletons in which a random `prob` share of the 0s, 1s, 4s, 7s and 9s is
+    drawn the continental way, in one of the CONTINENTAL_STYLES of its digit, picked at
+    random."""
     rng = np.random.default_rng(seed)
     out = skeletons.clone()
     for i in np.flatnonzero(np.isin(labels.numpy(), list(CONTINENTAL_STYLES))):
@@ -257,7 +259,20 @@ def draw_hooked_stem(skeleton: np.ndarray, rng: np.random.Generator) -> None:
     _draw(skeleton, _curve(end, tip, -rng.uniform(0.25, 0.5)))
 
 
+def draw_slash(skeleton: np.ndarray, rng: np.random.Generator) -> None:
+    """A 0 slashed, as many write it to tell it from O: a straight stroke up to the right
+    through its middle, 35-75 degrees steep, ending at the loop or up to a fifth of the
+    digit's height beyond it."""
+    ink, top, height = _ink(skeleton)
+    centre = np.array([ink[:, 0].mean(), top + height / 2])
+    angle = np.deg2rad(rng.uniform(35, 75))
+    direction = np.array([np.cos(angle), -np.sin(angle)])  # up to the right, y down
+    low, high = (height / 2 / np.sin(angle)) * (1 + rng.uniform(-0.1, 0.4, 2))
+    _draw(skeleton, np.array([centre - low * direction, centre + high * direction]))
+
+
 CONTINENTAL_STYLES: dict[int, tuple[tuple[Shape, ...], ...]] = {
+    0: ((draw_slash,),),
     1: ((draw_flag,), (draw_flag, draw_foot)),
     4: ((draw_open_four,),),
     7: ((draw_bar,), (draw_hooked_top,), (draw_bar, draw_hooked_top)),

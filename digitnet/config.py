@@ -69,9 +69,9 @@ class TrainConfig:
     augment: bool = option(True, "train on plain MNIST, without augmentation", flag="--no-augment")
     restroke: float = option(0.5, "share of digits redrawn from their skeleton with a round brush, "
                              "like mouse drawings", fraction, metavar="P")
-    continental: float = option(0.0, "share of 1s, 4s, 7s and 9s drawn the continental way: "
-                                "flags, feet, bars, hooks, open 4s (needs --restroke)", fraction,
-                                metavar="P")
+    continental: float = option(0.0, "share of 0s, 1s, 4s, 7s and 9s drawn the continental way: "
+                                "slashes, flags, feet, bars, hooks, open 4s (needs --restroke)",
+                                fraction, metavar="P")
     init: str | None = option(None, "start from these weights (same --model and --seed) instead of "
                               "from scratch", metavar="WEIGHTS")
     select: str = option("val", "export the epoch with the best validation accuracy, or the last "

@@ -36,6 +36,7 @@ ONE = line((28, 8), (28, 48))  # an upright stroke: 40 pixels tall
 SEVEN = line((14, 8), (40, 8), (24, 48))  # top bar, then the stem down to the left
 NINE = line((28, 8), (20, 12), (20, 20), (28, 24), (36, 20), (36, 12), (28, 8), (36, 12), (36, 48))
 FOUR = line((34, 8), (12, 34), (44, 34), (34, 34), (34, 48))  # closed: a triangle with a stem
+ZERO = cv2.ellipse(canvas(), (28, 28), (12, 20), 0, 0, 360, 1, 1)  # 40 pixels tall
 
 
 def pieces(skeleton: np.ndarray) -> int:
@@ -124,6 +125,17 @@ def test_an_open_four_replaces_a_closed_one_and_is_open_at_the_top(seed):
     assert pieces(out) == 1  # joined by the crossbar
     ys, xs = np.nonzero(out)
     assert ys.min() >= 8 - 1 and ys.max() <= 48 + 1  # in the digit's box
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_slash_crosses_a_0_up_to_the_right_through_its_middle(seed):
+    out, added = drawn(augment.draw_slash, ZERO, seed)
+    assert pieces(out) == 1 and near(added, 28, 28)  # through the middle, joined to the loop
+    low, high = added[added[:, 1].argmax()], added[added[:, 1].argmin()]
+    assert high[0] > low[0] and high[1] < low[1]  # up to the right
+    assert 30 < np.degrees(np.arctan2(low[1] - high[1], high[0] - low[0])) < 80
+    assert low[1] >= 28 + 0.4 * 20 and high[1] <= 28 - 0.4 * 20  # from the loop to the loop
+    assert added[:, 1].min() >= 8 - 0.25 * 40 and added[:, 1].max() <= 48 + 0.25 * 40
 
 
 @pytest.fixture(scope="module")
