@@ -32,12 +32,15 @@ from digitnet.layout import number_view
 from digitnet.reading import BLANK, Reading
 from digitnet.strokes import Sketch
 from digitnet.teaching import Teaching
+from digitnet.watching import Watching
 
 if TYPE_CHECKING:
     from digitnet.background import BackgroundFinetune, BackgroundLoad
+    from digitnet.camera import Picture
     from digitnet.layout import Layout
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
+    from digitnet.watching import Feed
 
 
 class ReadingSchedule:
@@ -60,9 +63,13 @@ class ReadingSchedule:
         if self._request:
             return self._request
         changed = drawing.version != self._asked_version
-        if drawing.in_stroke and changed and reader_idle and now >= self._next_live:
+        if drawing.in_stroke and changed and self.paced(now, reader_idle):
             return "live"
         return None
+
+    def paced(self, now: float, reader_idle: bool) -> bool:
+        """A reading nobody waits for (live, or a camera's picture) may start now."""
+        return reader_idle and now >= self._next_live
 
     def asked(self, drawing: Drawing) -> None:
         self._request, self._asked_version = None, drawing.version
@@ -110,7 +117,7 @@ class AppState:
     def __init__(self, recognizer: Recognizer | None = None, *,
                  loading: BackgroundLoad | None = None, brush: float = DEFAULT_BRUSH,
                  samples: SampleStore | None = None, finetuner: BackgroundFinetune | None = None,
-                 reader: Reader | None = None):
+                 reader: Reader | None = None, camera: Feed | None = None):
         self.recognizer = recognizer  # the model in use: None while loading; fine-tuning swaps it
         self.loading = loading
         self.reader: Reader = InlineReader() if reader is None else reader
@@ -126,19 +133,26 @@ class AppState:
         self.canvas_px = 0  # the canvas's shorter side on screen (the window sets it)
         self.events = EventLog()
         self.teaching = Teaching(self.events, samples, finetuner)
+        self.watching = None if camera is None else Watching(camera, self.events)
         self.running = True
         self._shown_changes = 0  # changes to the frame besides the drawing's and the status's
 
     @property
     def version(self) -> int:
         """Changes whenever the frame would look different."""
-        return self.drawing.version + self.teaching.status.version + self._shown_changes
+        watched = self.watching.version if self.watching else 0
+        return self.drawing.version + self.teaching.status.version + self._shown_changes + watched
+
+    @property
+    def watching_camera(self) -> bool:
+        """The canvas shows the camera's picture, not the drawing (D switches)."""
+        return self.watching is not None and self.watching.on
 
     @property
     def stale(self) -> bool:
         """The reading on show is of ink since taken away or redrawn (its new reading is on its
         way): it is shown muted, never as the reading of what is drawn now."""
-        return self.read_generation != self.drawing.generation
+        return not self.watching_camera and self.read_generation != self.drawing.generation
 
     # the loop
 
@@ -151,12 +165,28 @@ class AppState:
             self.use_model(loaded.recognizer)
         if tuned := self.teaching.poll():
             self.use_model(tuned)
-        trigger = self.schedule.due(self.drawing, now, self.reader.idle)
-        if self.recognizer is not None and trigger:
+        if self.watching_camera:
+            self._watch(now)
+        elif self.recognizer is not None and (trigger := self.schedule.due(
+                self.drawing, now, self.reader.idle)):
             self.reader.submit(self._request(trigger))
             self.schedule.asked(self.drawing)
         for done in self.reader.take():
             self._show(done, now)
+
+    def _watch(self, now: float) -> None:
+        """The camera's newest picture on show, and read when the reader is free, paced as
+        live readings are: the picture never waits for the reading."""
+        assert self.watching is not None
+        self.watching.tick(now)
+        if self.watching.problem and not self.teaching.status.text:
+            self.teaching.status.set(f"{self.watching.problem}: D draws instead", error=True)
+        if self.recognizer is None or not self.schedule.paced(now, self.reader.idle):
+            return
+        if picture := self.watching.due():
+            drawing = self.drawing
+            self.reader.submit(ReadRequest(self.recognizer, self.sketch(), drawing.generation,
+                                           drawing.version, "camera", picture=picture))
 
     def use_model(self, recognizer: Recognizer) -> None:
         """Put a model in use; the drawing on show, if any, is read again by it."""
@@ -178,6 +208,9 @@ class AppState:
         since taken away: dropped); a sample waiting for it is saved or refused."""
         self.schedule.read(done.seconds, now)
         request = done.request
+        if request.picture is not None:
+            self._show_picture(done, request.picture, now)
+            return
         for save in [s for s in self._saves if s.version == request.version]:
             self._saves.remove(save)
             self._resolve(save, done.reading)
@@ -187,6 +220,13 @@ class AppState:
         self.read_generation, self.read_version = request.generation, request.version
         self.events.prediction(done.reading, done.seconds, request.trigger)
         self._shown_changes += 1
+
+    def _show_picture(self, done: ReadDone, picture: Picture, now: float) -> None:
+        """A camera picture's reading, on show while the camera is (not after D)."""
+        if self.watching_camera and self.watching and \
+                self.watching.read(done.reading, picture, done.seconds, now):
+            self.reading, self.read_size = done.reading, picture.size
+            self._shown_changes += 1
 
     def sketch(self) -> Sketch:
         """The drawing as the reading takes it: strokes, canvas size, brush."""
@@ -200,10 +240,18 @@ class AppState:
         count = len(self.reading.digits)
         if not count:
             return None
-        if self._picked is not None and self._picked[1] == self.drawing.version:
+        if self._picked is not None and self._picked[1] == self._pick_key():
             return min(self._picked[0], count - 1)
         strokes = self.drawing.visible_strokes()
-        return part_drawn(self.reading, strokes[-1], self.read_size) if strokes else 0
+        if self.watching_camera or not strokes:
+            return 0
+        return part_drawn(self.reading, strokes[-1], self.read_size)
+
+    def _pick_key(self) -> int:
+        """A click in the strip holds until what it was made on changes: the drawing, or the
+        camera's reading (which a frozen picture keeps)."""
+        return self.watching.version if self.watching_camera and self.watching \
+            else self.drawing.version
 
     # mouse
 
@@ -217,7 +265,7 @@ class AppState:
         strip puts it in the bars.
         """
         drawing, canvas = self.drawing, layout.canvas
-        if event == cv2.EVENT_LBUTTONDOWN and canvas.contains(x, y):
+        if event == cv2.EVENT_LBUTTONDOWN and canvas.contains(x, y) and not self.watching_camera:
             drawing.begin(canvas.to_units(x, y), canvas.size)
             self._clear_status()
         elif event == cv2.EVENT_LBUTTONDOWN:
@@ -235,12 +283,15 @@ class AppState:
         cells = number_view(layout, count).cells if count > 1 else ()
         for index, cell in enumerate(cells):
             if cell.contains(x, y):
-                self._picked = (index, self.drawing.version)
+                self._picked = (index, self._pick_key())
                 self._shown_changes += 1
 
     # keys
 
     def clear(self) -> None:
+        if self.watching_camera:
+            self._go_on()
+            return
         self.drawing.clear()
         drawing = self.drawing  # blank: read without the model
         self.reading, self.read_generation, self.read_version = BLANK, drawing.generation, \
@@ -285,11 +336,37 @@ class AppState:
             self.schedule.request("key")  # the ink the network sees changes too
 
     def request_recognition(self) -> None:
-        self.schedule.request("key")
+        """S: read the drawing now; with the camera on show, freeze its picture or go on."""
+        if self.watching_camera and self.watching:
+            self.watching.toggle_freeze()
+            self.events.frozen(self.watching.frozen)
+        else:
+            self.schedule.request("key")
+
+    def _go_on(self) -> None:
+        """C with the camera on show: go on after S froze it."""
+        if self.watching and self.watching.frozen:
+            self.request_recognition()
+
+    def switch_view(self) -> None:
+        """D: the camera's picture or the drawing on the canvas; each is read again."""
+        if self.watching is None:
+            self.teaching.status.set("no camera: start the app with --camera (a camera's index "
+                                     "or a video file)", error=True)
+            return
+        self.watching.on = not self.watching.on
+        self.reading, self._picked = BLANK, None
+        self.events.view("camera" if self.watching.on else "drawing")
+        if not self.watching.on and not self.drawing.blank:
+            self.schedule.request("key")
+        self._shown_changes += 1
 
     def save_sample(self, label: int) -> None:
         """Save the drawing, as it is when the key is pressed, as a sample of `label`, once the
         model has read it (at once if it has: see `_resolve`)."""
+        if self.watching_camera:
+            self.teaching.refuse("not saved: samples are drawn, press D to draw one")
+            return
         drawing = self.drawing
         drawing.end()
         confirmed = self._confirm == (label, drawing.version)
@@ -371,6 +448,8 @@ class Binding:
     explains: str  # what it does, in a sentence for --help
     codes: tuple[int, ...]  # what cv2.waitKey returns for it
     action: Callable[[AppState, int], None]  # called with the state and the key's code
+    watching: str | None = None  # what the help line says while the camera is on show
+    # (None: left out then)
 
 
 def _codes(*chars: str) -> tuple[int, ...]:
@@ -379,12 +458,14 @@ def _codes(*chars: str) -> tuple[int, ...]:
 
 # The one table of keys: the key handler, the help line and --help all read it.
 KEYS: tuple[Binding, ...] = (
-    Binding("S", "classify", "classify the drawing now (releasing the mouse button does too)",
-            _codes("s", "S"), lambda app, key: app.request_recognition()),
-    Binding("C", "clear", "clear the canvas", _codes("c", "C"), lambda app, key: app.clear()),
+    Binding("S", "classify", "classify the drawing now (releasing the mouse button does too); "
+            "with the camera on show, freeze its picture and reading, or go on",
+            _codes("s", "S"), lambda app, key: app.request_recognition(), "freeze"),
+    Binding("C", "clear", "clear the canvas; with the camera, go on after S froze it",
+            _codes("c", "C"), lambda app, key: app.clear(), "go on"),
     # Z, and Backspace (8, or 127 on some systems)
-    Binding("Z", "undo", "undo the last stroke (Backspace does too)",
-            _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),
+    Binding("Z", "undo", "undo the last stroke, or take back the sample just saved (Backspace "
+            "does too)", _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),
     Binding("[", "brush", "a thinner brush", _codes("["), lambda app, key: app.thinner()),
     Binding("]", "brush", "a thicker brush", _codes("]"), lambda app, key: app.thicker()),
     Binding("0-9", "save", "save the drawing as a sample of that digit, for F to learn from",
@@ -393,12 +474,17 @@ KEYS: tuple[Binding, ...] = (
             "background; the app switches to the new model only if it reads the samples held "
             "aside at least as well and MNIST about as well (the status line says which)",
             _codes("f", "F"), lambda app, key: app.start_finetune()),
+    Binding("D", "camera", "switch between the camera's picture and the drawing (with "
+            "--camera)", _codes("d", "D"), lambda app, key: app.switch_view(), "draw"),
     Binding("Esc", "quit", "quit (the window's close button does too)", _codes("\x1b"),
-            lambda app, key: app.quit()),
+            lambda app, key: app.quit(), "quit"),
 )
 
 
-def help_line() -> str:
-    """'S classify   C clear ...': neighbouring keys that do alike share one entry ('[ ] brush')."""
-    groups = groupby(KEYS, lambda b: b.does)
-    return "   ".join(" ".join(b.key for b in group) + " " + does for does, group in groups)
+def help_line(watching: bool = False, camera: bool = False) -> str:
+    """'S classify   C clear ...': neighbouring keys that do alike share one entry ('[ ] brush').
+    `watching`: the camera is on show (its keys only); `camera`: there is one to switch to."""
+    shown = [(b, b.watching if watching else b.does) for b in KEYS
+             if (b.watching if watching else camera or b.key != "D")]
+    groups = groupby(shown, lambda pair: pair[1])
+    return "   ".join(" ".join(b.key for b, _ in group) + " " + does for does, group in groups)

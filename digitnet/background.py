@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from digitnet import DigitnetError
 from digitnet.errors import debug_requested
-from digitnet.reading import read_sketch
+from digitnet.reading import read_canvas, read_sketch
 
 if TYPE_CHECKING:
+    from digitnet.camera import Picture
     from digitnet.reading import Reading
     from digitnet.recognizer import Recognizer
     from digitnet.strokes import Sketch
@@ -59,8 +60,9 @@ class ReadRequest:
     sketch: Sketch
     generation: int
     version: int
-    trigger: str  # live, mouseup, key or model: what asked for it, for the log
+    trigger: str  # live, mouseup, key, model or camera: what asked for it, for the log
     keep: bool = False  # never dropped for a newer request (a sample waits for it)
+    picture: Picture | None = None  # a camera's picture to read instead of the sketch
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,9 +73,15 @@ class ReadDone:
 
 
 def read_request(request: ReadRequest) -> ReadDone:
-    """Read one request (the app's path: digitnet.reading.read_sketch), timed."""
+    """Read one request (the app's path, digitnet.reading.read_sketch, or a camera's picture
+    as predict reads a photo of paper, read_canvas), timed. A camera's picture is read as dark
+    ink on light paper: its border is more often a dark desk than paper, and would pass for
+    the background."""
     start = time.perf_counter()
-    reading = read_sketch(request.recognizer, request.sketch)
+    if request.picture is not None:  # paper held up to a camera: dark ink on light paper
+        reading = read_canvas(request.recognizer, request.picture.image, invert=True)
+    else:
+        reading = read_sketch(request.recognizer, request.sketch)
     return ReadDone(request, reading, time.perf_counter() - start)
 
 
@@ -98,7 +106,7 @@ class ReadingWorker:
 
     def __init__(self) -> None:
         self._waiting: list[ReadRequest] = []
-        self._reading = False
+        self._reading = self._closed = False
         self._changed = threading.Condition()
         self._done: queue.SimpleQueue[ReadDone | BaseException] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="digitnet-read", daemon=True)
@@ -125,10 +133,19 @@ class ReadingWorker:
             done.append(result)
         return done
 
+    def close(self) -> None:
+        """End the thread, once the reading under way (if any) is done."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._thread.join()
+
     def _run(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: bool(self._waiting))
+                self._changed.wait_for(lambda: bool(self._waiting) or self._closed)
+                if self._closed:
+                    return
                 request = self._waiting.pop(0)
                 self._reading = True
             result: ReadDone | BaseException

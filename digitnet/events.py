@@ -97,5 +97,25 @@ class EventLog:
     def finetune_failed(self, error: str) -> None:
         self._lines.append(f"finetune failed error={error}")
 
+    def view(self, shown: str) -> None:
+        """D: the canvas shows the camera's picture or the drawing."""
+        self._lines.append(f"view {shown}")
+
+    def frozen(self, frozen: bool) -> None:
+        """S with the camera on show: its picture and reading are frozen, or go on."""
+        self._lines.append("freeze" if frozen else "go on")
+
+    def camera_fps(self, fps: float) -> None:
+        """Once a second while watching a camera: the pictures it sent in the last second."""
+        self._lines.append(f"camera fps={fps:.0f}")
+
+    def camera_problem(self, problem: str) -> None:
+        """The camera stopped sending pictures, or the video ended: why."""
+        self._lines.append(f"camera problem={problem}")
+
+    def steady(self, number: str | None) -> None:
+        """The camera's steady number changed (`none`: none is steady)."""
+        self._lines.append(f"steady number={number or 'none'}")
+
     def exit(self) -> None:
         self._lines.append("exit")

@@ -65,10 +65,16 @@ LINE_SCALE = 1 / cv2.getTextSize("8", FONT, 1.0, 1)[0][1]  # the scale that fill
 MIN_SCALE = MIN_TEXT_PX / _digit_height()  # the smallest legible font scale
 
 
-def frame_layout(width: int, height: int) -> Layout:
-    """The layout of a frame: the key help gets a second line where one would not hold it."""
+def keys_help(state: AppState) -> str:
+    """The key help for what is on show: the drawing's keys, or the camera's."""
+    return help_line(state.watching_camera, state.watching is not None)
+
+
+def frame_layout(width: int, height: int, keys: str | None = None) -> Layout:
+    """The layout of a frame: the key help (`keys`, default the drawing's) gets a second line
+    where one would not hold it."""
     layout = compute_layout(width, height)
-    if _text_width(help_line(), LINE_SCALE * layout.samples.h) > layout.footer.w:
+    if _text_width(keys or help_line(), LINE_SCALE * layout.samples.h) > layout.footer.w:
         return compute_layout(width, height, help_lines=2)
     return layout
 
@@ -80,10 +86,14 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     # many times faster than frame[:] = colour
     cv2.rectangle(frame, (0, 0), (width, height), BACKGROUND, -1)
     reading, selected = state.reading, state.selected
-    draw_canvas(frame, layout.canvas, state, selected)
+    if state.watching_camera:
+        draw_picture(frame, layout.canvas, state, selected)
+    else:
+        draw_canvas(frame, layout.canvas, state, selected)
     view = number_view(layout, len(reading.digits))
     draw_strip(frame, view.cells, reading, selected)
-    shown = readout(reading, loading=state.recognizer is None, selected=selected)
+    shown = camera_readout(state, selected) if state.watching_camera else \
+        readout(reading, loading=state.recognizer is None, selected=selected)
     if state.stale:  # of ink since taken away: muted until its new reading comes
         shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED, doubtful=())
     draw_readout(frame, view.readout, shown)
@@ -105,7 +115,8 @@ def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
     next drawing."""
     line_h = layout.samples.h
     help_lines = 2 if layout.footer.h >= 2 * line_h > 0 else 1
-    keys_lines, scale = fit_lines(help_line(), layout.footer.w, help_lines, LINE_SCALE * line_h)
+    keys_lines, scale = fit_lines(keys_help(state), layout.footer.w, help_lines,
+                                  LINE_SCALE * line_h)
     status = state.teaching.status
     if status.text:
         draw_status(frame, layout, status.text, scale, ERROR if status.error else TEXT)
@@ -253,6 +264,53 @@ def draw_brush(frame: np.ndarray, box: Rect, brush: float) -> None:
                 centre[0] - row_h // 2 - margin - box.x - margin, line_h)
     if _text_width(label, scale) <= text.w:
         put_text(frame, label, text, scale, MUTED, align="right")
+
+
+# the camera's picture
+
+
+def draw_picture(frame: np.ndarray, box: Rect, state: AppState, selected: int | None) -> None:
+    """The camera's picture, whole, scaled to fit the canvas; over it each digit's box (the
+    selected one lit) and the steady number, or "frozen" while S holds it."""
+    assert state.watching is not None
+    view = box.view(frame)
+    view[:] = 0
+    picture = state.watching.picture
+    width, height = picture.size
+    scale = min(box.w / width, box.h / height)
+    shown = (max(1, round(width * scale)), max(1, round(height * scale)))
+    x0, y0 = (box.w - shown[0]) // 2, (box.h - shown[1]) // 2
+    view[y0:y0 + shown[1], x0:x0 + shown[0]] = cv2.resize(picture.image, shown,
+                                                          interpolation=cv2.INTER_AREA)
+    read_w = state.read_size[0] or width
+    part_scale = shown[0] / read_w
+    for index, part in enumerate(state.reading.digits):
+        b = part.box
+        cv2.rectangle(view, (x0 + round(b.left * part_scale), y0 + round(b.top * part_scale)),
+                      (x0 + round(b.right * part_scale), y0 + round(b.bottom * part_scale)),
+                      ACCENT if index == selected else BAR, 2 if index == selected else 1)
+    line_h = max(LINE_MIN_PX, round(0.08 * min(box.size)))
+    label = "frozen" if state.watching.frozen else state.watching.steady.shown or ""
+    if label:
+        where = Rect(box.x + x0 + line_h // 2, box.y + y0 + line_h // 2, shown[0], line_h)
+        put_text(frame, label, where, LINE_SCALE * line_h, ACCENT, weight=2.0)
+    _border(frame, box)
+
+
+def camera_readout(state: AppState, selected: int | None) -> Readout:
+    """The steady number, over whether it is steady, frozen or changing; before one is steady,
+    the newest reading's number, muted, over "reading"; none in sight, nothing."""
+    assert state.watching is not None
+    watching, newest = state.watching, state.reading.number
+    if state.recognizer is None:
+        return Readout("", MUTED, LOADING, MUTED)
+    if steady := watching.steady.shown:
+        label = "frozen" if watching.frozen else "changing" if watching.steady.unsure \
+            else "steady"
+        return Readout(steady, ACCENT, label, TEXT, selected if steady == newest else None)
+    if newest:
+        return Readout(newest, MUTED, "reading", MUTED)
+    return Readout("", MUTED, "no number in sight", MUTED)
 
 
 # the strip of the network's inputs

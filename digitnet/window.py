@@ -29,13 +29,14 @@ import cv2
 from digitnet import DigitnetError
 from digitnet.app import KEYS, AppState
 from digitnet.background import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
+from digitnet.camera import CameraFeed
 from digitnet.config import MODEL_NAMES
 from digitnet.display import display_checked
 from digitnet.errors import run_entry_point
 from digitnet.layout import Rect
 from digitnet.paths import default_samples_dir, weights_path
 from digitnet.samples import SampleStore
-from digitnet.ui import frame_layout, render_frame
+from digitnet.ui import frame_layout, keys_help, render_frame
 
 WINDOW = "digitnet"
 WAIT_MS = 5  # the loop's wait for events: a mouse move is on screen about 3 ms sooner than at
@@ -94,6 +95,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=parse_folder, metavar="DIR",
                         help="MNIST, which F's fine-tuning mixes in "
                              "(default: $DIGITNET_DATA or the user cache)")
+    parser.add_argument("--camera", nargs="?", const="0", metavar="INDEX|FILE",
+                        help="read what a camera sees instead of a drawing: a camera's index "
+                             "(default 0) or a video file, played at its own speed; D switches "
+                             "between the camera and the drawing")
+    parser.add_argument("--loop", action="store_true",
+                        help="with --camera FILE: play the video again from its start at its end")
     parser.add_argument("--no-reject", dest="reject", action="store_false",
                         help="always read a digit: never say 'not a digit' (the forced choice)")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -142,6 +149,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
     exit code."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    if args.loop and args.camera is None:
+        parser.error("--loop plays a video file again: give it with --camera FILE")
     # how the user started the app, for the no-display hint: the CLI passes its own name
     # ("digitnet app"); without one this is the script, which argparse names by its file
     command = prog or f"python {parser.prog}"
@@ -173,12 +182,13 @@ def run(args: argparse.Namespace, command: str, loading: BackgroundLoad,
     """Open the window at once, load the model meanwhile, and loop until the user quits.
     `command` is how the app was started ("digitnet app"), for the no-display hint."""
     weights = weights_file(args)
+    camera = CameraFeed(args.camera, loop=args.loop) if args.camera is not None else None
     with display_checked(os.environ.get("DISPLAY"), command) as screen:
         size = window_size(args.size, screen)
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL | cv2.WINDOW_FREERATIO)
         cv2.resizeWindow(WINDOW, *size)
     state = AppState(loading=loading, samples=SampleStore(args.samples), finetuner=finetuner,
-                     reader=ReadingWorker())
+                     reader=ReadingWorker(), camera=camera)
     window = Window(state, size, screen or MAX_SIZE, print if args.verbose else lambda line: None)
     try:
         window.step()  # the first frame, then torch: importing it meanwhile slows the window
@@ -215,7 +225,7 @@ class Window:
         now = time.perf_counter()
         resized = self._shown is None or self.size != self._shown[0]  # a frame at once
         if (self.size, self.state.version) != self._shown and (now >= self._next_frame or resized):
-            self.on_screen = frame_layout(*self.size)  # idle costs nothing
+            self.on_screen = frame_layout(*self.size, keys_help(self.state))  # idle costs nothing
             self.state.canvas_px = min(self.on_screen.canvas.size)
             cv2.imshow(WINDOW, render_frame(self.state, self.on_screen))
             self._shown, self._next_frame = (self.size, self.state.version), now + FRAME_S

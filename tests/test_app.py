@@ -555,11 +555,14 @@ def test_the_apps_help_lists_exactly_the_keys_of_the_key_table():
 
 
 def test_the_help_line_comes_from_the_key_table():
-    line = help_line()
+    line = help_line(camera=True)
     words = line.split()
     for binding in KEYS:
         assert binding.key in words and binding.does in words
     assert "[ ] brush" in line and "0-9 save" in line  # keys that do alike share one entry
+    assert "D camera" not in help_line()  # without a camera, no key to switch to it
+    assert help_line(watching=True) == "   ".join(
+        f"{b.key} {b.watching}" for b in KEYS if b.watching)
     codes = [code for binding in KEYS for code in binding.codes]
     assert len(codes) == len(set(codes)), "a key code bound twice"
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO_ROOT, require
+from test_camera import paper_video
 
 from digitnet.display import display_checked
 from digitnet.samples import SampleStore
@@ -356,6 +357,34 @@ def test_at_a_persons_pace_beside_a_busy_core_no_stroke_key_or_reading_is_lost(d
     finally:
         busy.kill()
         busy.wait()
+
+
+def test_a_video_played_as_a_camera_is_read_steadily_and_d_switches_to_drawing(display,
+                                                                              tmp_path):
+    """With the shipped model: a number on paper, shaking a little, looped."""
+    video = paper_video(tmp_path / "number.mp4", frames=45)
+    app = App(display, tmp_path / "samples", "--camera", video, "--loop", "--size", "800x600")
+    image, canvas = layout(app, 800, 600)
+    app.expect(r"ready .*")
+    app.expect(PREDICTION + "camera" + NUMBER)
+    app.expect(r"steady number=170")
+    app.expect(r"camera fps=\d+")
+    app.xdotool("key", "--window", app.window(), "d")
+    app.expect("view drawing")
+    app.drag(image, canvas, SEVEN)
+    app.expect(PREDICTION + "mouseup" + NUMBER)
+    app.xdotool("key", "--window", app.window(), "Escape")
+    app.expect("exit")
+    assert app.finish() == 0 and app.process.stderr.read() == ""
+
+
+def test_a_file_that_is_not_a_video_is_one_error_line_and_exit_2(display, tmp_path):
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("not a video")
+    app = App(display, tmp_path / "samples", "--camera", fake)
+    assert app.finish() == 2
+    assert app.process.stderr.read() == f"error: {fake}: not a video file (OpenCV could not " \
+                                        "open it)\n"
 
 
 def send_wm_delete(display: str, window: int) -> None:
