@@ -42,7 +42,8 @@ from digitnet.segment import (
 
 LINE_HEIGHT = 32  # the reader's input: a line's image is this many pixels high
 POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels on its short side
-POLARITY_BLUR = 6.0  # ... against its blur of this sigma
+POLARITY_BLUR = 15.0  # ... against its blur of this sigma
+POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the noise
 STRONG = 0.45  # ink fainter than this share of the strongest is left out of the geometry
 MAX_TILT = 32.0  # degrees either way the writing may be tilted
 TILT_STEP = 1.0  # the coarse search's step, degrees; then refined to TILT_STEP / 8
@@ -129,15 +130,18 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
 
 
 def dark_ink(unit: np.ndarray) -> bool:
-    """True if the ink is darker than the paper: the page's darkest details stand further
-    below their surroundings than its lightest ones stand above them. Measured on a copy
-    POLARITY_SIDE pixels on its short side, against its blur (shadows and tones go)."""
+    """True if the ink is darker than the paper: more of the page's detail stands out below
+    its surroundings than above them, beyond POLARITY_NOISE deviations of the noise. Measured
+    on a copy POLARITY_SIDE pixels on its short side, against its blur (shadows and tones go;
+    a stroke's light halo in the blur is faint beside the stroke)."""
     height, width = unit.shape
     scale = min(1.0, POLARITY_SIDE / min(height, width))
     small = cv2.resize(unit, (max(1, round(width * scale)), max(1, round(height * scale))),
                        interpolation=cv2.INTER_AREA)
     detail = small - cv2.GaussianBlur(small, (0, 0), POLARITY_BLUR)
-    return bool(-np.percentile(detail, 0.5) > np.percentile(detail, 99.5))
+    noise = 1.4826 * float(np.median(np.abs(detail - np.median(detail)))) + 1e-4
+    floor = POLARITY_NOISE * noise
+    return bool(np.clip(-detail - floor, 0, None).sum() > np.clip(detail - floor, 0, None).sum())
 
 
 def strong_ink(mask: np.ndarray, residual: np.ndarray) -> np.ndarray:
@@ -210,10 +214,10 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
 
 
 def character_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
-    """A character's typical height: the median of the tallest components shaped like
-    characters (no more than three times as wide as high, and no mesh spanning the page, a
-    grid), else the tallest of any (characters run together); 0 for none. `shape`: the page's
-    (height, width)."""
+    """A character's typical height: the median of the components shaped like characters (no
+    more than three times as wide as high, and no mesh spanning the page, a grid) but specks
+    (less than a quarter as high as the tallest tenth), else the tallest of any (characters
+    run together); 0 for none. `shape`: the page's (height, width)."""
     widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     areas = stats[1:, cv2.CC_STAT_AREA]
     marks = (areas >= MIN_AREA) & (heights >= 6)
@@ -223,7 +227,7 @@ def character_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
     if not shaped.any():
         return float(heights[marks].max()) if marks.any() else 0.0
     tall = heights[shaped]
-    return float(np.median(tall[tall >= tall.max() / 3]))
+    return float(np.median(tall[tall >= np.percentile(tall, 90) / 4]))
 
 
 def group_rows(labels: np.ndarray, stats: np.ndarray) -> list[np.ndarray]:
@@ -444,3 +448,21 @@ def strays(truth: list[np.ndarray], lines: Lines) -> list[int]:
     return [k for k, f in enumerate(lines.lines)
             if all(overlap(box, (f.frame.left, f.frame.top, f.frame.right, f.frame.bottom))[1]
                    < STRAY for box in boxes)]
+
+
+def line_crop(image: np.ndarray, lines: Lines, line: TextLine,
+              margin: float = SIDE_MARGIN) -> np.ndarray:
+    """A line as the page shows it, for another reader: uint8 gray, dark ink on light, turned
+    level (its slant kept), at the page's own scale, with `margin` line heights around it."""
+    gray = to_gray(image)
+    if gray.dtype != np.uint8:
+        gray = np.round(np.clip(gray, 0, 1) * 255).astype(np.uint8)
+    if not lines.dark_ink:
+        gray = 255 - gray
+    pad = margin * line.height
+    left, top = line.frame.left - pad, line.frame.top - pad
+    size = (math.ceil(line.frame.width + 2 * pad), math.ceil(line.frame.height + 2 * pad))
+    moved = lines.deskew.copy()
+    moved[:, 2] -= (left, top)
+    return np.asarray(cv2.warpAffine(gray, moved, size, flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REPLICATE), np.uint8)

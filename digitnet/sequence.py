@@ -41,7 +41,7 @@ from digitnet.preprocess import Box, Ink, frame_ink
 from digitnet.reading import DigitReading, Reading
 from digitnet.recognizer import Prediction
 from digitnet.strings import NOT_DIGIT, SEPARATORS
-from digitnet.weights import DataSource, check_tensors, load_tagged
+from digitnet.weights import DataSource, WeightsError, check_tensors, load_tagged
 
 ALPHABET = "0123456789" + SEPARATORS + NOT_DIGIT  # output k + 1 is ALPHABET[k]; 0 is blank
 BLANK = 0
@@ -329,7 +329,10 @@ def load_line_weights(path: Path) -> tuple[LineReader, LinesMetadata]:
     state = payload.get("state_dict")
     if not isinstance(state, dict):
         raise SequenceError(f"{path}: state_dict is missing")
-    check_tensors(state, path)
+    try:
+        check_tensors(state, path)
+    except WeightsError as e:
+        raise SequenceError(str(e)) from None
     model = LineReader(config)
     expected = model.state_dict()
     wrong = [k for k in expected if k not in state or state[k].shape != expected[k].shape]

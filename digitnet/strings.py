@@ -450,8 +450,10 @@ def pick_spec(rng: np.random.Generator, strings: StringStyle, pages: PageStyle) 
 
 
 def pick_hand(rng: np.random.Generator, hands: Hands, strings: StringStyle) -> Hand:
-    """A writer: a source by the style's shares, then one of its writers."""
-    shares = {s: w for s, w in strings.sources.items() if hands.by_source.get(s)}
+    """A writer: a source by the style's shares (every source alike if the hands hold none of
+    the style's), then one of its writers."""
+    shares = ({s: w for s, w in strings.sources.items() if hands.by_source.get(s)}
+              or {s: 1.0 for s, writers in hands.by_source.items() if writers})
     writers = hands.by_source[pick(rng, shares)]
     return writers[int(rng.integers(len(writers)))]
 

@@ -48,7 +48,7 @@ from digitnet.sequence import (
     encode,
     save_line_weights,
 )
-from digitnet.sources import Lookup
+from digitnet.sources import SOURCES, Lookup
 from digitnet.strings import (
     TRAINING_PAGES,
     TRAINING_STRINGS,
@@ -183,7 +183,7 @@ def learned_from(hands: Hands, lookup: Lookup) -> tuple[DataSource, ...]:
     they are numbered, one entry per collection for UNIPEN, else the source alone."""
     found = []
     for name, groups in hands.groups.items():
-        files = source_files(name, lookup)
+        files = source_files(name, lookup) if name in SOURCES else {}  # else made on the spot
         if name.startswith("unipen"):
             providers, counts = np.unique([g.split("/")[0] for g in groups.tolist()],
                                           return_counts=True)
@@ -309,7 +309,7 @@ def train_lines(config: LinesTrainConfig, resume: bool = False,
 def export(path: Path, run: Run, config: LinesTrainConfig, sources: tuple[DataSource, ...],
            threshold: float | None, tune_lines: int) -> None:
     metadata = LinesMetadata(
-        date=utc_now(), torch=torch.__version__, learned_from=sources,
+        date=utc_now(), torch=str(torch.__version__), learned_from=sources,
         folds={**FOLDS_USED, "tune_lines": str(tune_lines)}, training=to_plain(config),
         steps=run.step, train_time_s=run.elapsed_s, tune_exact=run.best,
         reject_threshold=threshold, history=tuple(run.history))

@@ -1,0 +1,84 @@
+"""Lines found on generated pages: as many as written, top to bottom, turned level within a
+few degrees, each cut to the reader's height; ruled lines are no text; ink no line took is
+reported; the crops other readers get are level and dark on light."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hands import template_hands
+
+from digitnet.lines import (
+    LINE_HEIGHT,
+    find_lines,
+    line_crop,
+    match_lines,
+    transform_points,
+)
+from digitnet.strings import BENCHMARK_PAGES, TRAINING_STRINGS, PageSpec, make_page
+
+
+def page_of(texts: tuple[str, ...], tilt: float, conditions: frozenset[str] = frozenset(),
+            seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return make_page(rng, template_hands(), PageSpec(texts, "natural", tilt, conditions),
+                     TRAINING_STRINGS, BENCHMARK_PAGES)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 12.0, -20.0, 28.0])
+@pytest.mark.parametrize("texts", [("20260415",), ("31415", "926.53"), ("12", "345", "6789")])
+def test_lines_are_found_top_to_bottom_and_turned_level(texts, tilt):
+    page = page_of(texts, tilt)
+    lines = find_lines(page.image)
+    assert len(lines.lines) == len(texts)
+    assert match_lines([line.corners for line in page.lines], lines) == list(range(len(texts)))
+    assert abs(lines.tilt - tilt) < 3.0
+    for line in lines.lines:
+        assert line.image.shape[0] == LINE_HEIGHT and line.image.dtype == np.float32
+        assert 0.0 <= line.image.min() and line.image.max() <= 1.0
+        assert line.image.max() > 0.6  # its ink, at about its own full contrast
+    middles = [line.box.top + line.box.height / 2 for line in lines.lines]
+    assert middles == sorted(middles)
+
+
+def test_a_line_image_maps_back_onto_its_ink_on_the_page():
+    page = page_of(("4096",), 15.0)
+    (line,) = find_lines(page.image).lines
+    rows, cols = np.nonzero(line.image > 0.5)
+    on_page = np.round(transform_points(np.stack([cols, rows], 1), line.to_page)).astype(int)
+    darkness = page.image[on_page[:, 1], on_page[:, 0]]
+    assert np.median(darkness) < 0.6 * np.median(page.image)
+
+
+@pytest.mark.parametrize("condition", ["ruled", "grid", "inverted", "shadow"])
+def test_paper_conditions_leave_the_lines_as_written(condition):
+    page = page_of(("8051", "77"), 6.0, frozenset({condition}), seed=3)
+    lines = find_lines(page.image)
+    assert len(lines.lines) == 2
+    assert lines.dark_ink == (condition != "inverted")
+
+
+def test_a_blank_page_has_no_lines():
+    lines = find_lines(np.full((480, 640), 230, np.uint8))
+    assert lines.lines == () and lines.ignored == ()
+
+
+def test_ink_no_line_took_is_reported():
+    page = page_of(("5150",), 0.0, seed=4)
+    image = page.image.copy()
+    ink = int(np.percentile(image, 0.1))  # a blot in the same ink, far taller than a digit
+    cv2.circle(image, (540, 360), 80, ink, -1)
+    lines = find_lines(image)
+    assert len(lines.lines) == 1
+    assert any(box.left <= 540 <= box.right and box.height >= 160 for box in lines.ignored)
+
+
+def test_other_readers_get_the_line_level_and_dark_on_light():
+    page = page_of(("1234567",), 0.0, frozenset({"inverted"}), seed=5)
+    lines = find_lines(page.image)
+    (line,) = lines.lines
+    crop = line_crop(page.image, lines, line)
+    assert crop.dtype == np.uint8
+    assert np.median(crop) > 150 and crop.min() < 100  # light paper, dark ink
+    assert crop.shape[1] > 3 * crop.shape[0]
