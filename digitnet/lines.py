@@ -40,7 +40,8 @@ from digitnet.segment import (
     remove_ruled_lines,
 )
 
-LINE_HEIGHT = 32  # the reader's input: a line's image is this many pixels high
+LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
+# about MNIST's 20; more costs training and reading time as its square)
 POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels on its short side
 POLARITY_BLUR = 15.0  # ... against its blur of this sigma
 POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the noise

@@ -59,7 +59,7 @@ class SequenceError(DigitnetError):
 class SequenceConfig:
     """The line reader's shape."""
 
-    channels: tuple[int, ...] = checked((16, 32, 64, 96))  # the CNN's four stages
+    channels: tuple[int, ...] = checked((12, 24, 48, 72))  # the CNN's four stages
     hidden: int = checked(64, non_negative_int)  # LSTM units each way; 0: no LSTM
     dropout: float = checked(0.1, DROPOUT)
 
@@ -78,12 +78,12 @@ class LineReader(nn.Module):
         super().__init__()
         a, b, c, d = config.channels
         self.features = nn.Sequential(
-            conv_bn(1, a), nn.MaxPool2d(2),  # 16 rows, W / 2
-            conv_bn(a, b), nn.MaxPool2d(2),  # 8 rows, W / 4
-            conv_bn(b, c), conv_bn(c, c), nn.MaxPool2d((2, 1)),  # 4 rows
-            conv_bn(c, d), nn.MaxPool2d((2, 1)),  # 2 rows
+            conv_bn(1, a), nn.MaxPool2d(2),  # LINE_HEIGHT / 2 rows, W / 2 columns
+            conv_bn(a, b), nn.MaxPool2d(2),  # / 4, W / 4: COLUMN_STEP
+            conv_bn(b, c), nn.MaxPool2d((2, 1)),  # / 8
+            conv_bn(c, d),
         )
-        width = d * (LINE_HEIGHT // 16)
+        width = d * (LINE_HEIGHT // 8)
         self.dropout = nn.Dropout(config.dropout)
         self.lstm = (nn.LSTM(width, config.hidden, batch_first=True, bidirectional=True)
                      if config.hidden else None)

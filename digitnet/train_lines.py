@@ -78,12 +78,14 @@ class LinesTrainConfig:
     batch_size: int = option(32, "lines per step", positive_int)
     lr: float = option(2e-3, "peak learning rate of the one-cycle schedule", positive_float)
     weight_decay: float = option(0.01, "AdamW's decoupled weight decay", non_negative_float)
-    width: int = option(16, "channels of the CNN's first stage (then 2x, 4x, 6x)",
+    width: int = option(12, "channels of the CNN's first stage (then 2x, 4x, 6x)",
                         int_range(4, 128))
     hidden: int = option(64, "LSTM units each way (0: no LSTM)", int_range(0, 512))
     dropout: float = option(0.1, "dropout before the LSTM", DROPOUT)
     seed: int = option(0, "seeds the model and the training pages", SEEDS)
     pool: int = option(8, "batches made at a time, their lines sorted by width", positive_int)
+    reuse: int = option(2, "times each line made is learnt, in different batches of its pool "
+                        "(making lines costs as much as learning them)", positive_int)
     eval_every: int = option(400, "steps between tuning reads, exports and checkpoints "
                              "(a multiple of --pool)", positive_int)
     tune_pages: int = option(200, "tuning pages read to choose the exported weights",
@@ -117,15 +119,20 @@ def page_samples(page: Page, lines: Lines) -> list[Sample]:
 
 def make_round(rng: np.random.Generator, hands: Hands, config: LinesTrainConfig) -> list[
         list[Sample]]:
-    """`pool` batches of new lines, each batch of lines of about one width, in random order."""
-    samples: list[Sample] = []
-    while len(samples) < config.pool * config.batch_size:
+    """`pool` batches of new lines (each made `reuse` times over), each batch of lines of
+    about one width, in random order."""
+    total = config.pool * config.batch_size
+    made: list[Sample] = []
+    while len(made) * config.reuse < total:
         page = make_page(rng, hands, pick_spec(rng, TRAINING_STRINGS, TRAINING_PAGES),
                          TRAINING_STRINGS, TRAINING_PAGES)
-        samples += page_samples(page, find_lines(page.image))
-    samples = sorted(samples[:config.pool * config.batch_size], key=lambda s: s[0].shape[1])
-    batches = [samples[i:i + config.batch_size] for i in range(0, len(samples),
-                                                                config.batch_size)]
+        made += page_samples(page, find_lines(page.image))
+    made.sort(key=lambda sample: sample[0].shape[1])
+    # by width; each copy shifted by part of a batch, so a line's copies meet other lines
+    shift = config.batch_size // config.reuse
+    samples = [made[(k + copy * shift) % len(made)] for copy in range(config.reuse)
+               for k in range(len(made))][:total]
+    batches = [samples[i:i + config.batch_size] for i in range(0, total, config.batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
