@@ -46,6 +46,7 @@ POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels o
 POLARITY_BLUR = 15.0  # ... against its blur of this sigma
 POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the noise
 STRONG = 0.45  # ink fainter than this share of the strongest is left out of the geometry
+GEOMETRY_SIDE = 300  # lines are found on a copy this many pixels on its short side at most
 MAX_TILT = 32.0  # degrees either way the writing may be tilted
 TILT_STEP = 1.0  # the coarse search's step, degrees; then refined to TILT_STEP / 8
 ONE_ROW = 1.5  # one mark this many times as wide as high shows which way its line runs
@@ -95,7 +96,8 @@ class Lines:
 
 def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     """The lines of writing on any image `to_gray` takes (invert: True for dark ink on light
-    paper, False for light on dark, None to detect); no lines for a blank page."""
+    paper, False for light on dark, None to detect); no lines for a blank page. The lines are
+    found on a copy GEOMETRY_SIDE pixels on its short side at most, and cut from the page."""
     gray = to_gray(image)
     unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
     dark = dark_ink(unit) if invert is None else invert
@@ -104,30 +106,66 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     residual = ink_residual(bright, flat)
     if dark and flat is None:  # ink's contrast as a share of its paper's: a shadow takes both
         residual /= np.maximum(1 - bright + residual, 0.05)
-    mask = ink_mask(residual)
+    blank = Lines((), (), 0.0, np.eye(2, 3), (unit.shape[1], unit.shape[0]), dark)
+    if ink_mask(residual) is None:  # (which smooths a noisy page's residual)
+        return blank
+    scale = min(1.0, GEOMETRY_SIDE / min(unit.shape))
+    small = residual if scale == 1 else cv2.resize(residual, None, fx=scale, fy=scale,
+                                                   interpolation=cv2.INTER_AREA)
+    mask = ink_mask(small.copy())
     if mask is None:
-        return Lines((), (), 0.0, np.eye(2, 3), (unit.shape[1], unit.shape[0]), dark)
+        return blank
     if flat is None:
         mask = remove_flat_regions(mask)
-    tilt = measure_tilt(strong_ink(mask, residual))
+    tilt = measure_tilt(strong_ink(mask, small))
     deskew, size = turning(mask.shape, tilt)
     if tilt:
-        residual = cv2.warpAffine(residual, deskew, size, flags=cv2.INTER_LINEAR)
+        small = cv2.warpAffine(small, deskew, size, flags=cv2.INTER_LINEAR)
         mask = cv2.warpAffine(mask, deskew, size, flags=cv2.INTER_NEAREST)
-    strokes = strong_ink(remove_lines(mask), residual)  # whole again where faint between
+    strokes = strong_ink(remove_lines(mask), small)  # whole again where faint between
     labels, stats = components(cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((3, 3),
                                                                                   np.uint8)))
     rows = group_rows(labels, stats)
     line_of = np.full(len(stats), -1)  # per component, the line that took it
     for k, members in enumerate(rows):
         line_of[members] = k
-    taken = line_of[labels]
-    found = [cut_line(residual, labels, stats, members, (taken >= 0) & (taken != k), deskew)
+    taken = line_of[labels].astype(np.int16)
+    page = Geometry(deskew, scale)
+    found = [cut_line(residual, small, labels, stats, members, taken, k, page)
              for k, members in enumerate(rows)]
-    back = cv2.invertAffineTransform(deskew)
-    ignored = tuple(page_box(Box(*(int(v) for v in stats[n, :4])), back)
+    ignored = tuple(page.page_box(Box(*(int(v) for v in stats[n, :4])))
                     for n in noted(stats, line_of >= 0, labels.shape))
-    return Lines(tuple(found), ignored, tilt, deskew, size, dark)
+    return Lines(tuple(found), ignored, tilt, page.deskew_page,
+                 (math.ceil(size[0] / scale), math.ceil(size[1] / scale)), dark)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the lines were found: the page scaled by `scale`, then turned by `deskew`."""
+
+    deskew: np.ndarray  # 2x3: the scaled page -> the deskewed copy
+    scale: float
+
+    @property
+    def from_page(self) -> np.ndarray:
+        """2x3: the page's pixels -> the deskewed copy's."""
+        return compose(self.deskew, np.array([[self.scale, 0, 0], [0, self.scale, 0]]))
+
+    @property
+    def deskew_page(self) -> np.ndarray:
+        """2x3: the page -> the deskewed page at the page's own scale."""
+        return compose(np.array([[1 / self.scale, 0, 0], [0, 1 / self.scale, 0]]),
+                       self.from_page)
+
+    def page_box(self, box: Box) -> Box:
+        """A box of the deskewed copy as the page's pixels it covers."""
+        return page_box(box, cv2.invertAffineTransform(self.from_page))
+
+    def at_page_scale(self, box: Box) -> Box:
+        """A box of the deskewed copy in the deskewed page at the page's scale."""
+        k = 1 / self.scale
+        return Box(math.floor(box.left * k), math.floor(box.top * k), math.ceil(box.width * k),
+                   math.ceil(box.height * k))
 
 
 def dark_ink(unit: np.ndarray) -> bool:
@@ -310,10 +348,12 @@ def noted(stats: np.ndarray, used: np.ndarray, shape: tuple[int, ...]) -> list[i
             and stats[n, cv2.CC_STAT_AREA] >= MIN_AREA]
 
 
-def cut_line(residual: np.ndarray, labels: np.ndarray, stats: np.ndarray, members: np.ndarray,
-             others: np.ndarray, deskew: np.ndarray) -> TextLine:
-    """One line's image: its ink (the deskewed residual, less other lines' ink) with its slant
-    undone, a margin around it, scaled to LINE_HEIGHT pixels high."""
+def cut_line(residual: np.ndarray, small: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+             members: np.ndarray, taken: np.ndarray, line: int, page: Geometry) -> TextLine:
+    """One line's image: its ink (the page's residual, less other lines' ink) turned level,
+    its slant undone, a margin around it, scaled to LINE_HEIGHT pixels high. `small` and
+    `labels` are the deskewed copy's residual and components, `taken` the line of each
+    component's pixels there (-1: none)."""
     boxes = stats[members, :4]
     left, top = boxes[:, 0].min(), boxes[:, 1].min()
     right, bottom = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
@@ -332,16 +372,18 @@ def cut_line(residual: np.ndarray, labels: np.ndarray, stats: np.ndarray, member
     y0, y1 = top - margin, bottom + margin
     scale = LINE_HEIGHT / (y1 - y0)
     width = min(MAX_WIDTH, max(LINE_HEIGHT // 2, math.ceil((x1 - x0) * scale)))
-    # deskewed page -> line image: shear, then shift and scale
+    # deskewed copy -> line image: shear, then shift and scale
     to_line = np.array([[scale, scale * slant, -scale * (x0 + slant * middle)],
                         [0.0, scale, -scale * y0]])
-    ink = np.where(others, np.float32(0), residual)
-    image = warp_down(ink, to_line, (width, LINE_HEIGHT), scale)
-    level = line_level(residual[top:bottom, left:right][mine])
+    from_page = compose(to_line, page.from_page)
+    image = warp_down(residual, from_page, (width, LINE_HEIGHT), scale * page.scale)
+    others = cv2.warpAffine(taken, to_line, (width, LINE_HEIGHT), flags=cv2.INTER_NEAREST,
+                            borderValue=-1)
+    image[(others >= 0) & (others != line)] = 0
+    level = line_level(small[top:bottom, left:right][mine])
     image = np.clip(image / level, 0, 1).astype(np.float32)
-    to_page = compose(cv2.invertAffineTransform(deskew), cv2.invertAffineTransform(to_line))
-    back = cv2.invertAffineTransform(deskew)
-    return TextLine(image, to_page, page_box(frame, back), frame, slant, height)
+    return TextLine(image, cv2.invertAffineTransform(from_page), page.page_box(frame),
+                    page.at_page_scale(frame), slant, height / page.scale)
 
 
 def warp_down(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
