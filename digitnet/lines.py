@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from digitnet.preprocess import Box, to_gray
+from digitnet.preprocess import Box, Ink, to_gray
+from digitnet.reading import Reading, read_inks
 from digitnet.segment import (
     MIN_AREA,
+    as_ink,
     components,
     flat_tone,
     ink_mask,
@@ -39,6 +42,9 @@ from digitnet.segment import (
     remove_flat_regions,
     remove_ruled_lines,
 )
+
+if TYPE_CHECKING:
+    from digitnet.recognizer import Recognizer
 
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
 # about MNIST's 20; more costs training and reading time as its square)
@@ -68,6 +74,8 @@ NOTED = 0.3  # ink no line took is reported if this many typical characters high
 MAX_WIDTH = 1600  # a line's image is at most this many pixels wide
 MATCHED = 0.5  # a found line is a true one if their boxes overlap by this share of their union
 STRAY = 0.1  # ... and lies on none if less than this share of its box lies on any
+EDGE = 0.2  # a crop's piece touching its border with its middle this near it came from outside
+SAME_CHARACTER = 0.5  # pieces sharing this share of the narrower one's columns are one character
 
 
 @dataclass(frozen=True, eq=False)
@@ -509,3 +517,48 @@ def line_crop(image: np.ndarray, lines: Lines, line: TextLine,
     moved[:, 2] -= (left, top)
     return np.asarray(cv2.warpAffine(gray, moved, size, flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_REPLICATE), np.uint8)
+
+
+def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
+    """The ink of the one character a crop is centred on (a form's box, a table's cell): of
+    the pieces that do not cross its border from outside (touching the border, their middle
+    in its outer EDGE share each way: a neighbour's fragment, the box's rule), the one nearest
+    its middle, with those sharing SAME_CHARACTER of their columns with it (a 5's flag, a
+    broken stroke); a neighbour beside it is left out. None for a blank crop."""
+    gray = to_gray(image)
+    unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
+    bright = 1 - unit if (dark_ink(unit) if invert is None else invert) else unit
+    residual = ink_residual(bright, flat_tone(bright))
+    mask = ink_mask(residual)
+    if mask is None:
+        return None
+    labels, stats = components(remove_lines(mask))
+    height, width = mask.shape
+    boxes = stats[1:, :4].astype(np.float64)
+    middles = (boxes[:, :2] + boxes[:, 2:] / 2) / (width, height)
+    touching = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (boxes[:, 0] + boxes[:, 2] == width)
+                | (boxes[:, 1] + boxes[:, 3] == height))
+    outside = (np.abs(middles - 0.5) > 0.5 - EDGE).any(axis=1)
+    marks = stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA
+    inside = marks & ~(touching & outside)
+    if not marks.any():
+        return None
+    candidates = inside if inside.any() else marks
+    nearest = int(np.argmin(np.where(candidates, np.abs(middles - 0.5).sum(1), np.inf)))
+    lefts, rights = boxes[:, 0], boxes[:, 0] + boxes[:, 2]
+    shared = np.minimum(rights, rights[nearest]) - np.maximum(lefts, lefts[nearest])
+    narrower = np.minimum(boxes[:, 2], boxes[nearest, 2])
+    kept = np.flatnonzero(candidates & (shared >= SAME_CHARACTER * narrower)) + 1
+    member = np.isin(labels, kept)
+    rows, cols = np.nonzero(member)
+    box = Box(int(cols.min()), int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1)
+    return as_ink(residual, member[box.top:box.bottom, box.left:box.right], box,
+                  (height, width))
+
+
+def read_centred(recognizer: Recognizer, image: np.ndarray,
+                 invert: bool | None = None) -> Reading:
+    """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
+    neighbours' fragments at its edges left out: predict's --one-digit."""
+    ink = centred_ink(image, invert)
+    return read_inks(recognizer, [ink]) if ink is not None else Reading()

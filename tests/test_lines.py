@@ -1,6 +1,7 @@
 """Lines found on generated pages: as many as written, top to bottom, turned level within a
 few degrees, each cut to the reader's height; ruled lines are no text; ink no line took is
-reported; the crops other readers get are level and dark on light."""
+reported; the crops other readers get are level and dark on light; a crop known to hold one
+digit gives the ink it is centred on."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ from hands import template_hands
 
 from digitnet.lines import (
     LINE_HEIGHT,
+    centred_ink,
     find_lines,
     line_crop,
     match_lines,
     transform_points,
 )
-from digitnet.strings import BENCHMARK_PAGES, TRAINING_STRINGS, PageSpec, make_page
+from digitnet.strings import (
+    BENCHMARK_PAGES,
+    TRAINING_STRINGS,
+    PageSpec,
+    glyph_coverage,
+    make_page,
+)
 
 
 def page_of(texts: tuple[str, ...], tilt: float, conditions: frozenset[str] = frozenset(),
@@ -82,3 +90,29 @@ def test_other_readers_get_the_line_level_and_dark_on_light():
     assert crop.dtype == np.uint8
     assert np.median(crop) > 150 and crop.min() < 100  # light paper, dark ink
     assert crop.shape[1] > 3 * crop.shape[0]
+
+
+def test_a_crop_is_read_as_the_digit_it_is_centred_on_not_its_neighbours_fragments():
+    hand = template_hands().by_source["templates"][0]
+    rng = np.random.default_rng(6)
+    ink = [glyph_coverage(hand.digits[d][0], 40.0, 4.0, rng, TRAINING_STRINGS.ink)
+           for d in (7, 0, 4, 8)]
+    cover = np.zeros((70, 70), np.float32)
+
+    def put(glyph: np.ndarray, top: int, left: int) -> None:
+        rows = slice(max(top, 0), min(top + glyph.shape[0], 70))
+        cols = slice(max(left, 0), min(left + glyph.shape[1], 70))
+        window = glyph[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+        np.maximum(cover[rows, cols], window, out=cover[rows, cols])
+
+    put(ink[0], 15, 35 - ink[0].shape[1] // 2)  # the 7, in the middle
+    put(ink[1], 15, -ink[1].shape[1] // 2)  # half a 0 at the left edge
+    put(ink[2], 15, 70 - ink[2].shape[1] // 3)  # a third of a 4 at the right
+    put(ink[3], -30, 30)  # the foot of an 8 from the row above
+    image = np.round(255 - 200 * cover).astype(np.uint8)
+    found = centred_ink(image)
+    assert found is not None
+    box = found.box
+    assert abs(box.left + box.width / 2 - 35) <= 2 and 34 <= box.height <= 44
+    assert box.top >= 12 and box.width <= ink[0].shape[1] + 2
+    assert centred_ink(np.full((70, 70), 240, np.uint8)) is None
