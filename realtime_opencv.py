@@ -8,7 +8,7 @@ The app lives in the package (digitnet/window.py), so `digitnet app` runs the sa
 import sys
 
 try:
-    from digitnet.window import main
+    from digitnet.app.window import main
 except KeyboardInterrupt:  # Ctrl-C while it starts: as quiet as later on
     print("interrupted", file=sys.stderr)
     sys.exit(130)

@@ -7,7 +7,7 @@
 `--load K` starts K busy-loop processes beside the app (a browser, a build, a video call: a
 laptop's normal state) for the whole run.
 
-In process, the app's own code: a frame rendered (digitnet.ui.render_frame) while the reading
+In process, the app's own code: a frame rendered (digitnet.app.frame.render_frame) while the reading
 worker reads back to back, and the readings' own time meanwhile (digitnet.reading.read_sketch
 on the worker's thread), for one digit and a 6-digit number drawn apart and close.
 
@@ -43,17 +43,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitnet.app import AppState
-from digitnet.background import load_recognizer
+from digitnet.app.frame import render_frame
+from digitnet.app.layout import Layout, compute_layout
+from digitnet.app.state import AppState
+from digitnet.app.window import FRAME_S
+from digitnet.app.workers import load_recognizer
 from digitnet.drawing import Drawing
 from digitnet.errors import run_entry_point
-from digitnet.layout import Layout, compute_layout
 from digitnet.pendigits import TRAINING_WRITERS, load_pendigits, of_writers
 from digitnet.reading import read_sketch
 from digitnet.recognizer import Recognizer
 from digitnet.strokes import APP_STYLE, Sketch, lay_out
-from digitnet.ui import render_frame
-from digitnet.window import FRAME_S
 
 APP = Path(__file__).resolve().parent.parent / "realtime_opencv.py"
 SIZE = (1280, 720)  # in-process frames

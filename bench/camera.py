@@ -12,9 +12,9 @@ hand's shadow passes over it, the light changes, fast moves blur it, and the sen
 Writers are the handwriting benchmark's (never trained on), or with --fold tune the tuning
 fold's; the layout of numbers is written_numbers.py's, with this benchmark's own seed.
 
-Every video plays through digitnet.camera.CameraFeed in real time into the app's state
-(digitnet.app.AppState with its reading worker), and frames are drawn as the window draws
-them (digitnet.ui.render_frame, at most 60 a second): the same code a webcam drives. Printed:
+Every video plays through digitnet.app.camera.CameraFeed in real time into the app's state
+(digitnet.app.state.AppState with its reading worker), and frames are drawn as the window draws
+them (digitnet.app.frame.render_frame, at most 60 a second): the same code a webcam drives. Printed:
 frames drawn per second and the age of the picture in each, readings per second, the time
 from the number being wholly in the picture to the right number shown as steady, and how long
 a wrong number was ever shown as steady.
@@ -41,9 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import busy_cores, percentiles  # noqa: E402
 from written_numbers import compose_pen, pick_layout  # noqa: E402
 
-from digitnet.app import AppState  # noqa: E402
-from digitnet.background import ReadingWorker, load_recognizer  # noqa: E402
-from digitnet.camera import CameraFeed  # noqa: E402
+from digitnet.app.camera import CameraFeed  # noqa: E402
+from digitnet.app.frame import frame_layout, keys_help, render_frame  # noqa: E402
+from digitnet.app.state import AppState  # noqa: E402
+from digitnet.app.window import DEFAULT_SIZE, FRAME_S, WAIT_MS  # noqa: E402
+from digitnet.app.workers import ReadingWorker, load_recognizer  # noqa: E402
 from digitnet.errors import run_entry_point  # noqa: E402
 from digitnet.ink import TRAINING_INK, ink_coverage, scan  # noqa: E402
 from digitnet.pendigits import (  # noqa: E402
@@ -55,8 +57,6 @@ from digitnet.pendigits import (  # noqa: E402
 )
 from digitnet.recognizer import Recognizer  # noqa: E402
 from digitnet.sources import PENDIGITS_TUNING_FOLD  # noqa: E402
-from digitnet.ui import frame_layout, keys_help, render_frame  # noqa: E402
-from digitnet.window import DEFAULT_SIZE, FRAME_S, WAIT_MS  # noqa: E402
 
 SEED = 2607  # this benchmark's own
 SIZE = (640, 480)

@@ -266,6 +266,6 @@ def add_app_command(commands: Commands, debug: argparse.ArgumentParser) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from digitnet.window import main as app_main
+    from digitnet.app.window import main as app_main
 
     return app_main(args.app_argv, prog=args.app_prog)

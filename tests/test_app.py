@@ -21,25 +21,21 @@ import torch
 from conftest import REPO_ROOT, require, with_reject_threshold
 
 from digitnet import DigitnetError
-from digitnet.app import KEYS, AppState, help_line, part_drawn
-from digitnet.background import (
-    BackgroundFinetune,
-    BackgroundLoad,
-    Failed,
-    ReadingWorker,
-    load_recognizer,
+from digitnet.app.display import DisplayError, display_checked
+from digitnet.app.events import EventLog
+from digitnet.app.frame import frame_layout, render_frame, samples_line
+from digitnet.app.keys import KEYS, help_line
+from digitnet.app.layout import Layout, Rect, compute_layout, number_view
+from digitnet.app.panel import (
+    LOADING,
+    NOT_A_DIGIT,
+    NOT_A_DIGIT_MARK,
+    TOO_SMALL,
+    Readout,
+    readout,
 )
-from digitnet.digits import NUM_CLASSES
-from digitnet.display import DisplayError, display_checked
-from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, brush_pixels, render_strokes
-from digitnet.events import EventLog
-from digitnet.finetune import FinetuneStopped
-from digitnet.layout import Layout, Rect, compute_layout, number_view
-from digitnet.preprocess import Box, to_mnist
-from digitnet.reading import BLANK, DigitReading, Reading, sketch_stretches
-from digitnet.recognizer import SPECK, Prediction, Recognizer
-from digitnet.samples import SampleStore
-from digitnet.ui import (
+from digitnet.app.state import AppState, part_drawn
+from digitnet.app.style import (
     ACCENT,
     BACKGROUND,
     BAR,
@@ -48,22 +44,12 @@ from digitnet.ui import (
     BRUSH_DOT,
     DOUBT,
     ERROR,
-    LOADING,
     MIN_TEXT_PX,
     MUTED,
-    NOT_A_DIGIT,
-    NOT_A_DIGIT_MARK,
     TEXT,
-    TOO_SMALL,
-    Readout,
-    frame_layout,
-    readout,
-    render_frame,
-    samples_line,
     wrap_words,
 )
-from digitnet.weights import WeightsInfo, WeightsMetadata
-from digitnet.window import (
+from digitnet.app.window import (
     MAX_SIZE,
     build_parser,
     fit_screen,
@@ -72,6 +58,21 @@ from digitnet.window import (
     weights_file,
     window_size,
 )
+from digitnet.app.workers import (
+    BackgroundFinetune,
+    BackgroundLoad,
+    Failed,
+    ReadingWorker,
+    load_recognizer,
+)
+from digitnet.digits import NUM_CLASSES
+from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, brush_pixels, render_strokes
+from digitnet.finetune import FinetuneStopped
+from digitnet.preprocess import Box, to_mnist
+from digitnet.reading import BLANK, DigitReading, Reading, sketch_stretches
+from digitnet.recognizer import SPECK, Prediction, Recognizer
+from digitnet.samples import SampleStore
+from digitnet.weights import WeightsInfo, WeightsMetadata
 
 DOWN, MOVE, UP = cv2.EVENT_LBUTTONDOWN, cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONUP
 BUTTON = cv2.EVENT_FLAG_LBUTTON
@@ -1232,7 +1233,7 @@ def test_f_while_the_model_loads_says_so(tmp_path):
 
 def test_the_app_does_not_import_torch_or_the_training_stack():
     """torch comes with the model, in the background; the training stack with F only."""
-    code = ("import sys, digitnet.window, digitnet.background; "
+    code = ("import sys, digitnet.app.window, digitnet.app.workers; "
             "print(sorted(m for m in ('torch', 'digitnet.finetune', 'digitnet.train', "
             "'digitnet.recognizer') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -26,9 +26,9 @@ import pytest
 from conftest import REPO_ROOT, require
 from test_camera import paper_video
 
-from digitnet.display import display_checked
+from digitnet.app.display import display_checked
+from digitnet.app.window import STOP_WAIT_S
 from digitnet.samples import SampleStore
-from digitnet.window import STOP_WAIT_S
 
 APP = REPO_ROOT / "realtime_opencv.py"
 # for any one log line: the app starts in 1-3 s, far longer on a machine busy training

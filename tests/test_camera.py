@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_app import DOWN, Screen, by_place, logged
 
-from digitnet.camera import (
+from digitnet.app.camera import (
     HOLD_S,
     STEADY_READINGS,
     CameraError,
@@ -18,8 +18,8 @@ from digitnet.camera import (
     Picture,
     SteadyNumber,
 )
+from digitnet.app.frame import keys_help
 from digitnet.drawing import render_strokes
-from digitnet.ui import keys_help
 
 # a 1, a 7 and a 0 side by side, in picture units
 NUMBER_STROKES = [

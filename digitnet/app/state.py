@@ -2,81 +2,45 @@
 
 - the drawing (digitnet.drawing.Drawing): strokes, brush, undo;
 - the reading schedule (`ReadingSchedule`): what to read and when; the reader
-  (digitnet.background.ReadingWorker in the window) reads on a thread of its own;
+  (digitnet.app.workers.ReadingWorker in the window) reads on a thread of its own;
 - the reading on show (digitnet.reading.Reading), the model that made it, and which of its
   digits the bars show (`selected`);
-- teaching (digitnet.teaching.Teaching): the user's samples, fine-tuning, the status line;
-- the verbose log (digitnet.events.EventLog).
+- teaching (digitnet.app.teaching.Teaching): the user's samples, fine-tuning, the status line;
+- the verbose log (digitnet.app.events.EventLog).
 
 Everything here is plain Python and numpy, so tests drive it without a window: mouse events
 go to `AppState.on_mouse` with the layout of the frame they refer to, keys go through the one
-KEYS table, and `tick` is what the loop does between frames. digitnet.window is the thin
+KEYS table, and `tick` is what the loop does between frames. digitnet.app.window is the thin
 loop that shows frames, feeds events in and prints the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from digitnet.background import InlineReader, ReadDone, Reader, ReadRequest
+from digitnet.app.events import EventLog
+from digitnet.app.keys import KEYS
+from digitnet.app.layout import number_view
+from digitnet.app.schedule import ReadingSchedule
+from digitnet.app.teaching import Teaching
+from digitnet.app.watching import Watching
+from digitnet.app.workers import InlineReader, ReadDone, Reader, ReadRequest
 from digitnet.drawing import DEFAULT_BRUSH, Drawing, Stroke, brush_pixels
-from digitnet.events import EventLog
-from digitnet.layout import number_view
 from digitnet.reading import BLANK, Reading
 from digitnet.strokes import Sketch
-from digitnet.teaching import Teaching
-from digitnet.watching import Watching
 
 if TYPE_CHECKING:
-    from digitnet.background import BackgroundFinetune, BackgroundLoad
-    from digitnet.camera import Picture
-    from digitnet.layout import Layout
+    from digitnet.app.camera import Picture
+    from digitnet.app.layout import Layout
+    from digitnet.app.watching import Feed
+    from digitnet.app.workers import BackgroundFinetune, BackgroundLoad
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
-    from digitnet.watching import Feed
-
-
-class ReadingSchedule:
-    """When to ask for a reading: at once when asked (mouse-up, a key, a new model), and while a
-    stroke is being drawn whenever it has changed and the reader is idle, paced by how long
-    readings take: the next live reading starts no sooner after the last one ended than that
-    one took. On a quiet machine the bars follow the pen within milliseconds; on a busy one
-    reading takes at most about half of a core, and the window keeps the rest."""
-
-    def __init__(self) -> None:
-        self._request: str | None = None  # the trigger of a reading asked for
-        self._asked_version = -1  # the drawing's version when last asked for
-        self._next_live = -float("inf")
-
-    def request(self, trigger: str) -> None:
-        self._request = trigger
-
-    def due(self, drawing: Drawing, now: float, reader_idle: bool) -> str | None:
-        """The trigger of the reading to ask for now, if any: requested ones first, then live."""
-        if self._request:
-            return self._request
-        changed = drawing.version != self._asked_version
-        if drawing.in_stroke and changed and self.paced(now, reader_idle):
-            return "live"
-        return None
-
-    def paced(self, now: float, reader_idle: bool) -> bool:
-        """A reading nobody waits for (live, or a camera's picture) may start now."""
-        return reader_idle and now >= self._next_live
-
-    def asked(self, drawing: Drawing) -> None:
-        self._request, self._asked_version = None, drawing.version
-
-    def read(self, seconds: float, now: float) -> None:
-        """A reading that took `seconds` has just been taken."""
-        self._next_live = now + seconds
 
 
 @dataclass(frozen=True)
@@ -439,52 +403,3 @@ def part_drawn(reading: Reading, stroke: Stroke, size: tuple[int, int]) -> int:
         return float(outside), abs(box.left + box.width / 2 - x)
 
     return min(range(len(reading.digits)), key=distance)
-
-
-@dataclass(frozen=True)
-class Binding:
-    key: str  # as the help line names it
-    does: str  # as the help line describes it
-    explains: str  # what it does, in a sentence for --help
-    codes: tuple[int, ...]  # what cv2.waitKey returns for it
-    action: Callable[[AppState, int], None]  # called with the state and the key's code
-    watching: str | None = None  # what the help line says while the camera is on show
-    # (None: left out then)
-
-
-def _codes(*chars: str) -> tuple[int, ...]:
-    return tuple(ord(c) for c in chars)
-
-
-# The one table of keys: the key handler, the help line and --help all read it.
-KEYS: tuple[Binding, ...] = (
-    Binding("S", "classify", "classify the drawing now (releasing the mouse button does too); "
-            "with the camera on show, freeze its picture and reading, or go on",
-            _codes("s", "S"), lambda app, key: app.request_recognition(), "freeze"),
-    Binding("C", "clear", "clear the canvas; with the camera, go on after S froze it",
-            _codes("c", "C"), lambda app, key: app.clear(), "go on"),
-    # Z, and Backspace (8, or 127 on some systems)
-    Binding("Z", "undo", "undo the last stroke, or take back the sample just saved (Backspace "
-            "does too)", _codes("z", "Z", "\b", "\x7f"), lambda app, key: app.undo()),
-    Binding("[", "brush", "a thinner brush", _codes("["), lambda app, key: app.thinner()),
-    Binding("]", "brush", "a thicker brush", _codes("]"), lambda app, key: app.thicker()),
-    Binding("0-9", "save", "save the drawing as a sample of that digit, for F to learn from",
-            _codes(*"0123456789"), lambda app, key: app.save_sample(int(chr(key)))),
-    Binding("F", "fine-tune", "fine-tune the model in use on the saved samples, in the "
-            "background; the app switches to the new model only if it reads the samples held "
-            "aside at least as well and MNIST about as well (the status line says which)",
-            _codes("f", "F"), lambda app, key: app.start_finetune()),
-    Binding("D", "camera", "switch between the camera's picture and the drawing (with "
-            "--camera)", _codes("d", "D"), lambda app, key: app.switch_view(), "draw"),
-    Binding("Esc", "quit", "quit (the window's close button does too)", _codes("\x1b"),
-            lambda app, key: app.quit(), "quit"),
-)
-
-
-def help_line(watching: bool = False, camera: bool = False) -> str:
-    """'S classify   C clear ...': neighbouring keys that do alike share one entry ('[ ] brush').
-    `watching`: the camera is on show (its keys only); `camera`: there is one to switch to."""
-    shown = [(b, b.watching if watching else b.does) for b in KEYS
-             if (b.watching if watching else camera or b.key != "D")]
-    groups = groupby(shown, lambda pair: pair[1])
-    return "   ".join(" ".join(b.key for b, _ in group) + " " + does for does, group in groups)

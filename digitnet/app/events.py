@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from os import PathLike
 
-    from digitnet.layout import Rect
+    from digitnet.app.layout import Rect
     from digitnet.reading import Reading
 
 

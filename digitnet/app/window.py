@@ -27,16 +27,16 @@ from typing import NoReturn
 import cv2
 
 from digitnet import DigitnetError
-from digitnet.app import KEYS, AppState
-from digitnet.background import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
-from digitnet.camera import CameraFeed
+from digitnet.app.camera import CameraFeed
+from digitnet.app.display import display_checked
+from digitnet.app.frame import frame_layout, keys_help, render_frame
+from digitnet.app.layout import Rect
+from digitnet.app.state import KEYS, AppState
+from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
 from digitnet.config import MODEL_NAMES
-from digitnet.display import display_checked
 from digitnet.errors import run_entry_point
-from digitnet.layout import Rect
 from digitnet.paths import default_samples_dir, weights_path
 from digitnet.samples import SampleStore
-from digitnet.ui import frame_layout, keys_help, render_frame
 
 WINDOW = "digitnet"
 WAIT_MS = 5  # the loop's wait for events: a mouse move is on screen about 3 ms sooner than at
@@ -71,7 +71,7 @@ def parse_folder(text: str) -> Path:
 
 
 def key_help() -> str:
-    """The keys for --help, one entry each, from the one key table (digitnet.app.KEYS)."""
+    """The keys for --help, one entry each, from the one key table (digitnet.app.state.KEYS)."""
     lines = ["keys:"]
     for binding in KEYS:
         lines += textwrap.wrap(binding.explains, 92, initial_indent=f"  {binding.key:<5}",
@@ -144,9 +144,9 @@ def window_closed() -> bool:
         return True
 
 
-def main(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
-    """The app's entry point (realtime_opencv.py, `digitnet app`): ends the process with the
-    exit code."""
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """The app's entry point (realtime_opencv.py, `digitnet app`): the exit code, or once the
+    window has been up, the end of the process with it."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.loop and args.camera is None:
@@ -160,7 +160,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> NoReturn:
     loading = BackgroundLoad(load)
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
     code = run_entry_point(lambda: run(args, command, loading, finetuner), debug=args.debug)
-    exit_now(code)  # at once: the window is gone, and nothing is left to save
+    if loading.started:  # at once: the window is gone, and nothing is left to save
+        exit_now(code)
+    return code
 
 
 def exit_now(code: int) -> NoReturn:

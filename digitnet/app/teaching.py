@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digitnet.background import Kept, Progress, Tuned
+from digitnet.app.workers import Kept, Progress, Tuned
 from digitnet.digits import DIGIT_NAMES, NUM_CLASSES
 from digitnet.reading import network_input
 from digitnet.samples import SampleError
 
 if TYPE_CHECKING:
-    from digitnet.background import BackgroundFinetune
-    from digitnet.events import EventLog
+    from digitnet.app.events import EventLog
+    from digitnet.app.workers import BackgroundFinetune
     from digitnet.recognizer import Recognizer
     from digitnet.samples import SampleStore
     from digitnet.strokes import Sketch

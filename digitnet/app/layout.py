@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-LINE_MIN_PX = 14  # the shortest line of text: its digits are 10 px tall (digitnet.ui.MIN_TEXT_PX)
+LINE_MIN_PX = 14  # the shortest line of text: its digits 10 px tall (app.style.MIN_TEXT_PX)
 CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
 SUMMARY_SHARE = 0.4  # at most this fraction of a tall panel goes to the preview and readout row
 TALL_PANEL = 0.6  # a panel at least this tall for its width stacks its parts
@@ -108,7 +108,7 @@ def compute_layout(width: int, height: int, help_lines: int = 1) -> Layout:
 
     The lines of text run along the bottom at full width in every shape: messages and key help
     are long, and only the full width keeps them legible in small windows. The status gets two
-    lines, since fine-tuning's messages may need them; the key help `help_lines` (digitnet.ui
+    lines, since fine-tuning's messages may need them; the key help `help_lines` (digitnet.app.frame
     asks for two where one would not fit).
     """
     short = min(width, height)

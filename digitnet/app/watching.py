@@ -2,7 +2,7 @@
 
 Plain state, like the drawing's: the window's loop calls `tick`, the reader reads the
 picture `due` returns, and `read` takes its reading (which the app then shows, as it shows
-a drawing's). Pictures come from digitnet.camera's feed; tests hand in any object with its
+a drawing's). Pictures come from digitnet.app.camera's feed; tests hand in any object with its
 `newest`, `fps` and `problem`.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from digitnet.camera import Picture, SteadyNumber
+from digitnet.app.camera import Picture, SteadyNumber
 
 if TYPE_CHECKING:
-    from digitnet.events import EventLog
+    from digitnet.app.events import EventLog
     from digitnet.reading import Reading
 
 

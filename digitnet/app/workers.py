@@ -7,7 +7,7 @@ frames. The heavy modules (torch, the training stack) are imported inside the th
 work starts: the window is up before torch is, and the training stack is never imported unless
 asked for.
 
-The threads are daemons: the app never waits long for one on exit (see digitnet.window).
+The threads are daemons: the app never waits long for one on exit (see digitnet.app.window).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from digitnet.errors import debug_requested
 from digitnet.reading import read_canvas, read_sketch
 
 if TYPE_CHECKING:
-    from digitnet.camera import Picture
+    from digitnet.app.camera import Picture
     from digitnet.reading import Reading
     from digitnet.recognizer import Recognizer
     from digitnet.strokes import Sketch
@@ -199,6 +199,11 @@ class BackgroundLoad:
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def started(self) -> bool:
+        """Loading began: torch is imported, or on its way."""
+        return self._thread is not None
 
     def take(self) -> Loaded | None:
         """The loaded recognizer, once, when it is ready; None before. A failure is raised here."""
