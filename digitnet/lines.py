@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
 # about MNIST's 20; more costs training and reading time as its square)
 POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels on its short side
-POLARITY_BLUR = 15.0  # ... against its blur of this sigma
+POLARITY_WINDOW = 21  # ... against its median over a square this many pixels wide
 POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the noise
 STRONG = 0.45  # ink fainter than this share of the strongest is left out of the geometry
 GEOMETRY_SIDE = 300  # lines are found on a copy this many pixels on its short side at most
@@ -66,7 +66,8 @@ SMALL = 0.45  # a mark less high than this many characters is small (".", ","): 
 MESH_SPAN = 0.6  # a component over this share of the page both ways ...
 MESH_FILL = 0.12  # ... filling less of its box than this is a grid or a pattern, no character
 TALL = 2.5  # ... and one taller than this many is no character (a line left, a blob)
-TWO_LINES = 1.7  # a band of ink taller than this many characters holds two lines
+TWO_LINES = 1.7  # a band of ink taller than this many characters holds two lines ...
+VALLEY = 0.25  # ... if a row between them holds less than this share of its typical row's ink
 MARK_BELOW = 0.4  # a small mark joins a line its middle lies in, or this many heights below
 SPECK = 0.12  # a mark less high than this share of the typical character's is a speck
 SPLIT_GAP = 2.5  # a gap this many line heights wide parts two lines
@@ -179,13 +180,14 @@ class Geometry:
 def dark_ink(unit: np.ndarray) -> bool:
     """True if the ink is darker than the paper: more of the page's detail stands out below
     its surroundings than above them, beyond POLARITY_NOISE deviations of the noise. Measured
-    on a copy POLARITY_SIDE pixels on its short side, against its blur (shadows and tones go;
-    a stroke's light halo in the blur is faint beside the stroke)."""
+    on a copy POLARITY_SIDE pixels on its short side, against its median over POLARITY_WINDOW
+    pixels: the paper's tone there (shadows and tones go), as ink is the lesser part of it."""
     height, width = unit.shape
     scale = min(1.0, POLARITY_SIDE / min(height, width))
     small = cv2.resize(unit, (max(1, round(width * scale)), max(1, round(height * scale))),
                        interpolation=cv2.INTER_AREA)
-    detail = small - cv2.GaussianBlur(small, (0, 0), POLARITY_BLUR)
+    levels = np.round(small * 255).astype(np.uint8)
+    detail = small - cv2.medianBlur(levels, POLARITY_WINDOW).astype(np.float32) / 255
     noise = 1.4826 * float(np.median(np.abs(detail - np.median(detail)))) + 1e-4
     floor = POLARITY_NOISE * noise
     return bool(np.clip(-detail - floor, 0, None).sum() > np.clip(detail - floor, 0, None).sum())
@@ -200,7 +202,8 @@ def strong_ink(mask: np.ndarray, residual: np.ndarray) -> np.ndarray:
 
 def measure_tilt(mask: np.ndarray) -> float:
     """The writing's tilt in degrees (counter-clockwise positive): the angle at which the ink
-    crowds into the fewest rows (`sharpness`). 0 for too little ink to tell."""
+    crowds into the fewest rows (`sharpness`), the highest peak within the search (a score
+    still rising at its end is no peak). 0 for too little ink to tell."""
     ys, xs = np.nonzero(mask)
     if len(ys) < 2 * MIN_AREA or not in_a_row(mask):
         return 0.0
@@ -213,7 +216,11 @@ def measure_tilt(mask: np.ndarray) -> float:
     points = np.stack([xs, ys], 1) + jitter
     points -= points.mean(0)
     coarse = np.arange(-MAX_TILT, MAX_TILT + TILT_STEP / 2, TILT_STEP)
-    best = coarse[int(np.argmax(sharpness(points, coarse)))]
+    scores = sharpness(points, coarse)
+    peaks = np.flatnonzero((scores[1:-1] >= scores[:-2]) & (scores[1:-1] >= scores[2:])) + 1
+    if not len(peaks):  # rising to the search's end: no tilt within it shows a line
+        return 0.0
+    best = coarse[peaks[int(np.argmax(scores[peaks]))]]
     fine = best + np.arange(-TILT_STEP, TILT_STEP + 1e-6, TILT_STEP / 8)
     return float(fine[int(np.argmax(sharpness(points, fine)))])
 
@@ -326,7 +333,8 @@ def part_band(filled: np.ndarray, band: tuple[int, int],
               height: float) -> list[tuple[int, int]]:
     """A band of rows, or its parts if it is taller than TWO_LINES characters (lines touching,
     or overlapping rows once a line is a little tilted): parted at its thinnest row, away from
-    its ends by at least half a character."""
+    its ends by at least half a character, if that row holds less than VALLEY of the band's
+    typical row's ink."""
     start, stop = band
     if stop - start <= TWO_LINES * height:
         return [band]
@@ -334,6 +342,8 @@ def part_band(filled: np.ndarray, band: tuple[int, int],
     if not len(inner):
         return [band]
     cut = int(inner[np.argmin(filled[inner])])
+    if filled[cut] > VALLEY * np.median(filled[start:stop]):
+        return [band]  # no valley: one line drifting, or of mixed sizes
     return part_band(filled, (start, cut), height) + part_band(filled, (cut, stop), height)
 
 

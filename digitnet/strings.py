@@ -530,7 +530,8 @@ def scale_of(matrix: np.ndarray) -> float:
 def place_block(boxes: Sequence[Box4], height: float, tilt: float, rng: np.random.Generator,
                 pages: PageStyle) -> tuple[np.ndarray, tuple[int, int]]:
     """Where the block goes: a 2x3 matrix from its coordinates to the page's (tilted by `tilt`
-    degrees about the ink's centre, shrunk to fit a page of fixed size) and the page's size."""
+    degrees about the ink's centre, shrunk to fit a page of fixed size within its margins, up
+    to a tenth of the page each) and the page's size."""
     ink = np.concatenate([corners(b) for b in boxes])
     centre = (ink.min(0) + ink.max(0)) / 2
     rotation = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), tilt, 1.0)
@@ -543,12 +544,13 @@ def place_block(boxes: Sequence[Box4], height: float, tilt: float, rng: np.rando
         shift = np.array([margins[0], margins[1]]) - turned.min(0)
         return np.hstack([rotation[:, :2], (rotation[:, 2] + shift)[:, None]]), size
     size = pages.size
-    room = np.array(size, np.float64) - (margins[:2] + margins[2:]).clip(max=0.2 * min(size))
+    lead, trail = margins[:2].clip(max=0.1 * min(size)), margins[2:].clip(max=0.1 * min(size))
+    room = np.array(size, np.float64) - lead - trail
     scale = min(1.0, float((room / np.maximum(extent, 1)).min()))
     rotation = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), tilt, scale)
     turned = transform_points(ink, rotation)
-    free = np.maximum(np.array(size) - np.ptp(turned, axis=0), 0)
-    shift = rng.uniform(0, 1, 2) * free - turned.min(0)
+    free = np.maximum(room - np.ptp(turned, axis=0), 0)
+    shift = lead + rng.uniform(0, 1, 2) * free - turned.min(0)
     return np.hstack([rotation[:, :2], (rotation[:, 2] + shift)[:, None]]), size
 
 
