@@ -6,9 +6,11 @@ top to bottom, as OCR systems do before recognition:
 1. The ink, as digitnet.segment finds it on paper: the paper's own tone estimated locally
    (shadows, gradients), ink what stands out from it by more than the camera's noise, a table
    or the paper's edge along the border removed.
-2. The writing's tilt (up to MAX_TILT degrees either way): the angle at which the ink's rows
-   are sharpest (the projection profile: text lines, and ruled lines with them, are then
-   level). The page is turned back by it.
+2. The writing's tilt (up to MAX_TILT degrees either way): the angle at which the ink crowds
+   into the fewest rows (the projection profile: text lines, and ruled lines with them, are
+   then level). The page is turned back by it. All this is measured on a copy of the page at
+   most GEOMETRY_SIDE pixels on its short side, on the strokes at least STRONG as dark as the
+   strongest (not a faint security pattern).
 3. Ruled and squared lines removed (segment.remove_ruled_lines, along the rows and the
    columns), specks set aside; what is left is cut into lines: the bands of rows characters
    fill (parted where too tall for one line), each character in the band holding most of it,
@@ -63,9 +65,9 @@ PROFILE_BIN = 2.0  # the tilt's projection profile counts ink in rows this many 
 MARGIN = 0.15  # a line's image has this many line heights of margin above and below
 SIDE_MARGIN = 0.25  # ... and at its ends
 SMALL = 0.45  # a mark less high than this many characters is small (".", ","): no band of its own
+TALL = 2.5  # ... and one taller than this many is no character (a line left, a blob)
 MESH_SPAN = 0.6  # a component over this share of the page both ways ...
 MESH_FILL = 0.12  # ... filling less of its box than this is a grid or a pattern, no character
-TALL = 2.5  # ... and one taller than this many is no character (a line left, a blob)
 TWO_LINES = 1.7  # a band of ink taller than this many characters holds two lines ...
 VALLEY = 0.25  # ... if a row between them holds less than this share of its typical row's ink
 MARK_BELOW = 0.4  # a small mark joins a line its middle lies in, or this many heights below
@@ -99,7 +101,6 @@ class Lines:
     ignored: tuple[Box, ...]
     tilt: float  # degrees the writing was tilted (counter-clockwise), undone
     deskew: np.ndarray  # 2x3: the page -> the deskewed page
-    deskewed_size: tuple[int, int]  # (width, height)
     dark_ink: bool
 
 
@@ -115,7 +116,7 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     residual = ink_residual(bright, flat)
     if dark and flat is None:  # ink's contrast as a share of its paper's: a shadow takes both
         residual /= np.maximum(1 - bright + residual, 0.05)
-    blank = Lines((), (), 0.0, np.eye(2, 3), (unit.shape[1], unit.shape[0]), dark)
+    blank = Lines((), (), 0.0, np.eye(2, 3), dark)
     if ink_mask(residual) is None:  # (which smooths a noisy page's residual)
         return blank
     scale = min(1.0, GEOMETRY_SIDE / min(unit.shape))
@@ -144,8 +145,7 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
              for k, members in enumerate(rows)]
     ignored = tuple(page.page_box(Box(*(int(v) for v in stats[n, :4])))
                     for n in noted(stats, line_of >= 0, labels.shape))
-    return Lines(tuple(found), ignored, tilt, page.deskew_page,
-                 (math.ceil(size[0] / scale), math.ceil(size[1] / scale)), dark)
+    return Lines(tuple(found), ignored, tilt, page.deskew_page, dark)
 
 
 @dataclass(frozen=True)
