@@ -56,6 +56,7 @@ POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the n
 STRONG = 0.45  # ink fainter than this share of the strongest is left out of the geometry
 GEOMETRY_SIDE = 300  # lines are found on a copy this many pixels on its short side at most
 MAX_TILT = 32.0  # degrees either way the writing may be tilted
+LEVEL_PRIOR = 0.15  # a peak's score counts this much less at MAX_TILT than level
 TILT_STEP = 1.0  # the coarse search's step, degrees; then refined to TILT_STEP / 8
 ONE_ROW = 1.5  # one mark this many times as wide as high shows which way its line runs
 MAX_SLANT = 0.7  # the shear either way a line's slant may have
@@ -220,7 +221,8 @@ def measure_tilt(mask: np.ndarray) -> float:
     peaks = np.flatnonzero((scores[1:-1] >= scores[:-2]) & (scores[1:-1] >= scores[2:])) + 1
     if not len(peaks):  # rising to the search's end: no tilt within it shows a line
         return 0.0
-    best = coarse[peaks[int(np.argmax(scores[peaks]))]]
+    level = 1 - LEVEL_PRIOR * np.abs(coarse[peaks]) / MAX_TILT  # most pages lie about level
+    best = coarse[peaks[int(np.argmax(scores[peaks] * level))]]
     fine = best + np.arange(-TILT_STEP, TILT_STEP + 1e-6, TILT_STEP / 8)
     return float(fine[int(np.argmax(sharpness(points, fine)))])
 

@@ -33,7 +33,7 @@ from digitnet import DigitnetError
 from digitnet.argtypes import fraction, non_negative_int, positive_int
 from digitnet.atomic import atomic_write
 from digitnet.config import DROPOUT
-from digitnet.digits import NUM_CLASSES
+from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points
 from digitnet.models import conv_bn
 from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
@@ -228,20 +228,18 @@ class SequenceReader:
         return cls(model, metadata, threads, reject)
 
     @torch.inference_mode()
-    def probabilities(self, images: list[np.ndarray]) -> list[np.ndarray]:
-        """Per line image, [columns, classes] probabilities."""
-        if not images:
-            return []
-        batch, lengths = batch_lines(images)
-        probs = torch.softmax(self.model(batch).float(), dim=2).numpy()
-        return [p[:n] for p, n in zip(probs, lengths.tolist(), strict=True)]
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        """A line image's [columns, classes] probabilities (one line a pass: padding a shorter
+        line to a longer one's width would change what the LSTM sees)."""
+        batch, lengths = batch_lines([image])
+        return torch.softmax(self.model(batch)[0].float(), dim=1).numpy()[:int(lengths[0])]
 
     def read_lines(self, lines: Lines) -> PageReading:
-        """Each line of a page, one batch through the model."""
-        probs = self.probabilities([line.image for line in lines.lines])
-        return PageReading(tuple(read_line(line, p, self.threshold)
-                                 for line, p in zip(lines.lines, probs, strict=True)),
-                           lines.ignored)
+        """Each line of a page; a line read as nothing at all joins the ink no line took."""
+        read = [read_line(line, self.probabilities(line.image), self.threshold)
+                for line in lines.lines]
+        return PageReading(tuple(r for r in read if r.text),
+                           lines.ignored + tuple(r.box for r in read if not r.text))
 
     def read_page(self, image: np.ndarray, invert: bool | None = None) -> PageReading:
         """Any image `to_gray` takes: its lines found (digitnet.lines) and read."""
@@ -251,7 +249,7 @@ class SequenceReader:
 def read_line(line: TextLine, probs: np.ndarray, threshold: float | None) -> LineReading:
     """A line's reading from its columns' probabilities: each digit of the best path a part
     with its confidence (its probability at its peak column), its 0-9 distribution there and
-    its box (`character_box`); NOT_DIGIT a rejected part; separators only in the text."""
+    its box (`character_ink`); NOT_DIGIT a rejected part; separators only in the text."""
     characters = best_path(probs)
     peaks = [c.peak for c in characters]
     parts = []
@@ -293,8 +291,8 @@ def character_ink(line: TextLine, peaks: list[int], k: int) -> tuple[np.ndarray,
     corners = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], float)
     page = transform_points(corners, line.to_page)
     low, high = np.floor(page.min(0)).astype(int), np.ceil(page.max(0)).astype(int)
-    return frame_ink(ink), Box(int(low[0]), int(low[1]), int(high[0] - low[0]),
-                               int(high[1] - low[1]))
+    image = frame_ink(ink) if crop.any() else np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    return image, Box(int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1]))
 
 
 # --- weights ----------------------------------------------------------------------------------

@@ -22,12 +22,20 @@ from digitnet.sequence import (
     LinesMetadata,
     SequenceConfig,
     SequenceError,
+    SequenceReader,
     best_path,
     load_line_weights,
     read_line,
     save_line_weights,
 )
-from digitnet.strings import TRAINING_PAGES, TRAINING_STRINGS, make_page, pick_spec
+from digitnet.strings import (
+    BENCHMARK_PAGES,
+    TRAINING_PAGES,
+    TRAINING_STRINGS,
+    PageSpec,
+    make_page,
+    pick_spec,
+)
 from digitnet.train_lines import LinesTrainConfig, ctc_loss, page_samples, read_texts, train_lines
 
 CLASSES = len(ALPHABET) + 1
@@ -195,3 +203,16 @@ def test_a_killed_run_resumed_ends_as_the_uninterrupted_one(tmp_path: Path,
     assert whole["step"] == again["step"] == 4
     for key, tensor in whole["model"].items():
         assert torch.equal(tensor, again["model"][key]), key
+
+
+def test_a_page_reads_its_lines_top_to_bottom_and_a_line_read_as_nothing_is_reported():
+    page = make_page(np.random.default_rng(7), template_hands(),
+                     PageSpec(("1234", "56789"), "natural", 2.0), TRAINING_STRINGS, BENCHMARK_PAGES)
+    lines = find_lines(page.image)
+    assert len(lines.lines) == 2
+    reader = SequenceReader(LineReader(small_config()), LinesMetadata(), threads=None)
+    said = iter([(("1", .9), ("", .9), ("2", .9)), (("", .9), ("", .9))])
+    reader.probabilities = lambda image: columns(*next(said))
+    read = reader.read_lines(lines)
+    assert [line.text for line in read.lines] == ["12"] and read.reading.number == "12"
+    assert lines.lines[1].box in read.ignored  # the second line: ink, but nothing read
