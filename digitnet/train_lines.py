@@ -34,6 +34,7 @@ from digitnet import DigitnetError
 from digitnet.argtypes import int_range, non_negative_float, positive_float, positive_int
 from digitnet.atomic import atomic_write, check_writable
 from digitnet.config import DATA_HELP, DROPOUT, SEEDS, add_arguments, from_args, option
+from digitnet.data import MNIST_FILES
 from digitnet.errors import run_entry_point
 from digitnet.lines import Lines, find_lines, match_lines, strays
 from digitnet.mixture import source_files
@@ -190,7 +191,8 @@ def learned_from(hands: Hands, lookup: Lookup) -> tuple[DataSource, ...]:
     they are numbered, one entry per collection for UNIPEN, else the source alone."""
     found = []
     for name, groups in hands.groups.items():
-        files = source_files(name, lookup) if name in SOURCES else {}  # else made on the spot
+        files = (dict(MNIST_FILES) if name == "mnist" else source_files(name, lookup)
+                 if name in SOURCES else {})  # else made on the spot
         if name.startswith("unipen"):
             providers, counts = np.unique([g.split("/")[0] for g in groups.tolist()],
                                           return_counts=True)
