@@ -543,8 +543,9 @@ def make_checkpoint(run: Run) -> Checkpoint:
 
 
 def log_epoch(record: EpochRecord, writer: Any) -> None:
-    print(f"epoch {record.epoch}: loss {record.train_loss:.4f} train {record.train_acc:.4f} "
-          f"val {record.val_acc:.4f} ({record.images_per_s:,.0f} img/s)", file=sys.stderr)
+    print(f"epoch {record.epoch}: loss {record.train_loss:.4f}, "
+          f"train {100 * record.train_acc:.2f} %, val {100 * record.val_acc:.2f} % "
+          f"({record.images_per_s:,.0f} img/s)", file=sys.stderr)
     if writer:
         for key in ("train_loss", "train_acc", "val_acc", "lr"):
             writer.add_scalar(key, getattr(record, key), record.epoch)
@@ -585,10 +586,10 @@ def export(run: Run) -> WeightsMetadata:
     info = WeightsInfo(config.model, run.model_config, metadata)
     save_weights(run.folder.weights, info, model.cpu())
     blended = f", {100 * config.blend:.0f} % blended with --init" if config.blend < 1 else ""
-    tested = f", test {test_acc:.4f}" if test_acc is not None else ""
+    tested = f", test {100 * test_acc:.2f} %" if test_acc is not None else ""
     rejects = f", reject below {threshold:.4f}" if threshold is not None else ""
-    print(f"exported epoch {progress.best_epoch}{blended}: val {val_acc:.4f}{tested}{rejects} "
-          f"-> {run.folder.weights}", file=sys.stderr)
+    print(f"exported epoch {progress.best_epoch}{blended}: val {100 * val_acc:.2f} %"
+          f"{tested}{rejects} -> {run.folder.weights}", file=sys.stderr)
     return metadata
 
 

@@ -98,8 +98,12 @@ def held_imports(folder: Path, gates: dict[str, Path]) -> dict[str, str]:
 class App:
     """realtime_opencv.py -v in a subprocess, its log read line by line with a timeout.
 
-    Its samples folder is always a test's own: a test never touches the user's.
+    Its samples folder is always a test's own: a test never touches the user's. Every app a
+    test starts is ended after it (`end_every_app`), passed or failed: a window left open on
+    the shared display would take the next test's keys.
     """
+
+    running: list[App] = []
 
     def __init__(self, display: str, samples: Path, *args: object,
                  env: dict[str, str] | None = None):
@@ -109,6 +113,7 @@ class App:
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
+        App.running.append(self)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -156,7 +161,8 @@ class App:
         return result.stdout
 
     def window(self) -> str:
-        return self.xdotool("search", "--name", "^digitnet$").split()[0]
+        """This app's window (by its process id: never another app's)."""
+        return self.xdotool("search", "--pid", self.process.pid, "--name", "^digitnet$").split()[0]
 
     def drag(self, image: tuple[int, ...], canvas: tuple[int, ...], points, steps: int = 8) -> None:
         """Press, move along `points` (canvas units) in small steps, release: one xdotool call.
@@ -180,6 +186,15 @@ class App:
             return self.process.wait(TIMEOUT_S)
         finally:
             self.process.kill()
+
+
+@pytest.fixture(autouse=True)
+def end_every_app():
+    yield
+    while App.running:
+        process = App.running.pop().process
+        process.kill()
+        process.wait(TIMEOUT_S)
 
 
 def layout(app: App, width: int, height: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -296,7 +311,7 @@ def test_a_number_drawn_digit_by_digit_is_read_as_a_number(display, tmp_path):
         match = app.expect(PREDICTION + "mouseup" + NUMBER)
         numbers.append(match[3])
     assert re.fullmatch(r"prediction digit=none .* number=170", app.seen[-1]), app.seen[-1]
-    assert numbers == ["1", "17", "170"]
+    assert numbers == ["1", "17", "170"], app.seen
     app.xdotool("key", "1")  # a number is not saved as a sample of a digit
     app.xdotool("key", "z")
     app.expect("undo")
