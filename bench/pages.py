@@ -1,5 +1,6 @@
 """Page benchmark: numbers written on generated pages by writers no reader learnt from, read by
-the line reader, today's reader, PaddleOCR's PP-OCRv4 recognizer and Tesseract, side by side.
+predict, the line reader, today's reader, PaddleOCR's PP-OCRv4 recognizer and Tesseract, side by
+side.
 
 Each page is a 640x480 photo or scan (digitnet.strings) of one writer's numbers of 1-10
 digits: MNIST test digits, CVL's validation writers, pendigits' benchmark writers and UNIPEN's
@@ -13,8 +14,10 @@ separators (1,234.56, 12/05/2026, 555-1234, 3/4); two and three lines; everythin
 letters and doodles that are not digits, which a reader should refuse.
 
 The readers, all with forced choice (no reject threshold):
+- predict: its --reader auto (digitnet.choose): the line reader, a lone character read by the
+  digit network;
 - the line reader: digitnet.lines finds the lines, digitnet.sequence reads each;
-- today's reader: digitnet.reading.read_canvas on the whole page (predict's path);
+- today's reader: digitnet.reading.read_canvas on the whole page (predict's path before);
 - PaddleOCR's PP-OCRv4 recognizer (rapidocr-onnxruntime; recognition only, one thread) and
   Tesseract (--psm 7, digits and . , - / only), each on the same line crops, as the page
   shows them, turned level (digitnet.lines.line_crop).
@@ -41,6 +44,7 @@ import numpy as np
 
 from digitnet import DigitnetError
 from digitnet.argtypes import positive_int
+from digitnet.choose import FileReading, Readers, read_image_with
 from digitnet.errors import run_entry_point
 from digitnet.lines import Lines, find_lines, line_crop
 from digitnet.reading import read_canvas
@@ -75,7 +79,7 @@ TILTS = {"tilt 3-10": (3.0, 10.0), "tilt 10-20": (10.0, 20.0), "tilt 20-30": (20
 SEPARATED = {"grouped": 0.3, "decimal": 0.3, "date": 0.2, "dashed": 0.1, "fraction": 0.1}
 GROUPS = ("clean", *CONDITIONS, *TILTS, "touching", "overlapping", "separators", "two lines",
           "three lines", "everything", "not digits")
-READERS = ("line reader", "today's reader", "PaddleOCR", "Tesseract")
+READERS = ("predict", "line reader", "today's reader", "PaddleOCR", "Tesseract")
 TESSERACT = ["tesseract", "stdin", "stdout", "--psm", "7", "-c",
              "tessedit_char_whitelist=0123456789.,-/"]
 
@@ -161,6 +165,23 @@ def line_reader(reader: SequenceReader) -> Reader:
         return Read([digits_of(line.text) for line in read.lines if not line.rejected], seconds)
 
     return read
+
+
+def predict_reader(readers: Readers) -> Reader:
+    """predict's own path: --reader auto (digitnet.choose)."""
+    def read(page: Page, _: Lines) -> Read:
+        started = time.perf_counter()
+        numbers = numbers_of(read_image_with(readers, page.image, "auto", None))
+        return Read(numbers, time.perf_counter() - started)
+
+    return read
+
+
+def numbers_of(read: FileReading) -> list[str]:
+    """The numbers read, line after line (lines of letters left out)."""
+    if read.lines:
+        return [digits_of(line.text) for line in read.lines if not line.rejected]
+    return [read.reading.number] if read.reading.number else []
 
 
 def todays_reader(recognizer: Recognizer) -> Reader:
@@ -278,20 +299,23 @@ def line_share(pages: list[tuple[str, Page]], reads: list[Read], low: int, high:
 def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: Lookup,
                   fold: str) -> str:
     """The real-handwriting benchmark's single digits (bench/real_handwriting.py: pen digits
-    drawn on the app's canvas, CVL's scans), read by today's path (Recognizer.read) and by the
-    line reader (right when it reads one line, of exactly that digit)."""
+    drawn on the app's canvas, CVL's scans), read by today's path (Recognizer.read), by the
+    line reader (right when it reads one line, of exactly that digit) and by predict's."""
     rows = [f"single digits of the {fold} fold, as bench/real_handwriting.py draws them:"]
     for source in ("pendigits", "unipen-digits", "cvl"):
         loaded = load_fold(source, fold, lookup)
         invert = loaded.dark_ink(APP_STYLE)
-        today = lines = 0
+        today = lines = auto = 0
         for page, label in zip(loaded.pages(APP_STYLE, HANDWRITING_SEED), loaded.labels,
                                strict=True):
             today += recognizer.read(page, invert)[1].digit == label
             read = lines_model.read_page(page, invert)
             lines += [digits_of(line.text) for line in read.lines] == [str(label)]
+            chosen = read_image_with(Readers(recognizer, lines_model), page, "auto", invert)
+            auto += numbers_of(chosen) == [str(label)]
         rows.append(f"  {source:<14} today's reader {100 * today / len(loaded):.2f} %, "
-                    f"the line reader {100 * lines / len(loaded):.2f} % of {len(loaded)}")
+                    f"the line reader {100 * lines / len(loaded):.2f} %, predict "
+                    f"{100 * auto / len(loaded):.2f} % of {len(loaded)}")
     return "\n".join(rows)
 
 
@@ -321,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise DigitnetError(f"{seen}: no figure on unseen writers")
             print(f"note: {seen}; its figures there are no measure of unseen writers")
     pages = make_pages(load_hands(args.fold, lookup), args.fold, args.count)
-    makers = {"line reader": lambda: line_reader(lines_model),
+    makers = {"predict": lambda: predict_reader(Readers(recognizer, lines_model)),
+              "line reader": lambda: line_reader(lines_model),
               "today's reader": lambda: todays_reader(recognizer),
               "PaddleOCR": paddle_reader, "Tesseract": tesseract_reader}
     readers = {name: makers[name]() for name in READERS if name in args.readers}

@@ -26,10 +26,13 @@ from digitnet.config import (
 )
 from digitnet.digits import NUM_CLASSES
 from digitnet.errors import DEBUG_ENV_VAR, debug_requested, describe_unexpected, run_entry_point
+from digitnet.wording import counted
 
 if TYPE_CHECKING:
+    from digitnet.choose import FileReading, Readers
+    from digitnet.preprocess import Box
     from digitnet.reading import DigitReading, Reading
-    from digitnet.recognizer import Recognizer
+    from digitnet.sequence import LineReading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -37,6 +40,8 @@ DESCRIPTION = """Draw a digit, and a small CNN reads it: the app, and the tools 
 
 `digitnet COMMAND --help` lists a command's flags."""
 INVERT_CHOICES = {"auto": None, "yes": True, "no": False}
+READERS = ("auto", "lines", "digits")  # predict --reader: digitnet.choose
+LINE_READER = "lines"  # the shipped line reader: weights/lines.pt
 
 
 def main(argv: list[str] | None = None, prog: str = "digitnet") -> int:
@@ -90,18 +95,26 @@ def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> N
     p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
                    help="yes: dark ink on light paper; no: light ink on dark; "
                         "auto: detect (default)")
+    p.add_argument("--reader", choices=READERS, default="auto",
+                   help="lines: find the lines of text and read each with the line reader; "
+                        "digits: cut the ink into digits and read each; auto: the line reader, "
+                        "but a lone digit read by the digit network (default)")
+    p.add_argument("--one-digit", action="store_true",
+                   help="each image is a crop of one digit (a form's box, a cell): read the "
+                        "digit it is centred on, leaving neighbours' fragments at its edges out")
+    p.add_argument("--lines-weights", help="the line reader's weights file (default: the shipped "
+                                           "one)")
     p.set_defaults(handler=run_predict)
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """Read each file; a file that fails gets an error line and the others go on."""
-    from digitnet.recognizer import Recognizer
-
-    recognizer = Recognizer.load(args.weights, reject=args.reject)
+    readers = load_readers(args)
     failed = 0
     for name in args.files:
         try:
-            reading = read_file(recognizer, name, INVERT_CHOICES[args.invert])
+            reading = read_file(readers, name, INVERT_CHOICES[args.invert], args.reader,
+                                args.one_digit)
         except Exception as e:  # one file's failure, foreseen or not, must not stop the others
             foreseen = isinstance(e, DigitnetError)
             if not foreseen and debug_requested():
@@ -114,23 +127,70 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def read_file(recognizer: Recognizer, name: str, invert: bool | None) -> Reading:
-    """predict's path for one file: read it safely, find its digits, then the canvas transform
-    and the model (digitnet.reading.read_canvas)."""
+def load_readers(args: argparse.Namespace) -> Readers:
+    """The digit network, and the line reader unless only the digit network will read."""
+    from digitnet.choose import Readers
+    from digitnet.paths import weights_path
+    from digitnet.recognizer import Recognizer
+    from digitnet.sequence import SequenceReader
+
+    digits = Recognizer.load(args.weights, reject=args.reject)
+    if args.one_digit or args.reader == "digits":
+        return Readers(digits, None)
+    lines = args.lines_weights or weights_path(LINE_READER)
+    return Readers(digits, SequenceReader.load(lines, reject=args.reject))
+
+
+def read_file(readers: Readers, name: str, invert: bool | None, reader: str = "auto",
+              one_digit: bool = False) -> FileReading:
+    """predict's path for one file: read it safely, then read it with the reader chosen
+    (digitnet.choose)."""
+    from digitnet.choose import read_image_with
     from digitnet.images import read_image
-    from digitnet.reading import read_canvas
 
-    reading = read_canvas(recognizer, read_image(name), invert=invert)
-    if not all(math.isfinite(p) for part in reading.digits for p in part.prediction.probs):
+    read = read_image_with(readers, read_image(name), reader, invert, one_digit)
+    if not all(math.isfinite(p) for part in read.reading.digits for p in part.prediction.probs):
         raise DigitnetError(f"{name}: the model's output is not finite (damaged weights?)")
-    return reading
+    return read
 
 
-def format_reading(name: str, reading: Reading, as_json: bool) -> str:
+def format_reading(name: str, read: FileReading, as_json: bool) -> str:
     """One line of output: the text, or one JSON object (see `reading_record`)."""
     if as_json:
-        return json.dumps({"file": name, **reading_record(reading)}, allow_nan=False)
-    return f"{name}: {describe_reading(reading)}"
+        return json.dumps({"file": name, **file_record(read)}, allow_nan=False)
+    if len(read.lines) > 1:
+        text = f"{len(read.lines)} lines: " + " | ".join(map(describe_line, read.lines))
+    else:
+        text = describe_line(read.lines[0]) if read.lines else describe_reading(read.reading)
+    if read.ignored:
+        text += f"; ink not read at {counted(len(read.ignored), 'place')}"
+    return f"{name}: {text}"
+
+
+def describe_line(line: LineReading) -> str:
+    """A line as `describe_reading` says it, after its text where that says more (separators,
+    characters not digits): `1,234 (1 0.990, 2 0.981, ...)`."""
+    reading = describe_reading(line.reading)
+    if line.text == line.reading.number:
+        return reading
+    return f"{line.text} {reading[len(line.reading.number):]}" if line.reading.number else \
+        f"{line.text}: {reading}"
+
+
+def file_record(read: FileReading) -> dict[str, object]:
+    """--json's fields: `reading_record` of every digit (`number` null for several lines),
+    `lines` (each: text, number, box, digits) and `ignored` (boxes of ink no line took)."""
+    record = reading_record(read.reading)
+    if len(read.lines) > 1:
+        record["number"] = None
+    lines = [{"text": line.text, "number": line.reading.number, "box": box_list(line.box),
+              "digits": [part_record(part) for part in line.reading.digits]}
+             for line in read.lines]
+    return record | {"lines": lines, "ignored": [box_list(box) for box in read.ignored]}
+
+
+def box_list(box: Box) -> list[int]:
+    return [box.left, box.top, box.width, box.height]
 
 
 def reading_record(reading: Reading) -> dict[str, object]:
@@ -155,11 +215,9 @@ def reading_record(reading: Reading) -> dict[str, object]:
 def part_record(part: DigitReading) -> dict[str, object]:
     """One digit in --json. `confidence` and `probs` are the model's own, rejected or not
     (zeros for a speck: the model was not asked)."""
-    box = part.box
     return {"digit": part.digit, "rejected": part.rejected,
             "confidence": round(part.prediction.confidence, 6),
-            "probs": [round(p, 6) for p in part.prediction.probs],
-            "box": [box.left, box.top, box.width, box.height]}
+            "probs": [round(p, 6) for p in part.prediction.probs], "box": box_list(part.box)}
 
 
 def describe_reading(reading: Reading) -> str:

@@ -15,6 +15,7 @@ from conftest import REPO_ROOT
 
 from digitnet import DigitnetError
 from digitnet.argtypes import float_range, fraction, int_range, positive_int
+from digitnet.choose import Readers
 from digitnet.cli import build_parser, main, read_file
 from digitnet.errors import DEBUG_ENV_VAR, run_entry_point
 from digitnet.recognizer import Prediction
@@ -177,7 +178,7 @@ def test_non_finite_model_output_is_an_error_not_json_nan(tmp_path: Path) -> Non
     page[20:80, 45:55] = 0  # a 1
     cv2.imwrite(str(image), page)
     with pytest.raises(DigitnetError, match="one.png: the model's output is not finite"):
-        read_file(BrokenRecognizer(), str(image), None)  # type: ignore[arg-type]
+        read_file(Readers(BrokenRecognizer(), None), str(image), None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO_ROOT, bomb_png, with_reject_threshold
 from PIL import Image
 
+from digitnet.choose import FileReading
 from digitnet.cli import format_reading, main
 from digitnet.data import load_mnist
 from digitnet.digits import NUM_CLASSES
@@ -22,6 +23,8 @@ from digitnet.images import read_image
 from digitnet.preprocess import Box
 from digitnet.reading import DigitReading, Reading
 from digitnet.recognizer import SPECK, Prediction, Recognizer
+
+CUTTER = ("--reader", "digits")  # for what the digit network and the cutter do alone
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -83,7 +86,7 @@ def test_predict_json_on_real_digits_in_both_polarities(digit_files: dict[str, i
     correct = 0
     for record in records:
         assert list(record) == ["file", "number", "digit", "rejected", "confidence", "probs",
-                                "digits"]
+                                "digits", "lines", "ignored"]
         assert record["rejected"] is (record["digit"] is None)  # none of them is blank
         assert len(record["probs"]) == NUM_CLASSES
         assert sum(record["probs"]) == pytest.approx(1, abs=1e-4)
@@ -220,7 +223,8 @@ def test_below_the_threshold_is_not_a_digit_with_the_raw_output_kept(
     """Weights whose threshold falls between these digits' confidences: exactly those below it
     are not digits, with the model's own best guess, confidence and probabilities."""
     files = sorted(digit_files)
-    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", str(shipped_weights), *files)
+    _, out, _ = predict(capsys, *CUTTER, "--json", "--no-reject", "--weights", str(shipped_weights),
+                        *files)
     forced = {record["file"]: record for record in json_lines(out)}
     assert not any(record["rejected"] for record in forced.values())
     confidences = sorted({record["confidence"] for record in forced.values()})
@@ -228,7 +232,7 @@ def test_below_the_threshold_is_not_a_digit_with_the_raw_output_kept(
     threshold = (confidences[middle - 1] + confidences[middle]) / 2
     weights = str(with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt"))
 
-    code, out, err = predict(capsys, "--json", "--weights", weights, *files)
+    code, out, err = predict(capsys, *CUTTER, "--json", "--weights", weights, *files)
     assert code == 0, err
     records = json_lines(out)
     doubtful = [r["file"] for r in records if forced[r["file"]]["confidence"] < threshold]
@@ -240,14 +244,14 @@ def test_below_the_threshold_is_not_a_digit_with_the_raw_output_kept(
         assert record["digit"] == (None if is_rejected else raw["digit"])
         assert (record["confidence"], record["probs"]) == (raw["confidence"], raw["probs"])
 
-    code, out, _ = predict(capsys, "--weights", weights, *files)
+    code, out, _ = predict(capsys, *CUTTER, "--weights", weights, *files)
     for name, line in zip(files, out.splitlines(), strict=True):
         raw = forced[name]
         expected = (f"not a digit (best guess {raw['digit']}, {raw['confidence']:.3f})"
                     if name in doubtful else f"{raw['digit']} ({raw['confidence']:.3f})")
         assert line == f"{name}: {expected}"
 
-    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", weights, *files)
+    _, out, _ = predict(capsys, *CUTTER, "--json", "--no-reject", "--weights", weights, *files)
     assert json_lines(out) == list(forced.values())  # the forced choice, threshold or not
 
 
@@ -271,7 +275,7 @@ def test_a_speck_is_not_a_digit_and_the_model_is_not_asked(
     for name, mark, record in zip(files, marks, json_lines(out), strict=True):
         speck = {"digit": None, "rejected": True, "confidence": 0, "probs": [0] * NUM_CLASSES}
         assert record == {"file": name, "number": None, **speck, "digits": [
-            {**speck, "box": mark}]}  # where the mark is, to the pixel
+            {**speck, "box": mark}], "lines": [], "ignored": []}  # where the mark is, to the pixel
     _, out, _ = predict(capsys, "--json", "--no-reject", *weights, *files)
     for record in json_lines(out):  # the forced choice: the speck, magnified, is read
         assert record["rejected"] is False and record["digit"] in range(NUM_CLASSES)
@@ -318,7 +322,7 @@ def test_predict_json_of_a_number(capsys: pytest.CaptureFixture[str],
                                   number_files: dict[str, str]) -> None:
     """`number` and `digits` left to right, each with its box on the page; the one-digit fields
     say: no single digit (`digit` and `probs` null), `confidence` the least sure digit's."""
-    code, out, err = predict(capsys, "--json", *number_files)
+    code, out, err = predict(capsys, *CUTTER, "--json", *number_files)
     assert code == 0, err
     for record in json_lines(out):
         number = number_files[record["file"]]
@@ -345,7 +349,8 @@ def test_a_number_with_a_part_that_is_not_a_digit(
     doubtful one): that part, and only it, is not a digit, and the line says which; `number` is
     null."""
     name = next(f for f, number in number_files.items() if number == "580")
-    _, out, _ = predict(capsys, "--json", "--no-reject", "--weights", str(shipped_weights), name)
+    _, out, _ = predict(capsys, *CUTTER, "--json", "--no-reject", "--weights", str(shipped_weights),
+                        name)
     [forced] = json_lines(out)
     confidences = [part["confidence"] for part in forced["digits"]]
     least = int(np.argmin(confidences))
@@ -353,7 +358,7 @@ def test_a_number_with_a_part_that_is_not_a_digit(
     assert confidences[least] < threshold
     weights = str(with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt"))
 
-    _, out, _ = predict(capsys, "--json", "--weights", weights, name)
+    _, out, _ = predict(capsys, *CUTTER, "--json", "--weights", weights, name)
     [record] = json_lines(out)
     assert (record["number"], record["digit"], record["rejected"]) == (None, None, True)
     assert record["confidence"] == forced["confidence"] and record["probs"] is None
@@ -361,7 +366,7 @@ def test_a_number_with_a_part_that_is_not_a_digit(
         assert part == {**raw, "digit": None if k == least else raw["digit"],
                         "rejected": k == least}
 
-    _, out, _ = predict(capsys, "--weights", weights, name)
+    _, out, _ = predict(capsys, *CUTTER, "--weights", weights, name)
     described = [f"{raw['digit']} {raw['confidence']:.3f}" for raw in forced["digits"]]
     raw = forced["digits"][least]
     described[least] = f"? best guess {raw['digit']} {raw['confidence']:.3f}"
@@ -380,15 +385,65 @@ def test_which_parts_are_not_digits() -> None:
     speck = DigitReading(np.zeros((28, 28), np.float32), SPECK, Box(70, 30, 3, 3))
     reading = Reading((part(2, 0.9991, False, 0), part(4, 0.41234, True, 30), speck,
                        part(6, 0.97, False, 90)))
-    assert format_reading("x.png", reading, as_json=False) == (
+    assert format_reading("x.png", FileReading(reading), as_json=False) == (
         "x.png: not a number: parts 2 and 3 of 4 are not digits "
         "(2 0.999, ? best guess 4 0.412, ? a speck, 6 0.970)")
-    [record] = json_lines(format_reading("x.png", reading, as_json=True))
+    [record] = json_lines(format_reading("x.png", FileReading(reading), as_json=True))
     assert (record["number"], record["digit"], record["rejected"]) == (None, None, True)
     assert (record["confidence"], record["probs"]) == (0, None)  # the speck's: not asked
     assert [p["digit"] for p in record["digits"]] == [2, None, None, 6]
     assert [p["box"] for p in record["digits"]] == [[0, 5, 20, 30], [30, 5, 20, 30],
                                                     [70, 30, 3, 3], [90, 5, 20, 30]]
     three = Reading((reading.digits[1], reading.digits[1], reading.digits[2]))
-    assert format_reading("y.png", three, as_json=False).startswith(
+    assert format_reading("y.png", FileReading(three), as_json=False).startswith(
         "y.png: not a number: parts 1, 2 and 3 of 3 are not digits (")
+
+
+def test_the_line_reader_reads_a_number_with_its_line_and_each_digits_box(
+        capsys: pytest.CaptureFixture[str], number_files: dict[str, str]) -> None:
+    """--reader lines: the number, its one line (text and box), each digit in the digit's own
+    frame on the page (from the alignment), no ink left unread."""
+    code, out, err = predict(capsys, "--json", "--reader", "lines", *number_files)
+    assert code == 0, err
+    for record in json_lines(out):
+        number = number_files[record["file"]]
+        assert record["number"] == number and record["ignored"] == []
+        [line] = record["lines"]
+        assert line["text"] == line["number"] == number
+        assert [part["digit"] for part in line["digits"]] == [int(d) for d in number]
+        assert [part["box"] for part in record["digits"]] == [p["box"] for p in line["digits"]]
+        left, top, width, height = line["box"]
+        assert left <= 80 + 4 * 28 and left + width >= 80 + 4 * 32 * (len(number) - 1)
+        for k, part in enumerate(line["digits"]):
+            part_left, _, part_width, _ = part["box"]
+            middle = part_left + part_width / 2  # within digit k's frame, 4 pixels per pixel
+            assert 80 + 4 * 32 * k <= middle <= 80 + 4 * (32 * k + 28), (k, part["box"])
+
+
+def test_two_lines_are_read_as_two_numbers_top_to_bottom(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        mnist_digits: dict[int, np.ndarray]) -> None:
+    """"12" written above "34": both lines, in order; no one number is made of them."""
+    page = np.vstack([number_page(mnist_digits, "12"), number_page(mnist_digits, "34")])
+    cv2.imwrite(str(tmp_path / "two.png"), page)
+    _, out, _ = predict(capsys, "--json", str(tmp_path / "two.png"))
+    [record] = json_lines(out)
+    assert [line["number"] for line in record["lines"]] == ["12", "34"]
+    assert record["number"] is None and [p["digit"] for p in record["digits"]] == [1, 2, 3, 4]
+    _, out, _ = predict(capsys, str(tmp_path / "two.png"))
+    assert re.fullmatch(rf"{re.escape(str(tmp_path / 'two.png'))}: 2 lines: 12 \(1 .*\) \| "
+                        r"34 \(3 .*\)\n", out), out
+
+
+def test_one_digit_reads_the_digit_a_crop_is_centred_on(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        mnist_digits: dict[int, np.ndarray]) -> None:
+    """A form's box cut a little wide: the 3 in its middle, neighbours' pieces at its edges."""
+    page = number_page(mnist_digits, "536")
+    left = 80 + 4 * 32 - 60  # half the 5, the 3, part of the 6
+    cv2.imwrite(str(tmp_path / "cell.png"), page[:, left:80 + 4 * 60 + 40])
+    _, out, _ = predict(capsys, "--json", "--one-digit", str(tmp_path / "cell.png"))
+    [record] = json_lines(out)
+    assert (record["number"], record["digit"]) == ("3", 3)
+    box_left, _, box_width, _ = record["digits"][0]["box"]
+    assert 4 * 32 <= left + box_left and left + box_left + box_width <= 80 + 4 * 60

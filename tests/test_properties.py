@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from digitnet import DigitnetError
+from digitnet.choose import Readers
 from digitnet.cli import read_file
 from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.preprocess import to_mnist
@@ -95,7 +96,7 @@ def image_files(draw: st.DrawFn) -> bytes:
 
 def check_prediction_of(recognizer: Recognizer, path: Path, invert: bool | None) -> None:
     try:
-        reading = read_file(recognizer, str(path), invert)
+        reading = read_file(Readers(recognizer, None), str(path), invert).reading
     except DigitnetError as e:
         assert str(e).startswith(f"{path}: ") and "\n" not in str(e)
         return
