@@ -6,8 +6,8 @@ position, slant and brush width, in either polarity. This gives realistic mouse 
 *real* handwriting, labelled, in any number.
 
 Only the benchmarks (bench/) draw with it. Training has its own generator of drawings and
-continental shapes (digitnet.augment), with other shapes and ranges, so that the benchmark
-measures something training did not generate; the two share only thinning (digitnet.skeleton).
+continental shapes (digitnet.train.augment), with other shapes and ranges, so that the benchmark
+measures something training did not generate; the two share only thinning (digitnet.data.skeleton).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitnet.drawing import Stroke, render_strokes
-from digitnet.skeleton import thin
+from digitnet.common.sketch import Stroke, render_strokes
+from digitnet.data.skeleton import thin
 
 UPSCALE = 4  # thin at 4x (112x112 for MNIST), so the skeleton keeps the digit's curves
 CONTINENTAL_DIGITS = (1, 7)

@@ -22,18 +22,18 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
+from drawn import draw_like_a_person, skeleton_strokes
 
-from digitnet.argtypes import non_negative_int, positive_int
-from digitnet.config import FinetuneConfig
-from digitnet.data import load_mnist
-from digitnet.digits import NUM_CLASSES
-from digitnet.drawing import Stroke, render_strokes
-from digitnet.drawn import draw_like_a_person, skeleton_strokes
-from digitnet.errors import run_entry_point
-from digitnet.finetune import describe, finetune
-from digitnet.preprocess import to_mnist
-from digitnet.recognizer import Recognizer
-from digitnet.samples import SampleStore
+from digitnet.common.argtypes import non_negative_int, positive_int
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import Stroke, render_strokes
+from digitnet.data.mnist import load_mnist
+from digitnet.data.samples import SampleStore
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import to_mnist
+from digitnet.train.config import FinetuneConfig
+from digitnet.train.finetune import describe, finetune
 
 CANVAS = (400, 400)  # the app's canvas, light ink on black
 DEFAULTS = FinetuneConfig()

@@ -1,7 +1,7 @@
 """digitnet's command line: `digitnet COMMAND` (installed) or `python -m digitnet COMMAND`.
 
 Building the parser imports no torch, so `--help` is instant; each command imports what it
-needs when it runs, inside the one error boundary (digitnet.errors).
+needs when it runs, inside the one error boundary (digitnet.common.errors).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digitnet import DigitnetError, __version__
-from digitnet.config import (
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.errors import (
+    DEBUG_ENV_VAR,
+    debug_requested,
+    describe_unexpected,
+    run_entry_point,
+)
+from digitnet.train.config import (
     EvaluateConfig,
     FinetuneConfig,
     TrainConfig,
@@ -24,12 +31,10 @@ from digitnet.config import (
     description,
     from_args,
 )
-from digitnet.digits import NUM_CLASSES
-from digitnet.errors import DEBUG_ENV_VAR, debug_requested, describe_unexpected, run_entry_point
 
 if TYPE_CHECKING:
-    from digitnet.reading import DigitReading, Reading
-    from digitnet.recognizer import Recognizer
+    from digitnet.model.recognizer import Recognizer
+    from digitnet.reading.read import DigitReading, Reading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -95,7 +100,7 @@ def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> N
 
 def run_predict(args: argparse.Namespace) -> int:
     """Read each file; a file that fails gets an error line and the others go on."""
-    from digitnet.recognizer import Recognizer
+    from digitnet.model.recognizer import Recognizer
 
     recognizer = Recognizer.load(args.weights, reject=args.reject)
     failed = 0
@@ -116,9 +121,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def read_file(recognizer: Recognizer, name: str, invert: bool | None) -> Reading:
     """predict's path for one file: read it safely, find its digits, then the canvas transform
-    and the model (digitnet.reading.read_canvas)."""
-    from digitnet.images import read_image
-    from digitnet.reading import read_canvas
+    and the model (digitnet.reading.read.read_canvas)."""
+    from digitnet.data.images import read_image
+    from digitnet.reading.read import read_canvas
 
     reading = read_canvas(recognizer, read_image(name), invert=invert)
     if not all(math.isfinite(p) for part in reading.digits for p in part.prediction.probs):
@@ -200,14 +205,14 @@ def describe_part(part: DigitReading) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     config = from_args(TrainConfig, args)  # flags that do not go together fail before torch loads
-    from digitnet.train import train
+    from digitnet.train.loop import train
 
     train(config, resume=args.resume)
     return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from digitnet.evaluate import evaluate, format_summary
+    from digitnet.train.evaluate import evaluate, format_summary
 
     result = evaluate(from_args(EvaluateConfig, args))
     print(json.dumps(result.as_json()) if args.json else format_summary(result))
@@ -215,7 +220,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from digitnet.finetune import finetune, summary
+    from digitnet.train.finetune import finetune, summary
 
     result = finetune(from_args(FinetuneConfig, args),
                       progress=lambda message: print(message, file=sys.stderr, flush=True))
@@ -228,7 +233,8 @@ def run_finetune(args: argparse.Namespace) -> int:
 
 @dataclass(frozen=True)
 class ConfigCommand:
-    """A command whose flags are a config's fields (digitnet.config), plus one switch of its own."""
+    """A command whose flags are a config's fields (digitnet.train.config), plus one switch of its
+    own."""
 
     name: str
     help: str

@@ -1,8 +1,9 @@
 """argparse types that check a flag's range and say the allowed range when it is wrong.
 
 Torch-free, so every parser (the CLI, the app, the training config) can use them on its fast
-path. `type=positive_int` makes `--batch-size 0` fail with
-"argument --batch-size: expected an integer >= 1, got '0'".
+path; typed records (digitnet.common.plain) check a field made in code or read from a file
+with the same types, which is why they live below every layer. `type=positive_int` makes
+`--batch-size 0` fail with "argument --batch-size: expected an integer >= 1, got '0'".
 """
 
 from __future__ import annotations
@@ -66,3 +67,4 @@ non_negative_int = int_range(0)
 positive_float = float_range(0, low_inclusive=False)
 non_negative_float = float_range(0)
 fraction = float_range(0, 1)  # a share: 0 to 1, both included
+SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds

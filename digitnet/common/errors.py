@@ -17,7 +17,7 @@ from pathlib import Path
 from digitnet import DigitnetError
 
 DEBUG_ENV_VAR = "DIGITNET_DEBUG"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # digitnet/, above common/
 
 
 def debug_requested(flag: bool = False) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "digitnet"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # digitnet/, above common/
 INSTALLED_WEIGHTS_DIR = PACKAGE_DIR / "_weights"  # a wheel's copy of weights/
 CHECKOUT_WEIGHTS_DIR = PACKAGE_DIR.parent / "weights"
 # The project's shared data sets beside a checkout (../shared/data), found only in a checkout.

@@ -4,7 +4,7 @@ Weights files, checkpoints and the metrics log store records as dicts of plain v
 int, float, bool, None, lists, tuples, dicts): what `torch.load(weights_only=True)` and JSON
 read back. `from_plain` rebuilds a record from such a dict and names the first field of the
 wrong type; `checked(default, parse)` declares a field's allowed range once, as an argparse
-type (digitnet.argtypes), and `check_fields` applies it to a record made in code or read from
+type (digitnet.common.argtypes), and `check_fields` applies it to a record made in code or read from
 a file. Torch-free.
 """
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.digits import IMAGE_SIZE
-from digitnet.paths import DataSet, find_data
-from digitnet.preprocess import to_mnist
-from digitnet.unipen import open_npz
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.paths import DataSet, find_data
+from digitnet.data.unipen import open_npz
+from digitnet.reading.preprocess import to_mnist
 
 CVL_DATA = DataSet("CVL", "cvl", "cvl.npz", "DIGITNET_CVL")
 SPLITS = ("train", "valid")
@@ -43,7 +43,7 @@ class Scans:
 
 def load_cvl(path: str | os.PathLike | None = None,
              data_dir: str | os.PathLike | None = None) -> Scans:
-    """Every digit of cvl.npz (default: where digitnet.paths.find_data finds it), checked."""
+    """Every digit of cvl.npz (default: where digitnet.common.paths.find_data finds it), checked."""
     path = Path(find_data(CVL_DATA, path, data_dir))
     arrays = open_npz(path, CVL_DATA, CvlError, ("images", "label", "writer", "split"))
     images, labels = arrays["images"], arrays["label"]

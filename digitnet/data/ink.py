@@ -1,6 +1,6 @@
 """Pen strokes as ink on scanned paper: what `predict` sees in a photo or scan of a page.
 
-The app draws with a round brush of one width (digitnet.drawing). A pen on paper does not:
+The app draws with a round brush of one width (digitnet.common.sketch). A pen on paper does not:
 the line swells and thins with pressure, tapers where the pen lands and lifts, is rarely
 black on a page that is rarely white, and a scanner or camera blurs and adds noise. Drawing
 pen trajectories this way gives training what real scans (CVL) and photos look like, from
@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from digitnet.digits import IMAGE_SIZE
-from digitnet.preprocess import to_mnist
-from digitnet.strokes import CanvasStyle, Sketch, lay_out
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.sketch import Sketch
+from digitnet.data.strokes import CanvasStyle, lay_out
+from digitnet.reading.preprocess import to_mnist
 
 SUPERSAMPLE = 4  # ink is drawn at this multiple of the page's pixels, then averaged down
 Range = tuple[float, float]

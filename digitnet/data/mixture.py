@@ -1,6 +1,6 @@
 """Training data beyond MNIST: real digits and drawings that are not digits, as readers get them.
 
-Every source is a registered one (digitnet.sources), and training takes only its train fold
+Every source is a registered one (digitnet.data.sources), and training takes only its train fold
 (pendigits: the writers a run may learn from). Digits: pen digits (pendigits, UNIPEN's training
 collections) drawn `renders` times each, every time another way: on the app's canvas with
 another brush, size, place, slant and rotation (strokes.TRAINING_STYLE), or, for a share `ink`
@@ -8,7 +8,7 @@ of them, in ink on a scanned page (ink.TRAINING_INK), so one real digit is seen 
 the ways a person could write it; and CVL's scans of paper, as `predict` reads them.
 Negatives, labelled NOT_A_DIGIT: Omniglot's train split and generated non-digits
 (scribbles.TRAINING_SCRIBBLES with seeds of their own, without specks: those never reach the
-model, see digitnet.reject), UNIPEN's letters and symbols (without the digit-like ones) and
+model, see digitnet.reading.reject), UNIPEN's letters and symbols (without the digit-like ones) and
 Quick, Draw! doodles. Drawing them takes minutes, so each set is cached in the user cache
 under a name that hashes everything that made it, the source file's checksum included.
 """
@@ -24,15 +24,23 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.atomic import atomic_write
-from digitnet.digits import IMAGE_SIZE
-from digitnet.ink import TRAINING_INK
-from digitnet.paths import find_data, user_cache_dir
-from digitnet.pendigits import BENCHMARK_WRITERS
-from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.scribbles import KINDS, SPECK_KINDS, TRAINING_SCRIBBLES, generate_non_digits
-from digitnet.sources import NOT_A_DIGIT, SOURCES, Fold, Lookup, inputs, load_fold, pendigits_of
-from digitnet.strokes import TRAINING_STYLE, to_images
+from digitnet.common.atomic import atomic_write
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.paths import find_data, user_cache_dir
+from digitnet.data.ink import TRAINING_INK
+from digitnet.data.pendigits import BENCHMARK_WRITERS
+from digitnet.data.scribbles import KINDS, SPECK_KINDS, TRAINING_SCRIBBLES, generate_non_digits
+from digitnet.data.sources import (
+    NOT_A_DIGIT,
+    SOURCES,
+    Fold,
+    Lookup,
+    inputs,
+    load_fold,
+    pendigits_of,
+)
+from digitnet.data.strokes import TRAINING_STYLE, to_images
+from digitnet.reading.preprocess import TRANSFORM_VERSION
 
 MIXTURE_VERSION = 2  # part of every cache name: raise it when drawing changes
 # Seeds of training's own drawings; the benchmarks draw with seeds of their own.

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.atomic import atomic_write_bytes
-from digitnet.paths import DATA_ENV_VAR, find_mnist_dir
+from digitnet.common.atomic import atomic_write_bytes
+from digitnet.common.paths import DATA_ENV_VAR, find_mnist_dir
 
 
 class DataError(DigitnetError):

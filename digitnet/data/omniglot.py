@@ -4,7 +4,7 @@
 (30,000 drawings), `valid` (1,000) and `test` (1,000), each drawing an int16 array of rows
 (dx, dy, pen_lifted) in y-down pixels, where pen_lifted = 1 ends a stroke. The splits are
 kept as given: train and valid to learn and calibrate from, test for benchmarks only. Render
-them as the app draws with `digitnet.strokes.render_all`.
+them as the app draws with `digitnet.data.strokes.render_all`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import DataSet, find_data
+from digitnet.common.paths import DataSet, find_data
 
 OMNIGLOT_ENV_VAR = "DIGITNET_OMNIGLOT"
 OMNIGLOT_FILE = "omniglot.npz"
@@ -31,8 +31,8 @@ class OmniglotError(DigitnetError):
 
 def default_omniglot_path(path: str | os.PathLike | None = None,
                           data_dir: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_OMNIGLOT, else omniglot/omniglot.npz where digitnet.paths.find_data
-    finds it."""
+    """`path`, else $DIGITNET_OMNIGLOT, else omniglot/omniglot.npz where
+    digitnet.common.paths.find_data finds it."""
     return find_data(OMNIGLOT_DATA, path, data_dir)
 
 

@@ -23,8 +23,8 @@ from typing import Protocol
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import DataSet, find_data
-from digitnet.strokes import TRAINING_STYLE, CanvasStyle, render_all
+from digitnet.common.paths import DataSet, find_data
+from digitnet.data.strokes import TRAINING_STYLE, CanvasStyle, render_all
 
 PENDIGITS_ENV_VAR = "DIGITNET_PENDIGITS"
 PENDIGITS_FILE = "pendigits-orig.tra"
@@ -58,7 +58,7 @@ class PenSample:
 def default_pendigits_path(path: str | os.PathLike | None = None,
                            data_dir: str | os.PathLike | None = None) -> Path:
     """`path`, else $DIGITNET_PENDIGITS, else pendigits/pendigits-orig.tra where
-    digitnet.paths.find_data finds it (beside the MNIST folder `data_dir`, ...)."""
+    digitnet.common.paths.find_data finds it (beside the MNIST folder `data_dir`, ...)."""
     return find_data(PENDIGITS_DATA, path, data_dir)
 
 
@@ -231,7 +231,7 @@ TRAINING_WRITERS = split_writers().train
 
 
 class DataSourceRecord(Protocol):
-    """A data source of a weights file's metadata (digitnet.weights.DataSource): its name, and
+    """A data source of a weights file's metadata (digitnet.model.weights.DataSource): its name, and
     for this data set the writer ids it took, in a `writers` attribute."""
 
     @property

@@ -1,6 +1,6 @@
 """Quick, Draw! doodles: 1,386 real mouse and finger drawings of 342 everyday categories.
 
-`quickdraw.npz` packs strokes as unipen.npz does (digitnet.unipen.read_packed; screen pixels,
+`quickdraw.npz` packs strokes as unipen.npz does (digitnet.data.unipen.read_packed; screen pixels,
 y down), with each drawing's category in `label`. Every category is "not a digit", but some
 pass for one once scaled to a digit's box (the file's DATA.md lists them): `DIGIT_LIKE`. They
 are neither taught as "not a digit" nor counted in the rejection benchmark's main figure.
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import DataSet, find_data
-from digitnet.unipen import PACKED_KEYS, open_npz, read_packed
+from digitnet.common.paths import DataSet, find_data
+from digitnet.data.unipen import PACKED_KEYS, open_npz, read_packed
 
 QUICKDRAW_DATA = DataSet("Quick, Draw!", "quickdraw", "quickdraw.npz", "DIGITNET_QUICKDRAW")
 DIGIT_LIKE = frozenset({
@@ -53,7 +53,7 @@ class Doodles:
 
 def load_quickdraw(path: str | os.PathLike | None = None,
                    data_dir: str | os.PathLike | None = None) -> Doodles:
-    """Every drawing of quickdraw.npz (default: where digitnet.paths.find_data finds it)."""
+    """Every drawing of quickdraw.npz (default: where digitnet.common.paths.find_data finds it)."""
     path = find_data(QUICKDRAW_DATA, path, data_dir)
     arrays = open_npz(Path(path), QUICKDRAW_DATA, QuickDrawError, (*PACKED_KEYS, "label"))
     strokes = read_packed(arrays, str(path), QuickDrawError)

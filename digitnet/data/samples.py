@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.drawing import DEFAULT_BRUSH, Stroke, render_strokes
-from digitnet.paths import default_samples_dir
-from digitnet.preprocess import TRANSFORM_VERSION, to_mnist
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.paths import default_samples_dir
+from digitnet.common.sketch import DEFAULT_BRUSH, Stroke, render_strokes
+from digitnet.reading.preprocess import TRANSFORM_VERSION, to_mnist
 
 SAMPLE_FORMAT = "digitnet-sample"
 SAMPLE_FORMAT_VERSION = 1
@@ -53,7 +53,7 @@ class SampleError(DigitnetError):
 class Sample:
     label: int
     image: np.ndarray  # [IMAGE_SIZE, IMAGE_SIZE] float32 in [0, 1], as preprocess.to_mnist made it
-    strokes: list[Stroke]  # canvas units, as in digitnet.drawing
+    strokes: list[Stroke]  # canvas units, as in digitnet.common.sketch
     canvas_size: tuple[int, int]  # (width, height) in pixels when drawn
     brush: float
     transform_version: int  # of the canvas transform that made `image`

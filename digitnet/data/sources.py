@@ -27,24 +27,30 @@ from typing import Protocol
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.cvl import CVL_DATA, load_cvl
-from digitnet.data import load_mnist, validation_split
-from digitnet.digits import IMAGE_SIZE
-from digitnet.ink import InkStyle, ink_page
-from digitnet.omniglot import OMNIGLOT_DATA, load_omniglot
-from digitnet.paths import DataSet
-from digitnet.pendigits import (
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.paths import DataSet
+from digitnet.common.sketch import Sketch
+from digitnet.data.cvl import CVL_DATA, load_cvl
+from digitnet.data.ink import InkStyle, ink_page
+from digitnet.data.mnist import load_mnist, validation_split
+from digitnet.data.omniglot import OMNIGLOT_DATA, load_omniglot
+from digitnet.data.pendigits import (
     PENDIGITS_DATA,
     DataSourceRecord,
     load_pendigits,
     seen_benchmark_writers,
     writer_folds,
 )
-from digitnet.preprocess import to_mnist
-from digitnet.quickdraw import QUICKDRAW_DATA, load_quickdraw
-from digitnet.scribbles import BENCHMARK_SCRIBBLES, KINDS, TRAINING_SCRIBBLES, generate_non_digits
-from digitnet.strokes import CanvasStyle, Sketch, lay_out
-from digitnet.unipen import UNIPEN_DATA, Characters, load_unipen
+from digitnet.data.quickdraw import QUICKDRAW_DATA, load_quickdraw
+from digitnet.data.scribbles import (
+    BENCHMARK_SCRIBBLES,
+    KINDS,
+    TRAINING_SCRIBBLES,
+    generate_non_digits,
+)
+from digitnet.data.strokes import CanvasStyle, lay_out
+from digitnet.data.unipen import UNIPEN_DATA, Characters, load_unipen
+from digitnet.reading.preprocess import to_mnist
 
 NOT_A_DIGIT = -1  # the label of a drawing that is not a digit: its target is "none of them"
 FOLDS = ("train", "tune", "benchmark")
@@ -226,7 +232,7 @@ class Source:
     name: str
     title: str
     digits: bool  # holds digits (else drawings that are not digits)
-    data: DataSet | None  # its file; None for MNIST (digitnet.data) and generated drawings
+    data: DataSet | None  # its file; None for MNIST (digitnet.data.mnist) and generated drawings
     load: Callable[[str, Lookup], Fold]  # (fold, lookup) -> the fold
 
 

@@ -1,8 +1,8 @@
 """Synthetic numbers written on paper: strings of one writer's isolated digits, and pages of them.
 
 Readers of handwritten numbers learn from far more strings than exist written by hand; here
-they are made from isolated characters of many writers (digitnet.sources: MNIST, CVL's scans,
-pendigits' and UNIPEN's pen trajectories written in ink by digitnet.ink). Every string is one
+they are made from isolated characters of many writers (digitnet.data.sources: MNIST, CVL's scans,
+pendigits' and UNIPEN's pen trajectories written in ink by digitnet.data.ink). Every string is one
 hand's: its digits, its pen, its size and slant. Neighbours are set apart by the ink's own
 outline (the gap between their closest strokes, row by row), so "touching" strings touch and
 "overlapping" ones cross, whatever the digits' shapes. Separators (. , - /) are drawn with the
@@ -26,10 +26,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitnet.ink import InkStyle, ink_coverage
-from digitnet.lines import transform_points
-from digitnet.sources import NOT_A_DIGIT, Canvases, Lookup, Scans, Sketches, Trajectories, load_fold
-from digitnet.strokes import Sketch
+from digitnet.common.sketch import Sketch
+from digitnet.data.ink import InkStyle, ink_coverage
+from digitnet.data.sources import (
+    NOT_A_DIGIT,
+    Canvases,
+    Lookup,
+    Scans,
+    Sketches,
+    Trajectories,
+    load_fold,
+)
+from digitnet.reading.lines import transform_points
 
 SEPARATORS = ".,-/"
 NOT_DIGIT = "?"  # a character that is not a digit: its reading is "not a digit"
@@ -148,7 +156,7 @@ class StringStyle:
     wobble: float  # each character's own step off the baseline (sd, in heights)
     slant: float  # the line is sheared by up to this either way
     pen: Range  # a pen's width, in digit heights (pen trajectories; scans keep their own)
-    ink: InkStyle  # the pen's taper and pressure (digitnet.ink)
+    ink: InkStyle  # the pen's taper and pressure (digitnet.data.ink)
     others: float  # the share of strings with drawings that are not digits among them
     others_only: float  # ... of which this share are all not digits (a word, a doodle)
 

@@ -1,7 +1,8 @@
-"""Drawings as the app holds them, and the one way any stroke data becomes the network's input.
+"""Any strokes laid out on a canvas as the app holds a drawing (a Sketch), and the one way any
+stroke data becomes the network's input.
 
-The app keeps a drawing as strokes in canvas units, a canvas size and a brush; it renders
-them with `drawing.render_strokes` (a round anti-aliased brush) and reads the canvas through
+The app keeps a drawing as strokes in canvas units, a canvas size and a brush (a Sketch); it
+renders them with `sketch.render_strokes` (a round anti-aliased brush) and reads the canvas through
 `preprocess.to_mnist`. Pen trajectories (pendigits), Omniglot's characters and generated
 non-digits all go through the same two steps here, so training data, benchmarks and the app
 see ink made the same way.
@@ -14,27 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitnet.digits import IMAGE_SIZE
-from digitnet.drawing import DEFAULT_BRUSH, Stroke, brush_pixels, render_strokes
-from digitnet.preprocess import to_mnist
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, brush_pixels
+from digitnet.reading.preprocess import to_mnist
 
 # The canvas of the app's default 1024x640 window (digitnet.layout.compute_layout) is 492 px square.
 APP_CANVAS_PX = 492
-
-
-@dataclass(frozen=True, eq=False)
-class Sketch:
-    """What the app holds: strokes in canvas units ((0, 0) top-left, (1, 1) bottom-right, y
-    down), the canvas's (width, height) in pixels, and the brush diameter as a fraction of the
-    canvas's shorter side."""
-
-    strokes: tuple[Stroke, ...]
-    size: tuple[int, int]
-    brush: float
-
-    def render(self) -> np.ndarray:
-        """The canvas the app would show: white ink on black, uint8 [height, width]."""
-        return render_strokes(self.strokes, self.size, self.brush)
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.paths import DataSet, find_data
+from digitnet.common.paths import DataSet, find_data
 
 UNIPEN_DATA = DataSet("UNIPEN", "unipen", "unipen.npz", "DIGITNET_UNIPEN")
 CATEGORIES = ("digit", "upper", "lower", "symbol")
 PACKED_KEYS = ("points", "stroke_ends", "sample_ends")
 # Characters that can pass for a digit once scaled to a digit's box, and the digit they pass
 # for: round ones (0), strokes and bars (1), curls (2, 5, 6, 9), and double loops (8, 3).
-# The letters are those digitnet.scribbles leaves out of its generated letters, in both cases
+# The letters are those digitnet.data.scribbles leaves out of its generated letters, in both cases
 # where they are written alike; dots, commas and quotes are placed as large as a digit here.
 DIGIT_LIKE = {
     "0": "OoDQCc",
@@ -76,7 +76,7 @@ class Characters:
 
 def default_unipen_path(path: str | os.PathLike | None = None,
                         data_dir: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_UNIPEN, else unipen/unipen.npz where digitnet.paths.find_data
+    """`path`, else $DIGITNET_UNIPEN, else unipen/unipen.npz where digitnet.common.paths.find_data
     finds it."""
     return find_data(UNIPEN_DATA, path, data_dir)
 

@@ -2,7 +2,7 @@
 
 Both take [N, 1, 28, 28] images in [0, 1] (light digit on black, MNIST's convention) and
 return logits [N, NUM_CLASSES]. Input normalisation lives inside the model so that a weights
-file is all a caller needs. The names are digitnet.config.MODEL_NAMES (torch-free, for the
+file is all a caller needs. The names are digitnet.model.registry.MODEL_NAMES (torch-free, for the
 command line); this registry holds a network for each.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from digitnet.argtypes import int_range
-from digitnet.config import DROPOUT, MODEL_NAMES
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.plain import Parse
+from digitnet.common.argtypes import int_range
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.plain import Parse
+from digitnet.model.registry import DROPOUT, MODEL_NAMES
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
@@ -82,7 +82,7 @@ class ImprovedCNN(_Normalized):
 
 
 MODELS: dict[str, Callable[..., nn.Module]] = {"simple": SimpleCNN, "improved": ImprovedCNN}
-assert tuple(MODELS) == MODEL_NAMES, "digitnet.config.MODEL_NAMES must name every registered model"
+assert tuple(MODELS) == MODEL_NAMES, "registry.MODEL_NAMES must name every registered model"
 
 # the constructor arguments a weights file's config may hold, and their allowed values
 CONFIG_RANGES: dict[str, Parse] = {"width": int_range(1, 1024), "hidden": int_range(1, 65536),

@@ -1,7 +1,8 @@
 """Classify 28x28 images or whole canvases with a trained weights file, and say what is not a digit.
 
 A drawing is rejected (not a digit) if it is a speck, or if the model's top probability is below
-the threshold its weights file stores (digitnet.reject); `reject=False` gives the forced choice.
+the threshold its weights file stores (digitnet.reading.reject); `reject=False` gives the forced
+choice.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import numpy as np
 import torch
 
 from digitnet import DigitnetError
-from digitnet.config import MODEL_NAMES
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.paths import weights_path
-from digitnet.preprocess import TRANSFORM_VERSION, Ink, find_ink, frame_ink
-from digitnet.reject import is_speck, rejected
-from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.paths import weights_path
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
+from digitnet.reading.preprocess import TRANSFORM_VERSION, Ink, find_ink, frame_ink
+from digitnet.reading.reject import is_speck, rejected
 
 DEFAULT_MODEL = "improved"  # the best shipped model; the app and predict use it unless told
 

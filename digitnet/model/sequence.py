@@ -1,7 +1,7 @@
 """The line reader: a small CNN and a bidirectional LSTM read a whole line of writing at once,
 trained with CTC (Graves et al. 2006), as CRNN readers do (Shi et al. 2015); no cutting.
 
-Its input is a line from digitnet.lines: LINE_HEIGHT pixels high, bright ink on black. The
+Its input is a line from digitnet.reading.lines: LINE_HEIGHT pixels high, bright ink on black. The
 CNN turns it into one feature column per COLUMN_STEP pixels of width, the LSTM lets every
 column see the whole line, and each column gets a probability for CTC's blank and every
 character of ALPHABET: the ten digits, the separators (. , - /) as their own outputs (kept or
@@ -9,13 +9,13 @@ dropped by the caller), and NOT_DIGIT for a drawing that is not a digit. Reading
 the CTC best path: each run of one character across columns is that character once; its
 peak column says how sure the reader is and where the character lies.
 
-`read_line` turns that into the project's Reading (digitnet.reading): per digit a
+`read_line` turns that into the project's Reading (digitnet.reading.read): per digit a
 confidence, its 0-9 distribution and its box on the page; what is not a digit is a rejected
 part, so `--json`, the app's strip and its bars keep working. `read_page` reads every line of
 a page, top to bottom, with the ink no line took.
 
 Weights files hold a state dict, the model's config and typed metadata, loaded with
-`torch.load(weights_only=True)` and checked as digitnet.weights checks the digit models'.
+`torch.load(weights_only=True)` and checked as digitnet.model.weights checks the digit models'.
 """
 
 from __future__ import annotations
@@ -30,18 +30,18 @@ import torch
 from torch import nn
 
 from digitnet import DigitnetError
-from digitnet.argtypes import fraction, non_negative_int, positive_int
-from digitnet.atomic import atomic_write
-from digitnet.config import DROPOUT
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points
-from digitnet.models import conv_bn
-from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
-from digitnet.preprocess import Box, Ink, frame_ink
-from digitnet.reading import DigitReading, Reading
-from digitnet.recognizer import Prediction
-from digitnet.strings import NOT_DIGIT, SEPARATORS
-from digitnet.weights import DataSource, WeightsError, check_tensors, load_tagged
+from digitnet.common.argtypes import fraction, non_negative_int, positive_int
+from digitnet.common.atomic import atomic_write
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.data.strings import NOT_DIGIT, SEPARATORS
+from digitnet.model.networks import conv_bn
+from digitnet.model.recognizer import Prediction
+from digitnet.model.registry import DROPOUT
+from digitnet.model.weights import DataSource, WeightsError, check_tensors, load_tagged
+from digitnet.reading.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points
+from digitnet.reading.preprocess import Box, Ink, frame_ink
+from digitnet.reading.read import DigitReading, Reading
 
 ALPHABET = "0123456789" + SEPARATORS + NOT_DIGIT  # output k + 1 is ALPHABET[k]; 0 is blank
 BLANK = 0
@@ -242,7 +242,7 @@ class SequenceReader:
                            lines.ignored + tuple(r.box for r in read if not r.text))
 
     def read_page(self, image: np.ndarray, invert: bool | None = None) -> PageReading:
-        """Any image `to_gray` takes: its lines found (digitnet.lines) and read."""
+        """Any image `to_gray` takes: its lines found (digitnet.reading.lines) and read."""
         return self.read_lines(find_lines(image, invert))
 
 

@@ -25,12 +25,18 @@ import torch
 from torch import nn
 
 from digitnet import DigitnetError
-from digitnet.argtypes import fraction, non_negative_float, non_negative_int, positive_int
-from digitnet.atomic import atomic_write
-from digitnet.config import SEEDS, FinetuneConfig, TrainConfig
-from digitnet.models import MODELS, check_config, create_model
-from digitnet.plain import RecordError, check_fields, checked, from_plain, to_plain
-from digitnet.wording import counted
+from digitnet.common.argtypes import (
+    SEEDS,
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_int,
+)
+from digitnet.common.atomic import atomic_write
+from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.common.wording import counted
+from digitnet.model.networks import MODELS, check_config, create_model
+from digitnet.train.config import FinetuneConfig, TrainConfig
 
 WEIGHTS_FORMAT = "digitnet-weights"
 WEIGHTS_FORMAT_VERSION = 2  # 1: before typed metadata, still read
@@ -48,7 +54,7 @@ class DataSource:
     name: str
     files: dict[str, str] = field(default_factory=dict)  # file name -> md5
     images: int = checked(0, non_negative_int)
-    writers: tuple[int, ...] = ()  # pen data: the writers it took (digitnet.pendigits)
+    writers: tuple[int, ...] = ()  # pen data: the writers it took (digitnet.data.pendigits)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -149,7 +155,7 @@ class WeightsInfo:
     """Everything a weights file says besides its tensors."""
 
     model: str
-    config: dict[str, Any]  # the model's constructor arguments (digitnet.models.check_config)
+    config: dict[str, Any]  # the model's constructor arguments (networks.check_config)
     metadata: WeightsMetadata
 
 

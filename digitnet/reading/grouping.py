@@ -23,7 +23,7 @@ to reject as a speck. The thresholds were chosen on pendigits' training writers'
 digits composed into numbers at gaps from overlapping to wide.
 
 Where the spans cannot settle it, a model chooses (`stroke_stretches`, read by
-digitnet.reading.read_sketch): neighbours CLOSE_GAP apart or closer are also offered as one
+digitnet.reading.read.read_sketch): neighbours CLOSE_GAP apart or closer are also offered as one
 digit (a 4's stem drawn apart from its arm), and a group of several strokes SPLIT_SPAN wide is
 also offered split between its strokes (two digits merged because one was drawn right after
 the other).
@@ -42,8 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitnet.drawing import Stroke, brush_pixels
-from digitnet.stretch import Edge, Stretch
+from digitnet.common.sketch import Stroke, brush_pixels
+from digitnet.reading.stretch import Edge, Stretch
 
 MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wide (not nested)
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
@@ -61,7 +61,7 @@ def group_strokes(strokes: Sequence[Stroke], size: tuple[int, int], brush: float
                   ) -> list[list[int]]:
     """Stroke indices, one list per digit: digits left to right, each list in drawing order.
 
-    `strokes` are in canvas units as digitnet.drawing holds them, `size` is the canvas's
+    `strokes` are in canvas units as digitnet.common.sketch holds them, `size` is the canvas's
     (width, height) in pixels and `brush` its diameter as a fraction of the shorter side.
     Strokes with no points are in no list.
     """

@@ -1,9 +1,9 @@
 """The lines of writing on a page: found, deskewed, deslanted and cut to the reader's height.
 
-A sequence reader (digitnet.sequence) reads a line, not a page. Here a page becomes its lines,
+A sequence reader (digitnet.model.sequence) reads a line, not a page. Here a page becomes its lines,
 top to bottom, as OCR systems do before recognition:
 
-1. The ink, as digitnet.segment finds it on paper: the paper's own tone estimated locally
+1. The ink, as digitnet.reading.segment finds it on paper: the paper's own tone estimated locally
    (shadows, gradients), ink what stands out from it by more than the camera's noise, a table
    or the paper's edge along the border removed.
 2. The writing's tilt (up to MAX_TILT degrees either way): the angle at which the ink crowds
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from digitnet.preprocess import Box, Ink, to_gray
-from digitnet.reading import Reading, read_inks
-from digitnet.segment import (
+from digitnet.reading.preprocess import Box, Ink, to_gray
+from digitnet.reading.read import Reading, read_inks
+from digitnet.reading.segment import (
     MIN_AREA,
     as_ink,
     components,
@@ -46,7 +46,7 @@ from digitnet.segment import (
 )
 
 if TYPE_CHECKING:
-    from digitnet.recognizer import Recognizer
+    from digitnet.model.recognizer import Recognizer
 
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
 # about MNIST's 20; more costs training and reading time as its square)

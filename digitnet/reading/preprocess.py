@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.digits import IMAGE_SIZE
+from digitnet.common.digits import IMAGE_SIZE
 
 TRANSFORM_VERSION = 1
 FRAME = IMAGE_SIZE
@@ -152,7 +152,7 @@ class Box:
 @dataclass(frozen=True, eq=False)
 class Ink:
     """An image's ink cropped to its bounding box: what `frame_ink` scales into the frame, and
-    what tells a speck from a digit (digitnet.reject.is_speck)."""
+    what tells a speck from a digit (digitnet.reading.reject.is_speck)."""
 
     crop: np.ndarray  # float32 [h, w] in [0, 1], relative to the ink's peak
     mask: np.ndarray  # uint8 [h, w], non-zero where the crop counts as ink (INK_THRESHOLD)

@@ -1,11 +1,12 @@
 """What a drawing or an image reads as: per digit, left to right, the network's input, the model's
 answer and where the digit lies; and the number they make.
 
-Two ways in, one result: `read_sketch` finds the digits in the app's strokes (digitnet.grouping),
-`read_canvas` in any image, a canvas or a photo of paper (digitnet.segment). Either way each
-digit's ink goes through the one canvas transform, and all of them through the model in one
-batch (Recognizer.read_inks). Each part says for itself whether it is a digit, not a digit
-(below the model's threshold), or a speck (too small: the model was not asked).
+Two ways in, one result: `read_sketch` finds the digits in the app's strokes
+(digitnet.reading.grouping), `read_canvas` in any image, a canvas or a photo of paper
+(digitnet.reading.segment). Either way each digit's ink goes through the one canvas transform,
+and all of them through the model in one batch (Recognizer.read_inks). Each part says for
+itself whether it is a digit, not a digit (below the model's threshold), or a speck (too small:
+the model was not asked).
 Torch-free: the recognizer is handed in, already loaded.
 """
 
@@ -18,16 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitnet.drawing import Stroke, brush_pixels, render_strokes
-from digitnet.grouping import group_strokes, stroke_stretches
-from digitnet.preprocess import Box, Ink, find_ink, to_mnist
-from digitnet.reject import is_speck
-from digitnet.segment import candidate_parts
-from digitnet.stretch import Edge, Stretch
+from digitnet.common.sketch import Stroke, brush_pixels, render_strokes
+from digitnet.reading.grouping import group_strokes, stroke_stretches
+from digitnet.reading.preprocess import Box, Ink, find_ink, to_mnist
+from digitnet.reading.reject import is_speck
+from digitnet.reading.segment import candidate_parts
+from digitnet.reading.stretch import Edge, Stretch
 
 if TYPE_CHECKING:
-    from digitnet.recognizer import Prediction, Recognizer
-    from digitnet.strokes import Sketch
+    from digitnet.common.sketch import Sketch
+    from digitnet.model.recognizer import Prediction, Recognizer
 
 
 @dataclass(frozen=True)

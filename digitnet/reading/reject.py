@@ -6,7 +6,7 @@
    with a thick brush is still a dot), so the test needs no knowledge of the brush.
 2. The model's top probability must reach the threshold stored in its weights file. Models
    that can refuse were trained with outlier exposure (Hendrycks et al. 2019): on drawings that
-   are not digits their ten outputs were pulled towards uniform (digitnet.train), so a low top
+   are not digits their ten outputs were pulled towards uniform (digitnet.train.loop), so a low top
    probability means "none of these". The threshold is the one that keeps a chosen share of
    validation digits (`calibrate`).
 """
@@ -18,8 +18,8 @@ import math
 import cv2
 import numpy as np
 
-from digitnet.drawing import BRUSH_RANGE
-from digitnet.preprocess import Ink
+from digitnet.common.sketch import BRUSH_RANGE
+from digitnet.reading.preprocess import Ink
 
 # A mark whose strokes span at most this share of the canvas's shorter side is a speck.
 SPECK_MAX = 0.06

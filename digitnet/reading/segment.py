@@ -16,7 +16,7 @@ wrong for paper: uneven light, camera noise and a table edge become ink too. Her
    no loop, a valley in the ink per column), and ink shaped like one digit stays one.
 4. Where the shape cannot settle it (pieces close enough to be one digit, a group wide enough
    to be digits touching), `candidate_parts` gives the other ways to cut too, for a model to
-   choose (digitnet.reading.read_canvas): boundaries between the pieces, at the shape's cuts
+   choose (digitnet.reading.read.read_canvas): boundaries between the pieces, at the shape's cuts
    and along least-ink cut paths through wide groups (which may slant or bend round a
    stroke), and every part between two of them that could be a digit; `find_digits` is the
    shape's choice alone.
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitnet.preprocess import INK_THRESHOLD, Box, Ink, find_ink, to_gray
-from digitnet.stretch import Stretch
+from digitnet.reading.preprocess import INK_THRESHOLD, Box, Ink, find_ink, to_gray
+from digitnet.reading.stretch import Stretch
 
 BACKGROUND_SIDE = 64  # the paper's tone is estimated on a copy this many pixels on its short side
 BACKGROUND_KERNEL = 0.15  # ... with an opening this share of that side: wider than any stroke
@@ -62,7 +62,7 @@ MAYBE_SPLIT = 1.35  # from this many heights wide, cut where a narrow junction s
 ONE_DIGIT = 1.45  # ink no wider than this many times its height (a wide 0 or 2, not cut),
 PIECE_GAP = 0.0  # ... in pieces that touch (a gap of this share of its height), is one digit
 CLOSE = 0.15  # neighbours this many digit heights apart or closer may be one digit: a model says
-# Candidate cuts for a model to choose among (digitnet.reading.best_way), all chosen on tuning
+# Candidate cuts for a model to choose among (digitnet.reading.read.best_way), all chosen on tuning
 # fold 1 (bench/written_numbers.py --fold 1, weights that never learnt its writers):
 CUT_WIDTH = 0.75  # a group this many digit heights wide may be digits touching: a model says
 CUTS = 2  # ... offered this many cut paths

@@ -1,8 +1,8 @@
 """A stretch of a drawing whose parting into digits the shape alone cannot settle, as a lattice
-for a model to choose a path through (digitnet.reading.best_way): boundaries numbered 0 to
+for a model to choose a path through (digitnet.reading.read.best_way): boundaries numbered 0 to
 `last` run left to right, and `parts[i, j]` is what lies between boundaries i and j, one
-candidate digit. Image segmentation (digitnet.segment) fills one with ink, stroke grouping
-(digitnet.grouping) with strokes; reading turns the strokes into ink.
+candidate digit. Image segmentation (digitnet.reading.segment) fills one with ink, stroke grouping
+(digitnet.reading.grouping) with strokes; reading turns the strokes into ink.
 """
 
 from __future__ import annotations

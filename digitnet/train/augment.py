@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitnet.skeleton import thin
+from digitnet.data.skeleton import thin
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def change_stroke_width(images: torch.Tensor, prob: float,
 # ---- continental shapes ------------------------------------------------------------------
 # Training's own generator of the ways much of the world writes 0, 1, 4, 7 and 9, which MNIST's
 # American writers rarely used. It draws on the skeletons at 2x, before the brush. The drawn-
-# digit benchmark has a generator of its own (digitnet.drawn), with other shapes and ranges: a
+# digit benchmark has a generator of its own (bench/drawn.py), with other shapes and ranges: a
 # benchmark that drew with this one would measure nothing training had not generated.
 
 Shape = Callable[[np.ndarray, np.random.Generator], None]

@@ -17,10 +17,10 @@ from typing import Any
 import torch
 
 from digitnet import DigitnetError
-from digitnet.atomic import atomic_write
-from digitnet.config import TrainConfig
-from digitnet.plain import RecordError, from_plain, to_plain
-from digitnet.weights import EpochRecord, load_tagged
+from digitnet.common.atomic import atomic_write
+from digitnet.common.plain import RecordError, from_plain, to_plain
+from digitnet.model.weights import EpochRecord, load_tagged
+from digitnet.train.config import TrainConfig
 
 CHECKPOINT_FORMAT = "digitnet-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1

@@ -1,7 +1,7 @@
 """Typed configs for train, finetune and evaluate, and the command-line flags that build them.
 
 Torch-free, so `digitnet train --help` needs no torch. Each field is declared once: its
-default, its allowed range (an argparse type from digitnet.argtypes, checked for the flag and
+default, its allowed range (an argparse type from digitnet.common.argtypes, checked for the flag and
 again for a config made in code or read from a checkpoint) and its help. `add_arguments`
 turns a config class into flags, `from_args` the parsed flags into a config; the library
 (`train.train`, `finetune.finetune`, `evaluate.evaluate`) takes only configs.
@@ -14,7 +14,8 @@ import dataclasses
 import inspect
 from typing import Any, TypeVar
 
-from digitnet.argtypes import (
+from digitnet.common.argtypes import (
+    SEEDS,
     float_range,
     fraction,
     int_range,
@@ -23,16 +24,14 @@ from digitnet.argtypes import (
     positive_float,
     positive_int,
 )
-from digitnet.plain import Parse, RecordError, check_fields, checked
+from digitnet.common.plain import Parse, RecordError, check_fields, checked
+from digitnet.model.registry import DROPOUT, MODEL_NAMES
 
 C = TypeVar("C")
 
-MODEL_NAMES = ("simple", "improved")  # digitnet.models registers a network under each name
 DEVICES = ("auto", "cpu", "cuda", "mps")
-SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
-DROPOUT = float_range(0, 1, high_inclusive=False)
 WIDTHS = int_range(1, 1024)
-PEN_FOLDS = int_range(0, 4)  # digitnet.pendigits.writer_folds' five; fold 0 is the benchmark's
+PEN_FOLDS = int_range(0, 4)  # digitnet.data.pendigits.writer_folds' five; fold 0 is the benchmark's
 MIN_LIMIT = 100  # --limit below this leaves too few images to hold out a validation tenth
 DATA_HELP = "folder with the MNIST .gz files (default: $DIGITNET_DATA or the user cache)"
 
@@ -89,18 +88,18 @@ class TrainConfig:
                       "(never the real-handwriting benchmark's), each drawn this many times the "
                       "app's way; 0: none", non_negative_int, metavar="RENDERS")
     pen_hold_out: int = option(0, "with --pen: leave out the writers of this tuning fold of the "
-                               "training writers (1-4 of digitnet.pendigits.writer_folds), to "
+                               "training writers (1-4 of digitnet.data.pendigits.writer_folds), to "
                                "tune how numbers are read on writers the model never saw "
                                "(bench/written_numbers.py --fold); 0: learn them all",
                                PEN_FOLDS, metavar="FOLD")
     unipen: int = option(0, "also learn from the real pen digits of UNIPEN's training collections "
-                         "(digitnet.sources), each drawn this many times; 0: none",
+                         "(digitnet.data.sources), each drawn this many times; 0: none",
                          non_negative_int, metavar="RENDERS")
     cvl: int = option(0, "also learn from the scanned digits of CVL's training writers (never its "
                       "tuning or validation writers), each this many times; 0: none",
                       non_negative_int, metavar="REPEATS")
     ink: float = option(0.0, "share of the pen digits and letters written in ink on a scanned page "
-                        "(digitnet.ink) instead of drawn on the app's canvas", fraction,
+                        "(digitnet.data.ink) instead of drawn on the app's canvas", fraction,
                         metavar="P")
     negatives: int = option(0, "also learn from N drawings that are not digits (Omniglot's train "
                             "split, a fifth generated scribbles, shapes and letters), their ten "

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.atomic import check_writable
-from digitnet.config import EvaluateConfig
-from digitnet.data import load_mnist
-from digitnet.digits import NUM_CLASSES
-from digitnet.plain import RecordError, from_plain
-from digitnet.recognizer import Recognizer
-from digitnet.reject import rejected
-from digitnet.weights import EpochRecord, WeightsMetadata
-from digitnet.wording import counted
+from digitnet.common.atomic import check_writable
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.plain import RecordError, from_plain
+from digitnet.common.wording import counted
+from digitnet.data.mnist import load_mnist
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import EpochRecord, WeightsMetadata
+from digitnet.reading.reject import rejected
+from digitnet.train.config import EvaluateConfig
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -243,7 +243,7 @@ def draw_reports(model: str, metrics: Metrics, images: np.ndarray, labels: np.nd
                  probs: np.ndarray, history: TrainingHistory) -> dict[str, Figure]:
     """Report name -> figure, drawn from the metrics' numbers so the figures match the text;
     training curves only when there is a history."""
-    from digitnet import reports  # matplotlib: imported only to draw reports
+    from digitnet.train import reports  # matplotlib: imported only to draw reports
 
     subject = f"{model}, {counted(metrics.n, 'MNIST test image')}"
     predictions, confidences = probs.argmax(axis=1), probs.max(axis=1)
@@ -269,7 +269,7 @@ def draw_reports(model: str, metrics: Metrics, images: np.ndarray, labels: np.nd
 
 
 def write_reports(out: Path, drawn: dict[str, Figure]) -> tuple[str, ...]:
-    from digitnet.reports import save_figure
+    from digitnet.train.reports import save_figure
 
     try:
         return tuple(str(save_figure(out / f"{name}.png", fig)) for name, fig in drawn.items())

@@ -27,18 +27,16 @@ import numpy as np
 import torch
 
 from digitnet import DigitnetError
-from digitnet.atomic import check_writable
-from digitnet.augment import Augment
-from digitnet.config import MODEL_NAMES, FinetuneConfig, TrainConfig
-from digitnet.data import load_mnist, validation_split
-from digitnet.digits import NUM_CLASSES
-from digitnet.paths import default_samples_dir, user_data_dir, weights_path
-from digitnet.plain import to_plain
-from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.recognizer import default_weights
-from digitnet.samples import SampleError, SampleStore
-from digitnet.train import Check, Trainer, accuracy, pick_device, reject_threshold, to_tensor
-from digitnet.weights import (
+from digitnet.common.atomic import check_writable
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.paths import default_samples_dir, user_data_dir, weights_path
+from digitnet.common.plain import to_plain
+from digitnet.common.wording import counted
+from digitnet.data.mnist import load_mnist, validation_split
+from digitnet.data.samples import SampleError, SampleStore
+from digitnet.model.recognizer import default_weights
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.weights import (
     DataSource,
     FinetuneRecord,
     WeightsInfo,
@@ -47,7 +45,10 @@ from digitnet.weights import (
     save_weights,
     utc_now,
 )
-from digitnet.wording import counted
+from digitnet.reading.preprocess import TRANSFORM_VERSION
+from digitnet.train.augment import Augment
+from digitnet.train.config import FinetuneConfig, TrainConfig
+from digitnet.train.loop import Check, Trainer, accuracy, pick_device, reject_threshold, to_tensor
 
 MIN_PER_DIGIT = 5  # fewer cannot be split into training and held-aside samples meaningfully
 REPLAY = 3  # MNIST training digits mixed in per user sample

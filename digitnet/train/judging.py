@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.digits import IMAGE_SIZE
-from digitnet.recognizer import Recognizer
-from digitnet.reject import rejected
-from digitnet.sources import Fold, Lookup, Scans, load_fold, seen_groups
-from digitnet.strokes import APP_STYLE
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.data.sources import Fold, Lookup, Scans, load_fold, seen_groups
+from digitnet.data.strokes import APP_STYLE
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.reject import rejected
 
 BATCH = 500
 

@@ -1,9 +1,9 @@
-"""Train the line reader (digitnet.sequence) from scratch on synthetic pages, on a CPU.
+"""Train the line reader (digitnet.model.sequence) from scratch on synthetic pages, on a CPU.
 
-Every batch is new: pages of one training writer's numbers (digitnet.strings, training
+Every batch is new: pages of one training writer's numbers (digitnet.data.strings, training
 writers and TRAINING_STRINGS/TRAINING_PAGES only) are made, their lines found as a reader
-finds them (digitnet.lines), and each line found is learnt with the text written there (CTC);
-a line found where nothing was written is learnt as empty. The lines of a round of
+finds them (digitnet.reading.lines), and each line found is learnt with the text written there
+(CTC); a line found where nothing was written is learnt as empty. The lines of a round of
 `pool` batches are sorted by width and cut into batches, so little is padding.
 
 Every `eval_every` steps the reader reads the lines of fixed tuning pages (the registry's
@@ -12,8 +12,8 @@ exported to OUT/lines.pt, with their config and metadata: what they learnt from 
 writers, collections) and which fold served what. A checkpoint is written atomically at the
 same time, so `--resume` continues a killed run exactly as it would have gone on.
 
-    python -m digitnet.train_lines --out runs/lines --steps 8000
-    python -m digitnet.train_lines --out runs/lines --steps 8000 --resume
+    python -m digitnet.train.lines --out runs/lines --steps 8000
+    python -m digitnet.train.lines --out runs/lines --steps 8000 --resume
 """
 
 from __future__ import annotations
@@ -31,26 +31,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from digitnet import DigitnetError
-from digitnet.argtypes import int_range, non_negative_float, positive_float, positive_int
-from digitnet.atomic import atomic_write, check_writable
-from digitnet.config import DATA_HELP, DROPOUT, SEEDS, add_arguments, from_args, option
-from digitnet.data import MNIST_FILES
-from digitnet.errors import run_entry_point
-from digitnet.lines import Lines, find_lines, match_lines, strays
-from digitnet.mixture import source_files
-from digitnet.plain import RecordError, check_fields, from_plain, to_plain
-from digitnet.reject import calibrate
-from digitnet.sequence import (
-    LineReader,
-    LinesMetadata,
-    SequenceConfig,
-    batch_lines,
-    best_path,
-    encode,
-    save_line_weights,
+from digitnet.common.argtypes import (
+    SEEDS,
+    int_range,
+    non_negative_float,
+    positive_float,
+    positive_int,
 )
-from digitnet.sources import SOURCES, Lookup
-from digitnet.strings import (
+from digitnet.common.atomic import atomic_write, check_writable
+from digitnet.common.errors import run_entry_point
+from digitnet.common.plain import RecordError, check_fields, from_plain, to_plain
+from digitnet.data.mixture import source_files
+from digitnet.data.mnist import MNIST_FILES
+from digitnet.data.sources import SOURCES, Lookup
+from digitnet.data.strings import (
     TRAINING_PAGES,
     TRAINING_STRINGS,
     Hands,
@@ -59,7 +53,20 @@ from digitnet.strings import (
     make_page,
     pick_spec,
 )
-from digitnet.weights import DataSource, load_tagged, utc_now
+from digitnet.model.registry import DROPOUT
+from digitnet.model.sequence import (
+    LineReader,
+    LinesMetadata,
+    SequenceConfig,
+    batch_lines,
+    best_path,
+    encode,
+    save_line_weights,
+)
+from digitnet.model.weights import DataSource, load_tagged, utc_now
+from digitnet.reading.lines import Lines, find_lines, match_lines, strays
+from digitnet.reading.reject import calibrate
+from digitnet.train.config import DATA_HELP, add_arguments, from_args, option
 
 CHECKPOINT_FORMAT = "digitnet-lines-checkpoint"
 TUNING_SEED = 2502  # the tuning pages' own seed: training draws from the run's --seed
@@ -71,7 +78,7 @@ Sample = tuple[np.ndarray, str]  # a line's image and its text
 @dataclasses.dataclass(frozen=True)
 class LinesTrainConfig:
     """Train the line reader from scratch on synthetic pages of the training writers' digits
-    (digitnet.strings), with CTC: AdamW with a one-cycle schedule; the weights that read the
+    (digitnet.data.strings), with CTC: AdamW with a one-cycle schedule; the weights that read the
     most tuning lines exactly are exported to OUT/lines.pt. A checkpoint every --eval-every
     steps lets --resume continue a killed run exactly."""
 
@@ -187,7 +194,7 @@ def tuning_figures(model: nn.Module, samples: list[Sample]) -> tuple[float, floa
 
 
 def learned_from(hands: Hands, lookup: Lookup) -> tuple[DataSource, ...]:
-    """What the weights learn from, as digitnet.train records it: writers by number where
+    """What the weights learn from, as digitnet.train.loop records it: writers by number where
     they are numbered, one entry per collection for UNIPEN, else the source alone."""
     found = []
     for name, groups in hands.groups.items():
@@ -326,7 +333,7 @@ def export(path: Path, run: Run, config: LinesTrainConfig, sources: tuple[DataSo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m digitnet.train_lines",
+    parser = argparse.ArgumentParser(prog="python -m digitnet.train.lines",
                                      description=LinesTrainConfig.__doc__)
     add_arguments(parser, LinesTrainConfig)
     parser.add_argument("--resume", action="store_true",

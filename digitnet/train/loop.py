@@ -2,15 +2,15 @@
 
 Real digits (--pen, --unipen, --cvl) and drawings that are not digits (--negatives, --letters,
 --doodles) can join MNIST's training images: the train folds of registered sources
-(digitnet.sources, drawn by digitnet.mixture). On a negative the loss pulls the ten outputs
-towards uniform (outlier exposure), and the export stores the reject threshold that keeps a
-chosen share of the validation digits and of the tuning writers' digits of every source learnt
-(digitnet.reject). Validation is a fixed slice of MNIST's training set held out by seed; the
-best epoch on it is exported (or the last, with --select last). The test set is evaluated
-once, on the exported model, for the record (--no-test skips it). A full checkpoint is written
-atomically after every epoch, so `--resume` continues a killed run and reproduces the
+(digitnet.data.sources, drawn by digitnet.data.mixture). On a negative the loss pulls the ten
+outputs towards uniform (outlier exposure), and the export stores the reject threshold that
+keeps a chosen share of the validation digits and of the tuning writers' digits of every source
+learnt (digitnet.reading.reject). Validation is a fixed slice of MNIST's training set held out
+by seed; the best epoch on it is exported (or the last, with --select last). The test set is
+evaluated once, on the exported model, for the record (--no-test skips it). A full checkpoint
+is written atomically after every epoch, so `--resume` continues a killed run and reproduces the
 uninterrupted one exactly; a run folder that holds a run is never trained into again without
---resume. Under torchrun the same loop runs on every process (digitnet.distributed).
+--resume. Under torchrun the same loop runs on every process (digitnet.train.distributed).
 """
 
 from __future__ import annotations
@@ -33,27 +33,17 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from digitnet import DigitnetError, distributed, mixture
-from digitnet.atomic import atomic_write_bytes, check_writable
-from digitnet.augment import Augment, add_continental_marks, skeletons_2x
-from digitnet.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    RunProgress,
-    load_checkpoint,
-    save_checkpoint,
-)
-from digitnet.config import MODEL_NAMES, TrainConfig
-from digitnet.data import MNIST_FILES, load_mnist, validation_split
-from digitnet.distributed import Shard
-from digitnet.models import create_model
-from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS, writer_folds
-from digitnet.plain import to_plain
-from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.reject import calibrate
-from digitnet.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
-from digitnet.strokes import APP_STYLE
-from digitnet.weights import (
+from digitnet import DigitnetError
+from digitnet.common.atomic import atomic_write_bytes, check_writable
+from digitnet.common.plain import to_plain
+from digitnet.data import mixture
+from digitnet.data.mnist import MNIST_FILES, load_mnist, validation_split
+from digitnet.data.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS, writer_folds
+from digitnet.data.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
+from digitnet.data.strokes import APP_STYLE
+from digitnet.model.networks import create_model
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.weights import (
     DataSource,
     EpochRecord,
     WeightsInfo,
@@ -63,6 +53,19 @@ from digitnet.weights import (
     save_weights,
     utc_now,
 )
+from digitnet.reading.preprocess import TRANSFORM_VERSION
+from digitnet.reading.reject import calibrate
+from digitnet.train import distributed
+from digitnet.train.augment import Augment, add_continental_marks, skeletons_2x
+from digitnet.train.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    RunProgress,
+    load_checkpoint,
+    save_checkpoint,
+)
+from digitnet.train.config import TrainConfig
+from digitnet.train.distributed import Shard
 
 TUNING_SEED = 17  # where the tuning writers' digits are drawn on the app's canvas
 WRITER_SOURCES = (PENDIGITS_SOURCE, "cvl")  # sources whose writers learned_from lists by number
@@ -596,7 +599,8 @@ def export(run: Run) -> WeightsMetadata:
 def reject_threshold(model: nn.Module, val_x: torch.Tensor, keep: float,
                      device: torch.device) -> float:
     """The top probability below which a drawing is not a digit: the highest that keeps `keep`
-    of the validation digits `val_x` (digitnet.reject.calibrate); finetune calibrates the same."""
+    of the validation digits `val_x` (digitnet.reading.reject.calibrate); finetune calibrates the
+    same."""
     probs = predict_logits(model, val_x, device).softmax(1)
     return calibrate(probs.max(1).values.numpy(), keep)
 

@@ -19,11 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
-from digitnet.atomic import atomic_write_bytes
-from digitnet.wording import counted
+from digitnet.common.atomic import atomic_write_bytes
+from digitnet.common.wording import counted
 
 if TYPE_CHECKING:
-    from digitnet.weights import EpochRecord
+    from digitnet.model.weights import EpochRecord
 
 DPI = 100
 BLUE, ORANGE, RED, GREY = "tab:blue", "tab:orange", "tab:red", "0.45"
