@@ -67,9 +67,10 @@ from digitnet.app.workers import (
     load_recognizer,
 )
 from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import BRUSH_RANGE, DEFAULT_BRUSH, brush_pixels, render_strokes
 from digitnet.data.samples import SampleStore
-from digitnet.model.recognizer import SPECK, Prediction, Recognizer
+from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
 from digitnet.reading.preprocess import Box, to_mnist
 from digitnet.reading.read import BLANK, DigitReading, Reading, sketch_stretches

@@ -17,7 +17,7 @@ from digitnet import DigitnetError
 from digitnet.cli.main import build_parser, main, read_file
 from digitnet.common.argtypes import float_range, fraction, int_range, positive_int
 from digitnet.common.errors import DEBUG_ENV_VAR, run_entry_point
-from digitnet.model.recognizer import Prediction
+from digitnet.common.prediction import Prediction
 
 COMMANDS = ["predict", "train", "evaluate", "finetune", "app"]
 

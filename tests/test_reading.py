@@ -15,8 +15,9 @@ import torch
 from conftest import with_reject_threshold
 
 from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import Sketch, render_strokes
-from digitnet.model.recognizer import SPECK, Prediction, Recognizer
+from digitnet.model.recognizer import Recognizer
 from digitnet.reading.preprocess import Box, Ink, find_ink, frame_ink
 from digitnet.reading.read import (
     BLANK,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from digitnet.common.prediction import BLANK
 from digitnet.model.networks import MODELS, create_model
-from digitnet.model.recognizer import BLANK, Recognizer
+from digitnet.model.recognizer import Recognizer
 from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import (
     WeightsError,

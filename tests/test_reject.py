@@ -12,11 +12,12 @@ import torch
 import torch.nn.functional as F
 from conftest import with_reject_threshold
 
+from digitnet.common.prediction import BLANK
 from digitnet.common.sketch import render_strokes
 from digitnet.data.mnist import load_mnist
 from digitnet.data.scribbles import TRAINING_SCRIBBLES, generate_non_digits
 from digitnet.data.strokes import TRAINING_STYLE, lay_out
-from digitnet.model.recognizer import BLANK, Recognizer
+from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import WeightsInfo, load_weights
 from digitnet.reading.preprocess import find_ink
 from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from digitnet import DigitnetError
-from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.paths import weights_path
+from digitnet.common.prediction import BLANK, SPECK, Prediction
 from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
 from digitnet.reading.preprocess import TRANSFORM_VERSION, Ink, find_ink, frame_ink
@@ -28,21 +28,6 @@ DEFAULT_MODEL = "improved"  # the best shipped model; the app and predict use it
 
 class RecognizerError(DigitnetError):
     pass
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The model's answer. When `rejected`, the drawing is not a digit: `digit` and `confidence`
-    are then the model's best guess, or None and 0 for a speck (the model is not asked)."""
-
-    digit: int | None  # None: the canvas was blank, or a speck
-    confidence: float
-    probs: tuple[float, ...]  # the model's NUM_CLASSES probabilities; all zero: not asked
-    rejected: bool = False
-
-
-BLANK = Prediction(None, 0.0, (0.0,) * NUM_CLASSES)
-SPECK = Prediction(None, 0.0, (0.0,) * NUM_CLASSES, rejected=True)
 
 
 def default_weights() -> Path:

@@ -34,9 +34,9 @@ from digitnet.common.argtypes import fraction, non_negative_int, positive_int
 from digitnet.common.atomic import atomic_write
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.common.prediction import Prediction
 from digitnet.data.strings import NOT_DIGIT, SEPARATORS
 from digitnet.model.networks import conv_bn
-from digitnet.model.recognizer import Prediction
 from digitnet.model.registry import DROPOUT
 from digitnet.model.weights import DataSource, WeightsError, check_tensors, load_tagged
 from digitnet.reading.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points

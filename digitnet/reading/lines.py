@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from digitnet.reading.preprocess import Box, Ink, to_gray
-from digitnet.reading.read import Reading, read_inks
+from digitnet.reading.read import Classifier, Reading, read_inks
 from digitnet.reading.segment import (
     MIN_AREA,
     as_ink,
@@ -44,9 +43,6 @@ from digitnet.reading.segment import (
     remove_flat_regions,
     remove_ruled_lines,
 )
-
-if TYPE_CHECKING:
-    from digitnet.model.recognizer import Recognizer
 
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
 # about MNIST's 20; more costs training and reading time as its square)
@@ -568,7 +564,7 @@ def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
                   (height, width))
 
 
-def read_centred(recognizer: Recognizer, image: np.ndarray,
+def read_centred(recognizer: Classifier, image: np.ndarray,
                  invert: bool | None = None) -> Reading:
     """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
     neighbours' fragments at its edges left out: predict's --one-digit."""

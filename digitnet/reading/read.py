@@ -15,10 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from digitnet.common.prediction import Prediction
 from digitnet.common.sketch import Stroke, brush_pixels, render_strokes
 from digitnet.reading.grouping import group_strokes, stroke_stretches
 from digitnet.reading.preprocess import Box, Ink, find_ink, to_mnist
@@ -28,7 +29,13 @@ from digitnet.reading.stretch import Edge, Stretch
 
 if TYPE_CHECKING:
     from digitnet.common.sketch import Sketch
-    from digitnet.model.recognizer import Prediction, Recognizer
+
+
+class Classifier(Protocol):
+    """What reading asks of a model (digitnet.model.recognizer.Recognizer is one): for each
+    part of a drawing, the network's input and its answer, all parts in one batch."""
+
+    def read_inks(self, inks: Sequence[Ink]) -> list[tuple[np.ndarray, Prediction]]: ...
 
 
 @dataclass(frozen=True)
@@ -97,14 +104,14 @@ def network_input(canvas: np.ndarray) -> np.ndarray | None:
     return to_mnist(canvas, invert=False) if canvas.size else None  # a window shrunk to nothing
 
 
-def read_inks(recognizer: Recognizer, inks: Sequence[Ink]) -> Reading:
+def read_inks(recognizer: Classifier, inks: Sequence[Ink]) -> Reading:
     """Parts already found, left to right -> their reading (one batch through the model)."""
     read = recognizer.read_inks(inks)
     return Reading(tuple(DigitReading(image, prediction, ink.box)
                          for ink, (image, prediction) in zip(inks, read, strict=True)))
 
 
-def read_sketch(recognizer: Recognizer, sketch: Sketch) -> Reading:
+def read_sketch(recognizer: Classifier, sketch: Sketch) -> Reading:
     """The app's path: the strokes grouped into digits (`sketch_stretches`), read as
     `read_stretches` reads an image's: where grouping is unsure, the model chooses."""
     return read_stretches(recognizer, sketch_stretches(sketch))
@@ -162,7 +169,7 @@ def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
     return replace(ink, image_shape=(sketch.size[1], sketch.size[0]), box=box)
 
 
-def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
+def read_canvas(recognizer: Classifier, canvas: np.ndarray,
                 invert: bool | None = None) -> Reading:
     """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
     its digits found in the ink (segment.candidate_parts) and read, left to right (see
@@ -173,7 +180,7 @@ def read_canvas(recognizer: Recognizer, canvas: np.ndarray,
     return read_stretches(recognizer, candidate_parts(canvas, invert=invert))
 
 
-def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch[Ink]]) -> Reading:
+def read_stretches(recognizer: Classifier, stretches: Sequence[Stretch[Ink]]) -> Reading:
     """Where the shape cannot tell whether pieces are one digit or two, or where touching
     digits part, the model chooses the way to cut (best_way). The shape's parts are read first,
     in a batch of their own (a batch's size moves the model's last bits: one digit reads to the
@@ -196,7 +203,7 @@ def read_stretches(recognizer: Recognizer, stretches: Sequence[Stretch[Ink]]) ->
                          for part in chosen.get(id(s), [read[id(ink)] for ink in s.shape_parts])))
 
 
-def read_batch(recognizer: Recognizer, inks: Sequence[Ink]) -> dict[int, DigitReading]:
+def read_batch(recognizer: Classifier, inks: Sequence[Ink]) -> dict[int, DigitReading]:
     """The inks read in one batch, by their id()."""
     return dict(zip(map(id, inks), read_inks(recognizer, inks).digits, strict=True)) \
         if inks else {}
