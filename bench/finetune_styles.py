@@ -1,7 +1,7 @@
 """Fine-tuning benchmark: does "teach it your handwriting" work for an unusual hand?
 
 A simulated person with a consistent, unusual style draws MNIST digits: each digit's skeleton
-(digitnet.drawn) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
+(bench/drawn.py) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
 then goes through the app's canvas transform. The shipped models read this hand at about
 87 %, against 98 % for usual drawings of the same digits. They save --per-digit drawings of
 every digit to learn from plus --held per digit that fine-tuning holds aside, all through the

@@ -91,7 +91,7 @@ def judged(recognizer: Recognizer, mnist_probs: np.ndarray) -> tuple[Recognizer,
 
 
 def drawn_digits(fold: Fold) -> Fold:
-    """MNIST test digits redrawn as a person draws them with the mouse (digitnet.drawn)."""
+    """MNIST test digits redrawn as a person draws them with the mouse (bench/drawn.py)."""
     rng = np.random.default_rng(SEED)
     assert isinstance(fold.drawn, Scans)
     picked = rng.choice(len(fold), DRAWN, replace=False)

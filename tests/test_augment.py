@@ -1,5 +1,5 @@
 """Training's own generator of continental shapes (digitnet.train.augment), and its independence
-from the drawn-digit benchmark's generator (digitnet.drawn)."""
+from the drawn-digit benchmark's generator (bench/drawn.py)."""
 
 from __future__ import annotations
 
