@@ -2,7 +2,7 @@
 
 `python realtime_opencv.py --help` lists the flags.
 
-The app lives in the package (digitnet/window.py), so `digitnet app` runs the same thing.
+The app lives in the package (digitnet/app/window.py), so `digitnet app` runs the same thing.
 """
 
 import sys

@@ -8,7 +8,7 @@
 laptop's normal state) for the whole run.
 
 In process, the app's own code: a frame rendered (digitnet.app.frame.render_frame) while the reading
-worker reads back to back, and the readings' own time meanwhile (digitnet.reading.read_sketch
+worker reads back to back, and the readings' own time meanwhile (digitnet.reading.read.read_sketch
 on the worker's thread), for one digit and a 6-digit number drawn apart and close.
 
 In the real window (realtime_opencv.py -v on $DISPLAY):
@@ -43,17 +43,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from digitnet.app.drawing import Drawing
 from digitnet.app.frame import render_frame
 from digitnet.app.layout import Layout, compute_layout
 from digitnet.app.state import AppState
 from digitnet.app.window import FRAME_S
 from digitnet.app.workers import load_recognizer
-from digitnet.drawing import Drawing
-from digitnet.errors import run_entry_point
-from digitnet.pendigits import TRAINING_WRITERS, load_pendigits, of_writers
-from digitnet.reading import read_sketch
-from digitnet.recognizer import Recognizer
-from digitnet.strokes import APP_STYLE, Sketch, lay_out
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import Sketch
+from digitnet.data.pendigits import TRAINING_WRITERS, load_pendigits, of_writers
+from digitnet.data.strokes import APP_STYLE, lay_out
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.read import read_sketch
 
 APP = Path(__file__).resolve().parent.parent / "realtime_opencv.py"
 SIZE = (1280, 720)  # in-process frames
@@ -89,7 +90,7 @@ DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
 
 
 CLOSE_SPACING = 0.1  # digits this many digit widths apart are close enough for the model to
-# be asked whether neighbours are one digit (digitnet.grouping.stroke_stretches)
+# be asked whether neighbours are one digit (digitnet.reading.grouping.stroke_stretches)
 
 
 def drawn_number(number: str = NUMBER, spacing: float = 0.8) -> list[np.ndarray]:

@@ -6,7 +6,7 @@ path, as a person would hold paper in front of a webcam.
     python bench/camera.py --fold tune           # tuning writers: for choosing constants
 
 Each video (640x480, 30 frames a second, MPEG-4 compressed) shows an empty desk, then a sheet of
-paper with a number of 1-8 digits written by one pen writer (in ink: digitnet.ink) sliding
+paper with a number of 1-8 digits written by one pen writer (in ink: digitnet.data.ink) sliding
 into the picture, then held by a hand: it moves and turns a little, is seen at an angle, the
 hand's shadow passes over it, the light changes, fast moves blur it, and the sensor adds noise.
 Writers are the handwriting benchmark's (never trained on), or with --fold tune the tuning
@@ -46,17 +46,17 @@ from digitnet.app.frame import frame_layout, keys_help, render_frame  # noqa: E4
 from digitnet.app.state import AppState  # noqa: E402
 from digitnet.app.window import DEFAULT_SIZE, FRAME_S, WAIT_MS  # noqa: E402
 from digitnet.app.workers import ReadingWorker, load_recognizer  # noqa: E402
-from digitnet.errors import run_entry_point  # noqa: E402
-from digitnet.ink import TRAINING_INK, ink_coverage, scan  # noqa: E402
-from digitnet.pendigits import (  # noqa: E402
+from digitnet.common.errors import run_entry_point  # noqa: E402
+from digitnet.data.ink import TRAINING_INK, ink_coverage, scan  # noqa: E402
+from digitnet.data.pendigits import (
     BENCHMARK_WRITERS,
     PenSample,
     load_pendigits,
     of_writers,
     writer_folds,
 )
-from digitnet.recognizer import Recognizer  # noqa: E402
-from digitnet.sources import PENDIGITS_TUNING_FOLD  # noqa: E402
+from digitnet.data.sources import PENDIGITS_TUNING_FOLD  # noqa: E402
+from digitnet.model.recognizer import Recognizer  # noqa: E402
 
 SEED = 2607  # this benchmark's own
 SIZE = (640, 480)

@@ -2,15 +2,15 @@
 
 Each test digit is thinned and redrawn with a round anti-aliased brush on a canvas of random
 size, at a random size, position, slant and brush width, in either polarity
-(digitnet.drawn). Every canvas then goes through exactly what the app does with its canvas
+(bench/drawn.py). Every canvas then goes through exactly what the app does with its canvas
 (Recognizer.classify_canvas: the canvas transform, then the model). For contrast, the same
 canvases are also squashed whole to 28x28, as the usual demos do.
 
 MNIST's writers were American: their 1s are bare strokes and their 7s have no bar. With
 --continental, 1s and 7s are drawn the way much of the world writes them, the 1 with a flag
 and the 7 with a bar through its stem. These marks are the benchmark's own
-(digitnet.drawn.continental_segment); training draws its continental shapes with a separate
-generator (digitnet.augment), so this measures shapes that training did not generate.
+(bench/drawn.py: continental_segment); training draws its continental shapes with a separate
+generator (digitnet.train.augment), so this measures shapes that training did not generate.
 
     python bench/drawn_digits.py                  # 2,000 drawings, shipped default model
     python bench/drawn_digits.py --n 10000 --weights weights/simple.pt --json
@@ -28,13 +28,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from drawn import DrawStyle, draw_like_a_person
 
-from digitnet.data import load_mnist
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.drawn import DrawStyle, draw_like_a_person
-from digitnet.errors import run_entry_point
-from digitnet.preprocess import ink_image
-from digitnet.recognizer import Recognizer
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.errors import run_entry_point
+from digitnet.data.mnist import load_mnist
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import ink_image
 
 ALL_DIGITS = "".join(str(d) for d in range(NUM_CLASSES))
 

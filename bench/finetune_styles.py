@@ -1,7 +1,7 @@
 """Fine-tuning benchmark: does "teach it your handwriting" work for an unusual hand?
 
 A simulated person with a consistent, unusual style draws MNIST digits: each digit's skeleton
-(digitnet.drawn) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
+(bench/drawn.py) is slanted strongly backwards and drawn with a thin pen on the app's canvas,
 then goes through the app's canvas transform. The shipped models read this hand at about
 87 %, against 98 % for usual drawings of the same digits. They save --per-digit drawings of
 every digit to learn from plus --held per digit that fine-tuning holds aside, all through the
@@ -22,18 +22,18 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
+from drawn import draw_like_a_person, skeleton_strokes
 
-from digitnet.argtypes import non_negative_int, positive_int
-from digitnet.config import FinetuneConfig
-from digitnet.data import load_mnist
-from digitnet.digits import NUM_CLASSES
-from digitnet.drawing import Stroke, render_strokes
-from digitnet.drawn import draw_like_a_person, skeleton_strokes
-from digitnet.errors import run_entry_point
-from digitnet.finetune import describe, finetune
-from digitnet.preprocess import to_mnist
-from digitnet.recognizer import Recognizer
-from digitnet.samples import SampleStore
+from digitnet.common.argtypes import non_negative_int, positive_int
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import Stroke, render_strokes
+from digitnet.data.mnist import load_mnist
+from digitnet.data.samples import SampleStore
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import to_mnist
+from digitnet.train.config import FinetuneConfig
+from digitnet.train.finetune import describe, finetune
 
 CANVAS = (400, 400)  # the app's canvas, light ink on black
 DEFAULTS = FinetuneConfig()

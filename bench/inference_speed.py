@@ -14,14 +14,14 @@ import time
 import numpy as np
 import torch
 
-from digitnet.argtypes import positive_int
-from digitnet.config import MODEL_NAMES
-from digitnet.digits import IMAGE_SIZE
-from digitnet.errors import run_entry_point
-from digitnet.models import create_model
-from digitnet.paths import weights_path
-from digitnet.recognizer import Recognizer
-from digitnet.weights import WeightsInfo, WeightsMetadata
+from digitnet.common.argtypes import positive_int
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.errors import run_entry_point
+from digitnet.common.paths import weights_path
+from digitnet.model.networks import create_model
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.weights import WeightsInfo, WeightsMetadata
 
 
 def time_forward(recognizer: Recognizer, runs: int) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Not-a-digit benchmark: digits kept against non-digits rejected, as the app decides.
 
-Every registered source's benchmark fold (digitnet.sources), read by the app's whole path
-(digitnet.judging: the canvas transform, the speck test, the model and the reject threshold
+Every registered source's benchmark fold (digitnet.data.sources), read by the app's whole path
+(digitnet.train.judging: the canvas transform, the speck test, the model and the reject threshold
 stored in its weights). Digits: MNIST's test set (the model and its threshold only), the
 unseen writers of pendigits, UNIPEN and CVL, and MNIST test digits redrawn as mouse drawings
-(digitnet.drawn). Not digits: UNIPEN's held-out collections' letters and symbols, Quick,
-Draw!'s held-out categories, Omniglot's test split, and generated scribbles, zig-zags,
-crosses, shapes, blobs, letters, dashes, ticks and dots (digitnet.scribbles.BENCHMARK_SCRIBBLES,
+(bench/drawn.py). Not digits: UNIPEN's held-out collections' letters and symbols, Quick,
+Draw!'s held-out categories, Omniglot's test split, and generated scribbles, zig-zags, crosses,
+shapes, blobs, letters, dashes, ticks and dots (digitnet.data.scribbles.BENCHMARK_SCRIBBLES,
 whose templates and ranges training does not use). The letters and doodles that can pass for
 a digit (O, l, S, circle, line, ...) are never taught either way and are reported apart.
 Weights without a threshold (made before models could refuse) are judged at the top
@@ -33,15 +33,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from drawn import draw_like_a_person
 
-from digitnet.argtypes import fraction
-from digitnet.digits import IMAGE_SIZE
-from digitnet.drawn import draw_like_a_person
-from digitnet.errors import run_entry_point
-from digitnet.judging import Readings, lookup_for, read_fold, unseen_fold
-from digitnet.recognizer import Recognizer
-from digitnet.reject import calibrate
-from digitnet.sources import (
+from digitnet.common.argtypes import fraction
+from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.errors import run_entry_point
+from digitnet.data.sources import (
     DIGIT_SOURCES,
     NOT_A_DIGIT,
     SOURCES,
@@ -51,6 +48,9 @@ from digitnet.sources import (
     Scans,
     Sketches,
 )
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.reject import calibrate
+from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
 BASELINE_KEEP = 0.99  # of MNIST's test digits, for weights without a threshold
 SEED = 15  # the drawings' placement and the drawn digits; training uses other seeds
@@ -91,7 +91,7 @@ def judged(recognizer: Recognizer, mnist_probs: np.ndarray) -> tuple[Recognizer,
 
 
 def drawn_digits(fold: Fold) -> Fold:
-    """MNIST test digits redrawn as a person draws them with the mouse (digitnet.drawn)."""
+    """MNIST test digits redrawn as a person draws them with the mouse (bench/drawn.py)."""
     rng = np.random.default_rng(SEED)
     assert isinstance(fold.drawn, Scans)
     picked = rng.choice(len(fold), DRAWN, replace=False)
@@ -216,7 +216,7 @@ def worst(readings: list[Readings], digits: bool, limit: int) -> tuple[np.ndarra
 
 def write_grid(path: Path, figures: Figures, readings: list[Readings], columns: int = 10) -> Path:
     """The worst cases both ways, as the network saw them."""
-    from digitnet import reports  # matplotlib: only when a grid is asked for
+    from digitnet.train import reports  # matplotlib: only when a grid is asked for
 
     rejected, rejected_captions = worst(readings, True, 3 * columns)
     passed, passed_captions = worst(readings, False, 3 * columns)
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
                         help="the benchmark folds (default), or the tuning folds to choose on")
     parser.add_argument("--data-dir", help="the MNIST folder; the other data sets are looked "
-                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.paths)")
+                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.common.paths)")
     parser.add_argument("--grid", type=Path, metavar="PNG", help="write the worst cases here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--sweep", type=shares, metavar="SHARES", help="also show what the "

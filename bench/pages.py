@@ -2,7 +2,7 @@
 predict, the line reader, today's reader, PaddleOCR's PP-OCRv4 recognizer and Tesseract, side by
 side.
 
-Each page is a 640x480 photo or scan (digitnet.strings) of one writer's numbers of 1-10
+Each page is a 640x480 photo or scan (digitnet.data.strings) of one writer's numbers of 1-10
 digits: MNIST test digits, CVL's validation writers, pendigits' benchmark writers and UNIPEN's
 benchmark collections, in ink, with BENCHMARK_STRINGS and BENCHMARK_PAGES (ranges, pen and
 security patterns of their own; training never used either) and this benchmark's own seed.
@@ -14,13 +14,13 @@ separators (1,234.56, 12/05/2026, 555-1234, 3/4); two and three lines; everythin
 letters and doodles that are not digits, which a reader should refuse.
 
 The readers, all with forced choice (no reject threshold):
-- predict: its --reader auto (digitnet.choose): the line reader, a lone character read by the
+- predict: its --reader auto (digitnet.cli.choose): the line reader, a lone mark read by the
   digit network;
-- the line reader: digitnet.lines finds the lines, digitnet.sequence reads each;
-- today's reader: digitnet.reading.read_canvas on the whole page (predict's path before);
+- the line reader: digitnet.reading.lines finds the lines, digitnet.model.sequence reads each;
+- today's reader: digitnet.reading.read.read_canvas on the whole page (predict's path before);
 - PaddleOCR's PP-OCRv4 recognizer (rapidocr-onnxruntime; recognition only, one thread) and
   Tesseract (--psm 7, digits and . , - / only), each on the same line crops, as the page
-  shows them, turned level (digitnet.lines.line_crop).
+  shows them, turned level (digitnet.reading.lines.line_crop).
 A page is read right when its lines' digits (separators dropped) are exactly its numbers, in
 order; a page of letters when nothing is read as a number on it. By length: lines read right,
 by their digits. Timing: finding the lines and reading them, per page, one torch thread.
@@ -43,15 +43,11 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.argtypes import positive_int
-from digitnet.choose import FileReading, Readers, read_image_with
-from digitnet.errors import run_entry_point
-from digitnet.lines import Lines, find_lines, line_crop
-from digitnet.reading import read_canvas
-from digitnet.recognizer import Recognizer
-from digitnet.sequence import SequenceReader
-from digitnet.sources import DIGIT_SOURCES, Lookup, load_fold, seen_groups
-from digitnet.strings import (
+from digitnet.cli.choose import FileReading, Readers, read_image_with
+from digitnet.common.argtypes import positive_int
+from digitnet.common.errors import run_entry_point
+from digitnet.data.sources import DIGIT_SOURCES, Lookup, load_fold, seen_groups
+from digitnet.data.strings import (
     BENCHMARK_PAGES,
     BENCHMARK_STRINGS,
     CONDITIONS,
@@ -68,7 +64,11 @@ from digitnet.strings import (
     pick_spec,
     pick_text,
 )
-from digitnet.strokes import APP_STYLE
+from digitnet.data.strokes import APP_STYLE
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.sequence import SequenceReader
+from digitnet.reading.lines import Lines, find_lines, line_crop
+from digitnet.reading.read import read_canvas
 
 SEEDS = {"benchmark": 2525, "tune": 2524}  # this benchmark's own, apart from training's
 HANDWRITING_SEED = 0  # bench/real_handwriting.py's: the same single-digit canvases
@@ -168,7 +168,7 @@ def line_reader(reader: SequenceReader) -> Reader:
 
 
 def predict_reader(readers: Readers) -> Reader:
-    """predict's own path: --reader auto (digitnet.choose)."""
+    """predict's own path: --reader auto (digitnet.cli.choose)."""
     def read(page: Page, _: Lines) -> Read:
         started = time.perf_counter()
         numbers = numbers_of(read_image_with(readers, page.image, "auto", None))

@@ -2,14 +2,14 @@
 by predict's path, against the very same digits on clean paper.
 
 Each page holds a number of 1-6 digits by one writer: MNIST *test* digits, or the digits of one
-held-out pen writer (digitnet.pendigits.BENCHMARK_WRITERS, drawn with a pen of their own
+held-out pen writer (digitnet.data.pendigits.BENCHMARK_WRITERS, drawn with a pen of their own
 width), at a size and spacing of their own, sometimes with a "." between two digits. Each page
 is printed twice: on clean white paper, and as a bad photo: grey paper, uneven light and a soft
 shadow, ruled lines under the digits, a dark table edge at one side, a dust speck or two,
 blur, camera noise (sigma 8) and JPEG. This generator, its seeds and its ranges are its own:
 training never sees them.
 
-Both prints are read the same way, as `predict` reads an image (digitnet.reading.read_canvas:
+Both prints are read the same way, as `predict` reads an image (digitnet.reading.read.read_canvas:
 the parts segment finds, the model choosing where the shape is unsure, each through the canvas
 transform and the model), forced choice (the reject rule is another benchmark's subject). A
 page is read right if its parts are exactly its digits, each read as itself; a digit is read
@@ -32,20 +32,20 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.argtypes import non_negative_int, positive_int
-from digitnet.data import load_mnist
-from digitnet.drawing import render_strokes
-from digitnet.errors import run_entry_point
-from digitnet.pendigits import (
+from digitnet.common.argtypes import non_negative_int, positive_int
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import render_strokes
+from digitnet.data.mnist import load_mnist
+from digitnet.data.pendigits import (
     BENCHMARK_WRITERS,
     PenSample,
     load_pendigits,
     of_writers,
     seen_benchmark_writers,
 )
-from digitnet.preprocess import find_ink, frame_ink
-from digitnet.reading import read_canvas
-from digitnet.recognizer import Recognizer
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import find_ink, frame_ink
+from digitnet.reading.read import read_canvas
 
 SEED = 16_0416  # this benchmark's own; not a training or mixture seed
 PAGE = (640, 480)  # (width, height) of every page, a phone photo scaled down

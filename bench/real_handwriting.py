@@ -1,10 +1,10 @@
 """Real-handwriting benchmark: digits by writers a model never saw, source by source.
 
-Every registered digit source (digitnet.sources) but MNIST: pendigits' benchmark writers
+Every registered digit source (digitnet.data.sources) but MNIST: pendigits' benchmark writers
 (fold 0 of its writer folds: writers 5, 6, 8, 15, 21, 27), UNIPEN's held-out collections
 (CEDAR's and Montreal's: cea, ceb, ced, uqb) and CVL's validation writers. Pen digits are
 drawn as a person draws in the app's default window and read by the app's path; CVL's scans
-are read as `predict` reads paper (digitnet.judging). Weights that learned from any writer or
+are read as `predict` reads paper (digitnet.train.judging). Weights that learned from any writer or
 collection of a fold are refused. `--fold tune` measures the tuning folds instead: those are
 for choosing (a mixture, a schedule); the benchmark folds are reported once, never used to
 choose.
@@ -29,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.digits import NUM_CLASSES
-from digitnet.errors import run_entry_point
-from digitnet.evaluate import confusion_matrix, per_class_accuracy, top_confusions
-from digitnet.judging import Readings, lookup_for, read_fold, unseen_fold
-from digitnet.recognizer import Recognizer
-from digitnet.sources import DIGIT_SOURCES, SOURCES, Trajectories
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.errors import run_entry_point
+from digitnet.data.sources import DIGIT_SOURCES, SOURCES, Trajectories
+from digitnet.model.recognizer import Recognizer
+from digitnet.train.evaluate import confusion_matrix, per_class_accuracy, top_confusions
+from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
 MEASURED = tuple(name for name in DIGIT_SOURCES if name != "mnist")
 SEED = 0  # where and how large each digit is drawn; fixed, so every run draws the same canvases
@@ -110,7 +110,7 @@ def format_report(results: list[Result], recognizer: Recognizer) -> str:
 def write_grid(path: Path, readings: list[Readings], recognizer: Recognizer) -> Path:
     """The misread digits of every source, most confident first: what the network saw,
     captioned true -> read, with the source's item number."""
-    from digitnet import reports  # matplotlib: only when a grid is asked for
+    from digitnet.train import reports  # matplotlib: only when a grid is asked for
 
     wrong = [(r, i) for r in readings for i in np.flatnonzero(~r.right)]
     wrong.sort(key=lambda item: -item[0].probs[item[1]].max())
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
                         help="the benchmark folds (default), or the tuning folds to choose on")
     parser.add_argument("--data-dir", help="the MNIST folder; the other data sets are looked "
-                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.paths)")
+                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.common.paths)")
     parser.add_argument("--grid", type=Path, metavar="PNG", help="write the error grid here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

@@ -20,12 +20,12 @@ import time
 import torch
 from torch import nn
 
-from digitnet.argtypes import fraction
-from digitnet.config import TrainConfig, add_arguments, from_args
-from digitnet.data import load_mnist
-from digitnet.errors import run_entry_point
-from digitnet.train import accuracy, pick_device, to_tensor, train
-from digitnet.weights import EpochRecord
+from digitnet.common.argtypes import fraction
+from digitnet.common.errors import run_entry_point
+from digitnet.data.mnist import load_mnist
+from digitnet.model.weights import EpochRecord
+from digitnet.train.config import TrainConfig, add_arguments, from_args
+from digitnet.train.loop import accuracy, pick_device, to_tensor, train
 
 
 class EpochClock:

@@ -22,14 +22,14 @@ import torch
 from torch import nn
 
 from digitnet import DigitnetError
-from digitnet.config import TrainConfig, add_arguments, from_args
-from digitnet.errors import run_entry_point
-from digitnet.reject import calibrate
-from digitnet.scribbles import SPECK_KINDS
-from digitnet.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
-from digitnet.strokes import APP_STYLE
-from digitnet.train import TUNING_SEED, pick_device, predict_logits, to_tensor, train
-from digitnet.weights import EpochRecord
+from digitnet.common.errors import run_entry_point
+from digitnet.data.scribbles import SPECK_KINDS
+from digitnet.data.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
+from digitnet.data.strokes import APP_STYLE
+from digitnet.model.weights import EpochRecord
+from digitnet.reading.reject import calibrate
+from digitnet.train.config import TrainConfig, add_arguments, from_args
+from digitnet.train.loop import TUNING_SEED, pick_device, predict_logits, to_tensor, train
 
 DIGITS = ("pendigits", "unipen-digits", "cvl")
 OTHERS = ("unipen-letters", "omniglot", "quickdraw", "scribbles")

@@ -1,12 +1,12 @@
 """Numbers benchmark: numbers of 1-6 digits by one hand, read by the app's and predict's paths.
 
 Two sources, each number from one hand:
-- the held-out pen writers (digitnet.pendigits.BENCHMARK_WRITERS of pendigits-orig.tra, never
+- the held-out pen writers (digitnet.data.pendigits.BENCHMARK_WRITERS of pendigits-orig.tra, never
   learnt from): one writer's digits placed side by side as strokes, each scaled to a common
   height as a person writes (height varying a little), with a small slant of the whole
   number, a drifting baseline and a natural gap between neighbours, on a canvas 492 px tall
   (the app's default) and as wide as the number needs, drawn with the app's default brush.
-  The app's path reads the strokes (digitnet.reading.read_sketch); predict's path reads the
+  The app's path reads the strokes (digitnet.reading.read.read_sketch); predict's path reads the
   same canvas saved as an image, dark ink on white (read_canvas);
 - MNIST *test* digits (MNIST names no writers: consecutive test digits make a number),
   cropped to their ink and pasted side by side as an image the same way, dark on white, read
@@ -35,21 +35,21 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.data import load_mnist
-from digitnet.drawing import DEFAULT_BRUSH, brush_pixels
-from digitnet.errors import run_entry_point
-from digitnet.grouping import group_strokes
-from digitnet.pendigits import (
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, brush_pixels
+from digitnet.data.mnist import load_mnist
+from digitnet.data.pendigits import (
     BENCHMARK_WRITERS,
     PenSample,
     load_pendigits,
     seen_benchmark_writers,
     writer_folds,
 )
-from digitnet.preprocess import INK_THRESHOLD
-from digitnet.reading import Reading, read_canvas, read_sketch
-from digitnet.recognizer import Recognizer
-from digitnet.strokes import APP_CANVAS_PX, APP_STYLE, Sketch, lay_out
+from digitnet.data.strokes import APP_CANVAS_PX, APP_STYLE, lay_out
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.grouping import group_strokes
+from digitnet.reading.preprocess import INK_THRESHOLD
+from digitnet.reading.read import Reading, read_canvas, read_sketch
 
 SEED = 1616  # the benchmark's own: training's generators use other seeds and other code
 LENGTHS = (1, 2, 3, 4, 5, 6)
@@ -468,7 +468,7 @@ def format_report(results: Results, args: argparse.Namespace, recognizer: Recogn
 
 def write_grid(path: Path, examples: Sequence[tuple[Outcome, np.ndarray]]) -> Path:
     """The misread numbers as the paths saw them, captioned true -> read."""
-    from digitnet import reports  # matplotlib: only when a grid is asked for
+    from digitnet.train import reports  # matplotlib: only when a grid is asked for
 
     examples = [e for source, paths in ROUTES.items() for path in paths
                 for e in pick_examples(examples, source, path, GRID_EXAMPLES)]

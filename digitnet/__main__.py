@@ -1,5 +1,5 @@
 """`python -m digitnet COMMAND`: the same command line as the installed `digitnet`."""
 
-from digitnet.cli import main
+from digitnet.cli.main import main
 
 raise SystemExit(main(prog="python -m digitnet"))

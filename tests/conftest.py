@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from digitnet.data import DataError, load_mnist
-from digitnet.models import create_model
-from digitnet.paths import DATA_ENV_VAR, default_mnist_dir
-from digitnet.preprocess import TRANSFORM_VERSION
-from digitnet.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
+from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
+from digitnet.data.mnist import DataError, load_mnist
+from digitnet.model.networks import create_model
+from digitnet.model.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
+from digitnet.reading.preprocess import TRANSFORM_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

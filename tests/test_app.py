@@ -22,6 +22,7 @@ from conftest import REPO_ROOT, require, with_reject_threshold
 
 from digitnet import DigitnetError
 from digitnet.app.display import DisplayError, display_checked
+from digitnet.app.drawing import Drawing
 from digitnet.app.events import EventLog
 from digitnet.app.frame import frame_layout, render_frame, samples_line
 from digitnet.app.keys import KEYS, help_line
@@ -65,14 +66,15 @@ from digitnet.app.workers import (
     ReadingWorker,
     load_recognizer,
 )
-from digitnet.digits import NUM_CLASSES
-from digitnet.drawing import BRUSH_RANGE, DEFAULT_BRUSH, Drawing, brush_pixels, render_strokes
-from digitnet.finetune import FinetuneStopped
-from digitnet.preprocess import Box, to_mnist
-from digitnet.reading import BLANK, DigitReading, Reading, sketch_stretches
-from digitnet.recognizer import SPECK, Prediction, Recognizer
-from digitnet.samples import SampleStore
-from digitnet.weights import WeightsInfo, WeightsMetadata
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import SPECK, Prediction
+from digitnet.common.sketch import BRUSH_RANGE, DEFAULT_BRUSH, brush_pixels, render_strokes
+from digitnet.data.samples import SampleStore
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import WeightsInfo, WeightsMetadata
+from digitnet.reading.preprocess import Box, to_mnist
+from digitnet.reading.read import BLANK, DigitReading, Reading, sketch_stretches
+from digitnet.train.finetune import FinetuneStopped
 
 DOWN, MOVE, UP = cv2.EVENT_LBUTTONDOWN, cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONUP
 BUTTON = cv2.EVENT_FLAG_LBUTTON
@@ -1234,8 +1236,8 @@ def test_f_while_the_model_loads_says_so(tmp_path):
 def test_the_app_does_not_import_torch_or_the_training_stack():
     """torch comes with the model, in the background; the training stack with F only."""
     code = ("import sys, digitnet.app.window, digitnet.app.workers; "
-            "print(sorted(m for m in ('torch', 'digitnet.finetune', 'digitnet.train', "
-            "'digitnet.recognizer') if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'digitnet.train.finetune', 'digitnet.train.loop', "
+            "'digitnet.model.recognizer') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO_ROOT, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
@@ -1320,7 +1322,7 @@ def test_without_a_store_or_a_fine_tuner_their_keys_say_they_are_off():
 
 
 class FakeFinetune:
-    """Stands in for digitnet.finetune.finetune: reports progress, waits for `release`, then
+    """Stands in for digitnet.train.finetune.finetune: reports progress, waits for `release`, then
     returns or raises `outcome`; stops the way the real one does when should_stop() turns true
     (unless `deaf`: a run that takes long to reach its next check)."""
 

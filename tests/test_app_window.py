@@ -28,7 +28,7 @@ from test_camera import paper_video
 
 from digitnet.app.display import display_checked
 from digitnet.app.window import STOP_WAIT_S
-from digitnet.samples import SampleStore
+from digitnet.data.samples import SampleStore
 
 APP = REPO_ROOT / "realtime_opencv.py"
 # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
@@ -560,7 +560,7 @@ def test_a_closed_pipe_ends_the_app_quietly(display, tmp_path, untrained_weights
 def start_a_fine_tune_that_will_not_stop(display: str, tmp_path: Path, weights: Path) -> App:
     """The app, with a fine-tuning run that is busy for a minute (its import is held back)."""
     app = App(display, tmp_path / "samples", "--weights", weights, "--size", "480x360",
-              env=held_imports(tmp_path / "site", {"digitnet.finetune": tmp_path / "never"}))
+              env=held_imports(tmp_path / "site", {"digitnet.train.finetune": tmp_path / "never"}))
     app.expect(r"ready .*")
     app.xdotool("key", "--window", app.window(), "f")
     app.expect("finetune started")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from digitnet.atomic import check_writable
+from digitnet.common.atomic import check_writable
 
 
 def test_a_new_folder_is_made_and_left_empty(tmp_path):

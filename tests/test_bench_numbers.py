@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from digitnet import DigitnetError
-from digitnet.drawing import DEFAULT_BRUSH, brush_pixels
-from digitnet.errors import run_entry_point
-from digitnet.pendigits import BENCHMARK_WRITERS, TRAINING_WRITERS, PenSample, writer_folds
-from digitnet.strokes import APP_CANVAS_PX, Sketch
+from digitnet.common.errors import run_entry_point
+from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, brush_pixels
+from digitnet.data.pendigits import BENCHMARK_WRITERS, TRAINING_WRITERS, PenSample, writer_folds
+from digitnet.data.strokes import APP_CANVAS_PX
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "written_numbers.py"
 

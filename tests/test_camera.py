@@ -19,7 +19,7 @@ from digitnet.app.camera import (
     SteadyNumber,
 )
 from digitnet.app.frame import keys_help
-from digitnet.drawing import render_strokes
+from digitnet.common.sketch import render_strokes
 
 # a 1, a 7 and a 0 side by side, in picture units
 NUMBER_STROKES = [

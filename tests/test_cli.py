@@ -14,11 +14,11 @@ import pytest
 from conftest import REPO_ROOT
 
 from digitnet import DigitnetError
-from digitnet.argtypes import float_range, fraction, int_range, positive_int
-from digitnet.choose import Readers
-from digitnet.cli import build_parser, main, read_file
-from digitnet.errors import DEBUG_ENV_VAR, run_entry_point
-from digitnet.recognizer import Prediction
+from digitnet.cli.choose import Readers
+from digitnet.cli.main import build_parser, main, read_file
+from digitnet.common.argtypes import float_range, fraction, int_range, positive_int
+from digitnet.common.errors import DEBUG_ENV_VAR, run_entry_point
+from digitnet.common.prediction import Prediction
 
 COMMANDS = ["predict", "train", "evaluate", "finetune", "app"]
 
@@ -35,7 +35,7 @@ def white_png(path: Path) -> Path:
 
 HELP_WITHOUT_TORCH = """
 import sys
-from digitnet.cli import main
+from digitnet.cli.main import main
 try:
     code = main({argv!r})
 except SystemExit as exit:
@@ -144,16 +144,16 @@ def test_predict_goes_on_after_a_surprise_and_debug_stops_there(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         untrained_weights: Path, tmp_path: Path) -> None:
     """An unexpected error in one file: one line, the next file is still read; --debug raises."""
-    import digitnet.images
+    import digitnet.data.images
 
-    real_read = digitnet.images.read_image
+    real_read = digitnet.data.images.read_image
 
     def read_image(path: str | os.PathLike[str]):
         if "surprise" in str(path):
             raise RuntimeError("decoder exploded")
         return real_read(path)
 
-    monkeypatch.setattr(digitnet.images, "read_image", read_image)
+    monkeypatch.setattr(digitnet.data.images, "read_image", read_image)
     monkeypatch.setenv(DEBUG_ENV_VAR, "0")  # and restored after main's --debug sets it
     blank = white_png(tmp_path / "blank.png")
     argv = ["predict", "--weights", str(untrained_weights), "surprise.png", str(blank)]

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from digitnet.cli import main
-from digitnet.config import TrainConfig
-from digitnet.pendigits import writer_folds
-from digitnet.plain import RecordError, from_plain
+from digitnet.cli.main import main
+from digitnet.common.plain import RecordError, from_plain
+from digitnet.data.pendigits import writer_folds
+from digitnet.train.config import TrainConfig
 
 
 @pytest.mark.parametrize("flags, message", [

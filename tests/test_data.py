@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet import data
-from digitnet.data import (
+from digitnet.data import mnist as data
+from digitnet.data.mnist import (
     VALIDATION_SIZE,
     DataError,
     load_mnist,

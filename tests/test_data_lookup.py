@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, require
 
-from digitnet import DigitnetError, paths
-from digitnet.paths import DataSet, find_data, find_mnist_dir
-from digitnet.sources import SOURCES, Lookup, load_fold
+from digitnet import DigitnetError
+from digitnet.common import paths
+from digitnet.common.paths import DataSet, find_data, find_mnist_dir
+from digitnet.data.sources import SOURCES, Lookup, load_fold
 
 DATA = DataSet("things", "things", "things.npz", "DIGITNET_THINGS")
 MNIST_GZ = "train-images-idx3-ubyte.gz"

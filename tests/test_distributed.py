@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from digitnet.config import TrainConfig
-from digitnet.distributed import Shard
-from digitnet.recognizer import Recognizer
-from digitnet.train import train
+from digitnet.model.recognizer import Recognizer
+from digitnet.train.config import TrainConfig
+from digitnet.train.distributed import Shard
+from digitnet.train.loop import train
 
 BASE = TrainConfig(limit=3000, epochs=2, batch_size=64, restroke=0.0, test=False)
 FLAGS = ["--limit=3000", "--epochs=2", "--batch-size=64", "--restroke=0", "--no-test"]

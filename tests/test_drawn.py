@@ -1,12 +1,12 @@
-"""The drawn-digit benchmark's generator (digitnet.drawn): its continental marks and drawings."""
+"""The drawn-digit benchmark's generator (bench/drawn.py): its continental marks and drawings."""
 
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from drawn import DrawStyle, continental_segment, draw_like_a_person
 
-from digitnet.data import load_mnist
-from digitnet.drawn import DrawStyle, continental_segment, draw_like_a_person
+from digitnet.data.mnist import load_mnist
 
 # a straight stroke from top (y=0) to bottom (y=20), y down
 UPRIGHT = np.array([[10.0, y] for y in range(21)], np.float32)

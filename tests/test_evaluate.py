@@ -13,11 +13,21 @@ import numpy as np
 import pytest
 from conftest import with_reject_threshold
 
-from digitnet import data
-from digitnet.cli import main
-from digitnet.config import TrainConfig
-from digitnet.data import load_mnist
-from digitnet.evaluate import (
+from digitnet.cli.main import main
+from digitnet.common.plain import to_plain
+from digitnet.data import mnist as data
+from digitnet.data.mnist import load_mnist
+from digitnet.model.networks import create_model
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import (
+    EpochRecord,
+    WeightsInfo,
+    WeightsMetadata,
+    load_weights,
+    save_weights,
+)
+from digitnet.train.config import TrainConfig
+from digitnet.train.evaluate import (
     EvaluationResult,
     confusion_matrix,
     expected_calibration_error,
@@ -29,10 +39,6 @@ from digitnet.evaluate import (
     top_confusions,
     training_history,
 )
-from digitnet.models import create_model
-from digitnet.plain import to_plain
-from digitnet.recognizer import Recognizer
-from digitnet.weights import EpochRecord, WeightsInfo, WeightsMetadata, load_weights, save_weights
 
 REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliability",
            "training_curves"]

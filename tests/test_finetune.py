@@ -13,12 +13,26 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet import DigitnetError, data, samples
-from digitnet.augment import Augment
-from digitnet.cli import main
-from digitnet.config import FinetuneConfig, TrainConfig
-from digitnet.data import load_mnist, validation_split
-from digitnet.finetune import (
+from digitnet import DigitnetError
+from digitnet.cli.main import main
+from digitnet.common.paths import weights_path
+from digitnet.data import mnist as data
+from digitnet.data import samples
+from digitnet.data.mnist import load_mnist, validation_split
+from digitnet.data.samples import SampleStore
+from digitnet.model.networks import create_model
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import (
+    FinetuneRecord,
+    WeightsInfo,
+    WeightsMetadata,
+    load_weights,
+    save_weights,
+)
+from digitnet.reading.reject import calibrate
+from digitnet.train.augment import Augment
+from digitnet.train.config import FinetuneConfig, TrainConfig
+from digitnet.train.finetune import (
     FinetuneResult,
     FinetuneStopped,
     Verdict,
@@ -27,19 +41,7 @@ from digitnet.finetune import (
     finetune,
     new_output_name,
 )
-from digitnet.models import create_model
-from digitnet.paths import weights_path
-from digitnet.recognizer import Recognizer
-from digitnet.reject import calibrate
-from digitnet.samples import SampleStore
-from digitnet.train import Trainer, to_tensor
-from digitnet.weights import (
-    FinetuneRecord,
-    WeightsInfo,
-    WeightsMetadata,
-    load_weights,
-    save_weights,
-)
+from digitnet.train.loop import Trainer, to_tensor
 
 TINY = {"width": 8, "hidden": 32}
 STROKE = [np.array([[0.5, 0.2], [0.5, 0.8]])]  # stored with each sample; its image is what counts
@@ -111,7 +113,7 @@ def test_the_output_is_checked_before_any_training(tmp_path, untrained_weights, 
     out = {"shipped": weights_path("simple"), "existing": untrained_weights,
            "under a file": tmp_path / "file" / "out.pt", "full disk": tmp_path / "out.pt"}[where]
     if where == "full disk":
-        monkeypatch.setattr("digitnet.atomic.shutil.disk_usage",
+        monkeypatch.setattr("digitnet.common.atomic.shutil.disk_usage",
                             lambda path: type("Usage", (), {"free": 1000})())
     messages: list[str] = []
     with pytest.raises(DigitnetError, match=message):
@@ -356,7 +358,7 @@ def test_the_cli_reports_the_apps_verdict_and_swaps_nothing(tmp_path, monkeypatc
                                                             held_aside, mnist, verdict):
     result = finetune_result(tmp_path, held_aside, mnist)
     configs = []
-    monkeypatch.setattr("digitnet.finetune.finetune",
+    monkeypatch.setattr("digitnet.train.finetune.finetune",
                         lambda config, progress: configs.append(config) or result)
     assert main(["finetune", "--samples", str(tmp_path / "samples")]) == 0
     assert len(configs) == 1

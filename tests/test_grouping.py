@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import require
 
-from digitnet.drawing import Stroke, brush_pixels
-from digitnet.grouping import (
+from digitnet.common.sketch import Stroke, brush_pixels
+from digitnet.data.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
+from digitnet.reading.grouping import (
     CLOSE_GAP,
     FOLLOW_OVERLAP,
     MAX_CLUSTER,
@@ -24,8 +25,7 @@ from digitnet.grouping import (
     group_strokes,
     stroke_stretches,
 )
-from digitnet.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
-from digitnet.stretch import Stretch
+from digitnet.reading.stretch import Stretch
 
 SIZE = (900, 300)  # a wide canvas: grouping works in pixels, not canvas units
 BRUSH = 0.05  # 15 px on the 300 px side

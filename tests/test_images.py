@@ -13,9 +13,9 @@ import pytest
 from conftest import bomb_png, png_chunk
 from PIL import Image, PngImagePlugin, TiffImagePlugin
 
-from digitnet.drawing import render_strokes
-from digitnet.images import MAX_SIDE, ImageError, read_image
-from digitnet.preprocess import to_mnist
+from digitnet.common.sketch import render_strokes
+from digitnet.data.images import MAX_SIDE, ImageError, read_image
+from digitnet.reading.preprocess import to_mnist
 
 SEVEN = [np.array([[0.2, 0.2], [0.8, 0.2], [0.4, 0.9]])]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.ink import TRAINING_INK, InkStyle, ink_all, ink_page, resample, widths
+from digitnet.data.ink import TRAINING_INK, InkStyle, ink_all, ink_page, resample, widths
 
 STROKES = (np.array([[0, 0], [10, 0], [10, 20], [0, 20]], np.float32),)
 

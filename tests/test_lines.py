@@ -10,20 +10,20 @@ import numpy as np
 import pytest
 from hands import template_hands
 
-from digitnet.lines import (
+from digitnet.data.strings import (
+    BENCHMARK_PAGES,
+    TRAINING_STRINGS,
+    PageSpec,
+    glyph_coverage,
+    make_page,
+)
+from digitnet.reading.lines import (
     LINE_HEIGHT,
     centred_ink,
     find_lines,
     line_crop,
     match_lines,
     transform_points,
-)
-from digitnet.strings import (
-    BENCHMARK_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    glyph_coverage,
-    make_page,
 )
 
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet import DigitnetError, mixture
-from digitnet.config import TrainConfig
-from digitnet.data import load_mnist, validation_split
-from digitnet.omniglot import OMNIGLOT_ENV_VAR
-from digitnet.pendigits import (
+from digitnet import DigitnetError
+from digitnet.common.plain import RecordError
+from digitnet.data import mixture
+from digitnet.data.mnist import load_mnist, validation_split
+from digitnet.data.omniglot import OMNIGLOT_ENV_VAR
+from digitnet.data.pendigits import (
     BENCHMARK_WRITERS,
     PENDIGITS_ENV_VAR,
     PENDIGITS_SOURCE,
@@ -21,9 +22,9 @@ from digitnet.pendigits import (
     seen_benchmark_writers,
     writer_folds,
 )
-from digitnet.plain import RecordError
-from digitnet.recognizer import Recognizer
-from digitnet.train import train
+from digitnet.model.recognizer import Recognizer
+from digitnet.train.config import TrainConfig
+from digitnet.train.loop import train
 
 STROKES = {  # each digit as pen strokes in tablet units (y up), enough to tell them apart
     0: [[(200, 400), (120, 300), (150, 120), (250, 100), (300, 250), (200, 400)]],

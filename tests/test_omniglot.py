@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from conftest import require
 
-from digitnet.omniglot import (
+from digitnet.data.omniglot import (
     OmniglotError,
     default_omniglot_path,
     load_omniglot,
     offsets_to_strokes,
 )
-from digitnet.strokes import APP_STYLE, render_all
+from digitnet.data.strokes import APP_STYLE, render_all
 
 # Two strokes: a vertical line (0,0)->(0,30), then a corner (10,0)->(20,0)->(20,10).
 CORNER = np.array([[0, 0, 0], [0, 30, 1], [10, -30, 0], [10, 0, 0], [0, 10, 1]], np.int16)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT
 
-from digitnet import __version__, paths
+from digitnet import __version__
+from digitnet.common import paths
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         names = set(archive.namelist())
         entry_points = archive.read(f"digitnet-{__version__}.dist-info/entry_points.txt").decode()
     assert {"digitnet/_weights/simple.pt", "digitnet/_weights/improved.pt"} <= names
-    assert "digitnet = digitnet.cli:main" in entry_points
+    assert "digitnet = digitnet.cli.main:main" in entry_points
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     target = folder / "site"
     install = subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)],
@@ -46,7 +47,7 @@ def test_an_installed_package_predicts_with_its_own_weights(installed: Path,
     cv2.line(canvas, (100, 30), (100, 170), 255, 14)  # a one
     cv2.imwrite(str(tmp_path / "one.png"), canvas)
     env = {**os.environ, "PYTHONPATH": str(installed)}
-    where = subprocess.run([sys.executable, "-c", "import digitnet.paths as p; "
+    where = subprocess.run([sys.executable, "-c", "import digitnet.common.paths as p; "
                             "print(p.__file__); print(p.weights_path('improved'))"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     module, weights = where.stdout.splitlines()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import require
 
-from digitnet.pendigits import (
+from digitnet.data.pendigits import (
     ALL_WRITERS,
     BENCHMARK_WRITERS,
     TABLET_SIDE,
@@ -25,7 +25,7 @@ from digitnet.pendigits import (
     split_writers,
     writer_folds,
 )
-from digitnet.strokes import APP_STYLE
+from digitnet.data.strokes import APP_STYLE
 
 HEADER = """.INCLUDE        dene.doc
 
@@ -203,7 +203,7 @@ def test_the_shared_pendigits_file_has_30_writers_and_the_documented_classes() -
 
 @dataclass(frozen=True)
 class Source:
-    """A weights file's data source, as digitnet.weights records it."""
+    """A weights file's data source, as digitnet.model.weights records it."""
 
     name: str
     writers: tuple[int, ...] = ()

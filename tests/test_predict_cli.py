@@ -15,14 +15,15 @@ import pytest
 from conftest import REPO_ROOT, bomb_png, with_reject_threshold
 from PIL import Image
 
-from digitnet.choose import FileReading
-from digitnet.cli import format_reading, main
-from digitnet.data import load_mnist
-from digitnet.digits import NUM_CLASSES
-from digitnet.images import read_image
-from digitnet.preprocess import Box
-from digitnet.reading import DigitReading, Reading
-from digitnet.recognizer import SPECK, Prediction, Recognizer
+from digitnet.cli.choose import FileReading
+from digitnet.cli.main import format_reading, main
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import SPECK, Prediction
+from digitnet.data.images import read_image
+from digitnet.data.mnist import load_mnist
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import Box
+from digitnet.reading.read import DigitReading, Reading
 
 CUTTER = ("--reader", "digits")  # for what the digit network and the cutter do alone
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from digitnet import DigitnetError
-from digitnet.drawing import render_strokes
-from digitnet.preprocess import BOX, CENTRE, FRAME, to_mnist, to_unit_float
+from digitnet.common.sketch import render_strokes
+from digitnet.reading.preprocess import BOX, CENTRE, FRAME, to_mnist, to_unit_float
 
 
 def digit_of(image: np.ndarray, invert: bool | None = None) -> np.ndarray:

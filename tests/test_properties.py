@@ -17,11 +17,11 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from digitnet import DigitnetError
-from digitnet.choose import Readers
-from digitnet.cli import read_file
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.preprocess import to_mnist
-from digitnet.recognizer import Recognizer
+from digitnet.cli.choose import Readers
+from digitnet.cli.main import read_file
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import to_mnist
 
 DTYPES = st.sampled_from([np.dtype(name) for name in (
     "bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",

@@ -14,10 +14,12 @@ import pytest
 import torch
 from conftest import with_reject_threshold
 
-from digitnet.digits import NUM_CLASSES
-from digitnet.drawing import render_strokes
-from digitnet.preprocess import Box, Ink, find_ink, frame_ink
-from digitnet.reading import (
+from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import SPECK, Prediction
+from digitnet.common.sketch import Sketch, render_strokes
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reading.read import (
     BLANK,
     IN_NUMBER_MARGIN,
     MORE_PARTS_MARGIN,
@@ -31,9 +33,7 @@ from digitnet.reading import (
     read_sketch,
     surest_paths,
 )
-from digitnet.recognizer import SPECK, Prediction, Recognizer
-from digitnet.segment import find_digits
-from digitnet.strokes import Sketch
+from digitnet.reading.segment import find_digits
 
 CELL = (160, 220)  # a digit's box on the canvas, in pixels
 GAP, MARGIN = 40, 40

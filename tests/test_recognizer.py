@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet.config import MODEL_NAMES
-from digitnet.models import MODELS, create_model
-from digitnet.preprocess import find_ink, frame_ink
-from digitnet.recognizer import BLANK, Recognizer
-from digitnet.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights, save_weights
+from digitnet.common.prediction import BLANK
+from digitnet.model.networks import MODELS, create_model
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.weights import (
+    WeightsError,
+    WeightsInfo,
+    WeightsMetadata,
+    load_weights,
+    save_weights,
+)
+from digitnet.reading.preprocess import find_ink, frame_ink
 
 
 def test_classifies_batches_and_canvases(untrained_weights):

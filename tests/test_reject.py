@@ -12,15 +12,16 @@ import torch
 import torch.nn.functional as F
 from conftest import with_reject_threshold
 
-from digitnet.data import load_mnist
-from digitnet.drawing import render_strokes
-from digitnet.preprocess import find_ink
-from digitnet.recognizer import BLANK, Recognizer
-from digitnet.reject import SPECK_MAX, calibrate, is_speck, rejected
-from digitnet.scribbles import TRAINING_SCRIBBLES, generate_non_digits
-from digitnet.strokes import TRAINING_STYLE, lay_out
-from digitnet.train import digits_and_outliers_loss
-from digitnet.weights import WeightsInfo, load_weights
+from digitnet.common.prediction import BLANK
+from digitnet.common.sketch import render_strokes
+from digitnet.data.mnist import load_mnist
+from digitnet.data.scribbles import TRAINING_SCRIBBLES, generate_non_digits
+from digitnet.data.strokes import TRAINING_STYLE, lay_out
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import WeightsInfo, load_weights
+from digitnet.reading.preprocess import find_ink
+from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected
+from digitnet.train.loop import digits_and_outliers_loss
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # version 1: no threshold
 SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units

@@ -11,9 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from digitnet import reports
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.weights import EpochRecord
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.model.weights import EpochRecord
+from digitnet.train import reports
 
 HISTORY = [EpochRecord(e, 2 / e, min(0.5 + e / 20, 0.985), min(0.6 + e / 20, 0.993))
            for e in range(1, 21)]
@@ -197,6 +197,6 @@ def test_save_figure_refuses_an_unknown_extension(tmp_path):
 
 
 def test_evaluate_imports_matplotlib_only_when_it_draws_reports():
-    code = "import sys, digitnet.evaluate; print('matplotlib' in sys.modules)"
+    code = "import sys, digitnet.train.evaluate; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr

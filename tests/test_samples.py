@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from digitnet import samples
-from digitnet.drawing import render_strokes
-from digitnet.preprocess import to_mnist
-from digitnet.samples import SampleError, SampleStore
+from digitnet.common.sketch import render_strokes
+from digitnet.data import samples
+from digitnet.data.samples import SampleError, SampleStore
+from digitnet.reading.preprocess import to_mnist
 
 CANVAS = (300, 200)
 STROKES = [np.array([[0.45, 0.2], [0.55, 0.5], [0.5, 0.8]]), np.array([[0.6, 0.3]])]

@@ -7,8 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitnet.reject import SPECK_MAX
-from digitnet.scribbles import (
+from digitnet.data.scribbles import (
     BENCHMARK_SCRIBBLES,
     KINDS,
     LETTERS,
@@ -19,7 +18,8 @@ from digitnet.scribbles import (
     ScribbleStyle,
     generate_non_digits,
 )
-from digitnet.strokes import to_images
+from digitnet.data.strokes import to_images
+from digitnet.reading.reject import SPECK_MAX
 
 
 def span_px(item: NonDigit) -> float:

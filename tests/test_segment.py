@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from digitnet import DigitnetError
-from digitnet.data import load_mnist
-from digitnet.drawing import render_strokes
-from digitnet.preprocess import Box, Ink, find_ink, frame_ink
-from digitnet.reject import is_speck
-from digitnet.segment import Lattice, candidate_parts, find_digits
-from digitnet.stretch import Stretch
+from digitnet.common.sketch import render_strokes
+from digitnet.data.mnist import load_mnist
+from digitnet.reading.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reading.reject import is_speck
+from digitnet.reading.segment import Lattice, candidate_parts, find_digits
+from digitnet.reading.stretch import Stretch
 
 # digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
 SHAPES: dict[str, list[list[tuple[float, float]]]] = {

@@ -12,10 +12,16 @@ import pytest
 import torch
 from hands import template_hands
 
-import digitnet.train_lines as train_lines_module
-from digitnet.lines import LINE_HEIGHT, TextLine, find_lines
-from digitnet.preprocess import Box
-from digitnet.sequence import (
+import digitnet.train.lines as train_lines_module
+from digitnet.data.strings import (
+    BENCHMARK_PAGES,
+    TRAINING_PAGES,
+    TRAINING_STRINGS,
+    PageSpec,
+    make_page,
+    pick_spec,
+)
+from digitnet.model.sequence import (
     ALPHABET,
     COLUMN_STEP,
     LineReader,
@@ -28,15 +34,9 @@ from digitnet.sequence import (
     read_line,
     save_line_weights,
 )
-from digitnet.strings import (
-    BENCHMARK_PAGES,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    make_page,
-    pick_spec,
-)
-from digitnet.train_lines import LinesTrainConfig, ctc_loss, page_samples, read_texts, train_lines
+from digitnet.reading.lines import LINE_HEIGHT, TextLine, find_lines
+from digitnet.reading.preprocess import Box
+from digitnet.train.lines import LinesTrainConfig, ctc_loss, page_samples, read_texts, train_lines
 
 CLASSES = len(ALPHABET) + 1
 

@@ -5,13 +5,13 @@ were calibrated with."""
 import numpy as np
 import pytest
 
-from digitnet.config import MODEL_NAMES
-from digitnet.data import MNIST_FILES, load_mnist, validation_split
-from digitnet.evaluate import predict_probabilities
-from digitnet.paths import weights_path
-from digitnet.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
-from digitnet.recognizer import Recognizer
-from digitnet.sources import SOURCES, load_fold, seen_groups
+from digitnet.common.paths import weights_path
+from digitnet.data.mnist import MNIST_FILES, load_mnist, validation_split
+from digitnet.data.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
+from digitnet.data.sources import SOURCES, load_fold, seen_groups
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.registry import MODEL_NAMES
+from digitnet.train.evaluate import predict_probabilities
 
 # MNIST test accuracy the README promises. `improved` misses the handwriting issue's 99.7 %:
 # learning real writers' 1s and 7s cost it 0.19 points (README, "Real handwriting").

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet.grouping import group_strokes
-from digitnet.reading import read_sketch, sketch_stretches
-from digitnet.recognizer import Recognizer
-from digitnet.strokes import Sketch
+from digitnet.common.sketch import Sketch
+from digitnet.model.recognizer import Recognizer
+from digitnet.reading.grouping import group_strokes
+from digitnet.reading.read import read_sketch, sketch_stretches
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SIZE = (700, 300)  # digits about 220 px tall

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import require
 
-from digitnet.cvl import load_cvl
-from digitnet.ink import TRAINING_INK
-from digitnet.paths import find_data
-from digitnet.pendigits import ALL_WRITERS, BENCHMARK_WRITERS
-from digitnet.quickdraw import load_quickdraw
-from digitnet.sources import (
+from digitnet.common.paths import find_data
+from digitnet.data.cvl import load_cvl
+from digitnet.data.ink import TRAINING_INK
+from digitnet.data.pendigits import ALL_WRITERS, BENCHMARK_WRITERS
+from digitnet.data.quickdraw import load_quickdraw
+from digitnet.data.sources import (
     FOLDS,
     NOT_A_DIGIT,
     SOURCES,
@@ -32,15 +32,15 @@ from digitnet.sources import (
     quickdraw_categories,
     seen_groups,
 )
-from digitnet.strokes import APP_STYLE, TRAINING_STYLE, render_all
-from digitnet.weights import DataSource
+from digitnet.data.strokes import APP_STYLE, TRAINING_STYLE, render_all
+from digitnet.model.weights import DataSource
 
 
 def shared(source: str) -> Path:
     data = SOURCES[source].data
     assert data is not None
     path = find_data(data)
-    require(path.is_file(), f"{path} not found (see digitnet.paths)")
+    require(path.is_file(), f"{path} not found (see digitnet.common.paths)")
     return path
 
 

@@ -11,7 +11,7 @@ import pytest
 from hands import template_hands
 from test_sources import shared
 
-from digitnet.strings import (
+from digitnet.data.strings import (
     BENCHMARK_PAGES,
     COVERED,
     FORMATS,

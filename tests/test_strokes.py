@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.drawing import DEFAULT_BRUSH
-from digitnet.strokes import (
+from digitnet.common.sketch import DEFAULT_BRUSH, Sketch
+from digitnet.data.strokes import (
     APP_CANVAS_PX,
     APP_STYLE,
     TRAINING_STYLE,
     CanvasStyle,
-    Sketch,
     lay_out,
     to_image,
 )

@@ -14,15 +14,15 @@ import torch
 from conftest import SideEffect
 
 from digitnet import DigitnetError
-from digitnet.checkpoint import CheckpointError
-from digitnet.cli import main
-from digitnet.config import TrainConfig
-from digitnet.data import load_mnist
-from digitnet.evaluate import predict_probabilities
-from digitnet.plain import RecordError
-from digitnet.recognizer import Recognizer
-from digitnet.train import distillation_loss, to_tensor, train
-from digitnet.weights import WeightsMetadata
+from digitnet.cli.main import main
+from digitnet.common.plain import RecordError
+from digitnet.data.mnist import load_mnist
+from digitnet.model.recognizer import Recognizer
+from digitnet.model.weights import WeightsMetadata
+from digitnet.train.checkpoint import CheckpointError
+from digitnet.train.config import TrainConfig
+from digitnet.train.evaluate import predict_probabilities
+from digitnet.train.loop import distillation_loss, to_tensor, train
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
 
@@ -173,7 +173,7 @@ def test_the_output_folder_is_checked_before_training(mnist_dir, tmp_path, monke
         train(tiny(tmp_path / "file", mnist_dir))
     with pytest.raises(DigitnetError, match="cannot be written"):
         train(tiny(tmp_path / "file" / "run", mnist_dir))
-    monkeypatch.setattr("digitnet.atomic.shutil.disk_usage",
+    monkeypatch.setattr("digitnet.common.atomic.shutil.disk_usage",
                         lambda path: shutil._ntuple_diskusage(1, 1, 1000))
     with pytest.raises(DigitnetError, match=r"cannot be written \(0.0 MB free, .* MB needed\)"):
         train(tiny(tmp_path / "full", mnist_dir))
@@ -245,7 +245,7 @@ def test_select_last_exports_the_last_epoch_and_the_test_set_is_optional(mnist_d
         images, labels = load_mnist(split, data_dir)
         return (images[:500], labels[:500]) if split == "test" else (images, labels)
 
-    monkeypatch.setattr("digitnet.train.load_mnist", test_set_of_500)
+    monkeypatch.setattr("digitnet.train.loop.load_mnist", test_set_of_500)
     metadata = train(tiny(tmp_path, mnist_dir, select="last", test=True))
     assert metadata.best_epoch == 2 and metadata.val_acc == metadata.history[-1].val_acc
     last = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["model"]
@@ -305,7 +305,7 @@ def test_flags_are_range_checked_with_the_allowed_range(flags, message, capsys):
 
 
 def test_augmentation_keeps_shape_range_and_changes_images():
-    from digitnet.augment import Augment
+    from digitnet.train.augment import Augment
 
     images = torch.zeros(16, 1, 28, 28)
     images[:, :, 6:22, 12:16] = 1.0  # a thick "1"
@@ -316,7 +316,7 @@ def test_augmentation_keeps_shape_range_and_changes_images():
 
 
 def test_restroke_redraws_digits_with_one_round_brush(mnist_dir):
-    from digitnet.augment import Augment, restroke, skeletons_2x
+    from digitnet.train.augment import Augment, restroke, skeletons_2x
 
     images, _ = load_mnist("test", mnist_dir)
     skeletons = skeletons_2x(images[:32])
@@ -334,7 +334,7 @@ def test_restroke_redraws_digits_with_one_round_brush(mnist_dir):
 
 
 def test_width_builds_a_wider_or_narrower_model_that_its_weights_file_rebuilds():
-    from digitnet.train import start_model
+    from digitnet.train.loop import start_model
 
     model, model_config, base = start_model(TrainConfig(model="improved", width=8))
     assert model_config == {"width": 8} and base is None

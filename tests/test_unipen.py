@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet.cvl import CvlError, load_cvl
-from digitnet.quickdraw import QuickDrawError, load_quickdraw
-from digitnet.unipen import UnipenError, load_unipen
+from digitnet.data.cvl import CvlError, load_cvl
+from digitnet.data.quickdraw import QuickDrawError, load_quickdraw
+from digitnet.data.unipen import UnipenError, load_unipen
 
 
 def packed(path: Path, **columns: object) -> Path:

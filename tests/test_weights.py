@@ -11,14 +11,13 @@ import pytest
 import torch
 from conftest import SideEffect
 
-from digitnet import DigitnetError, weights
-from digitnet.checkpoint import CheckpointError, load_checkpoint
-from digitnet.config import FinetuneConfig, TrainConfig
-from digitnet.data import MNIST_FILES
-from digitnet.models import create_model
-from digitnet.plain import RecordError, from_plain, to_plain
-from digitnet.recognizer import Recognizer, RecognizerError
-from digitnet.weights import (
+from digitnet import DigitnetError
+from digitnet.common.plain import RecordError, from_plain, to_plain
+from digitnet.data.mnist import MNIST_FILES
+from digitnet.model import weights
+from digitnet.model.networks import create_model
+from digitnet.model.recognizer import Recognizer, RecognizerError
+from digitnet.model.weights import (
     DataSource,
     EpochRecord,
     FinetuneRecord,
@@ -29,6 +28,8 @@ from digitnet.weights import (
     load_weights,
     save_weights,
 )
+from digitnet.train.checkpoint import CheckpointError, load_checkpoint
+from digitnet.train.config import FinetuneConfig, TrainConfig
 
 TINY = {"width": 8, "hidden": 32}
 # written by the finetune of 2026-11, before metadata was typed

@@ -23,8 +23,8 @@ from digitnet.app.style import (
     put_text,
     text_width,
 )
-from digitnet.drawing import brush_pixels
-from digitnet.reading import Reading
+from digitnet.common.sketch import brush_pixels
+from digitnet.reading.read import Reading
 
 CANVAS_HINT_LINES = ("draw a digit", "or a number")  # on an empty canvas
 CANVAS_HINT = " ".join(CANVAS_HINT_LINES)

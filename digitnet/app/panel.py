@@ -31,9 +31,9 @@ from digitnet.app.style import (
     stroke_width,
     text_width,
 )
-from digitnet.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.reading import DigitReading, Reading
-from digitnet.wording import counted
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.wording import counted
+from digitnet.reading.read import DigitReading, Reading
 
 LOADING = "loading"  # the readout's label until the model is ready (short: legible at 480x360)
 NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from digitnet.drawing import Drawing
+    from digitnet.app.drawing import Drawing
 
 
 class ReadingSchedule:

@@ -1,9 +1,9 @@
 """The real-time app's state, in parts with one job each, and the keys and mouse that change it.
 
-- the drawing (digitnet.drawing.Drawing): strokes, brush, undo;
+- the drawing (digitnet.app.drawing.Drawing): strokes, brush, undo;
 - the reading schedule (`ReadingSchedule`): what to read and when; the reader
   (digitnet.app.workers.ReadingWorker in the window) reads on a thread of its own;
-- the reading on show (digitnet.reading.Reading), the model that made it, and which of its
+- the reading on show (digitnet.reading.read.Reading), the model that made it, and which of its
   digits the bars show (`selected`);
 - teaching (digitnet.app.teaching.Teaching): the user's samples, fine-tuning, the status line;
 - the verbose log (digitnet.app.events.EventLog).
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from digitnet.app.drawing import Drawing
 from digitnet.app.events import EventLog
 from digitnet.app.keys import KEYS
 from digitnet.app.layout import number_view
@@ -30,17 +31,16 @@ from digitnet.app.schedule import ReadingSchedule
 from digitnet.app.teaching import Teaching
 from digitnet.app.watching import Watching
 from digitnet.app.workers import InlineReader, ReadDone, Reader, ReadRequest
-from digitnet.drawing import DEFAULT_BRUSH, Drawing, Stroke, brush_pixels
-from digitnet.reading import BLANK, Reading
-from digitnet.strokes import Sketch
+from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, Stroke, brush_pixels
+from digitnet.reading.read import BLANK, Reading
 
 if TYPE_CHECKING:
     from digitnet.app.camera import Picture
     from digitnet.app.layout import Layout
     from digitnet.app.watching import Feed
     from digitnet.app.workers import BackgroundFinetune, BackgroundLoad
-    from digitnet.recognizer import Recognizer
-    from digitnet.samples import SampleStore
+    from digitnet.data.samples import SampleStore
+    from digitnet.model.recognizer import Recognizer
 
 
 @dataclass(frozen=True)

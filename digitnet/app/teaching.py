@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitnet.app.workers import Kept, Progress, Tuned
-from digitnet.digits import DIGIT_NAMES, NUM_CLASSES
-from digitnet.reading import network_input
-from digitnet.samples import SampleError
+from digitnet.common.digits import DIGIT_NAMES, NUM_CLASSES
+from digitnet.data.samples import SampleError
+from digitnet.reading.read import network_input
 
 if TYPE_CHECKING:
     from digitnet.app.events import EventLog
     from digitnet.app.workers import BackgroundFinetune
-    from digitnet.recognizer import Recognizer
-    from digitnet.samples import SampleStore
-    from digitnet.strokes import Sketch
+    from digitnet.common.sketch import Sketch
+    from digitnet.data.samples import SampleStore
+    from digitnet.model.recognizer import Recognizer
 
 
 def how_many(count: int, digit: int) -> str:
@@ -109,7 +109,7 @@ class Teaching:
 
     def poll(self) -> Recognizer | None:
         """Show what fine-tuning reported since the last call; its new model, once it is done
-        and meets the adoption rule (digitnet.finetune.adoption)."""
+        and meets the adoption rule (digitnet.train.finetune.adoption)."""
         tuned = None
         for news in self.finetuner.news() if self.finetuner else []:
             if isinstance(news, Progress):

@@ -33,10 +33,10 @@ from digitnet.app.frame import frame_layout, keys_help, render_frame
 from digitnet.app.layout import Rect
 from digitnet.app.state import KEYS, AppState
 from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
-from digitnet.config import MODEL_NAMES
-from digitnet.errors import run_entry_point
-from digitnet.paths import default_samples_dir, weights_path
-from digitnet.samples import SampleStore
+from digitnet.common.errors import run_entry_point
+from digitnet.common.paths import default_samples_dir, weights_path
+from digitnet.data.samples import SampleStore
+from digitnet.model.registry import MODEL_NAMES
 
 WINDOW = "digitnet"
 WAIT_MS = 5  # the loop's wait for events: a mouse move is on screen about 3 ms sooner than at

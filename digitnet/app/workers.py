@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from digitnet import DigitnetError
-from digitnet.errors import debug_requested
-from digitnet.reading import read_canvas, read_sketch
+from digitnet.common.errors import debug_requested
+from digitnet.reading.read import read_canvas, read_sketch
 
 if TYPE_CHECKING:
     from digitnet.app.camera import Picture
-    from digitnet.reading import Reading
-    from digitnet.recognizer import Recognizer
-    from digitnet.strokes import Sketch
+    from digitnet.common.sketch import Sketch
+    from digitnet.model.recognizer import Recognizer
+    from digitnet.reading.read import Reading
 
 Load = Callable[[Path | None], "Recognizer"]
-Finetune = Callable[..., Any]  # digitnet.finetune.finetune: (config, progress, should_stop)
+Finetune = Callable[..., Any]  # digitnet.train.finetune.finetune: (config, progress, should_stop)
 
 
 # Torch's threads for the app's readings, chosen by measurement (bench/app_speed.py --threads N,
@@ -46,7 +46,7 @@ APP_THREADS = 1
 def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
     """The app's recognizer for a weights file (None: the best shipped one); reject=False: it
     never says "not a digit". Imports torch."""
-    from digitnet.recognizer import Recognizer
+    from digitnet.model.recognizer import Recognizer
 
     return Recognizer.load(path, threads=APP_THREADS, reject=reject)
 
@@ -54,7 +54,7 @@ def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
 @dataclass(frozen=True, eq=False)
 class ReadRequest:
     """A drawing to read, as it was when asked: the reading is shown only if the drawing on
-    screen is still of that `generation` (digitnet.drawing.Drawing)."""
+    screen is still of that `generation` (digitnet.app.drawing.Drawing)."""
 
     recognizer: Recognizer
     sketch: Sketch
@@ -73,7 +73,7 @@ class ReadDone:
 
 
 def read_request(request: ReadRequest) -> ReadDone:
-    """Read one request (the app's path, digitnet.reading.read_sketch, or a camera's picture
+    """Read one request (the app's path, digitnet.reading.read.read_sketch, or a camera's picture
     as predict reads a photo of paper, read_canvas), timed. A camera's picture is read as dark
     ink on light paper: its border is more often a dark desk than paper, and would pass for
     the background."""
@@ -313,8 +313,8 @@ class BackgroundFinetune:
 
     def _finetuned(self, weights: Path | None) -> News:
         # the training stack: only when asked for
-        from digitnet.config import FinetuneConfig
-        from digitnet.finetune import adoption, describe, finetune
+        from digitnet.train.config import FinetuneConfig
+        from digitnet.train.finetune import adoption, describe, finetune
 
         config = FinetuneConfig(samples=str(self.samples_dir),
                                 weights=None if weights is None else str(weights),

@@ -1,0 +1,1 @@
+"""The command line: `digitnet predict | train | evaluate | finetune | app`."""

@@ -1,0 +1,2 @@
+"""Configs, the training loop, checkpoints, augmentation, fine-tuning, evaluation and its
+reports. Imports data, model, reading and common."""
