@@ -18,11 +18,11 @@ from digitnet.cli.main import main
 from digitnet.common.plain import RecordError
 from digitnet.data.mnist import load_mnist
 from digitnet.model.recognizer import Recognizer
-from digitnet.model.weights import WeightsMetadata
+from digitnet.model.weights import EpochRecord, WeightsMetadata
 from digitnet.train.checkpoint import CheckpointError
 from digitnet.train.config import TrainConfig
 from digitnet.train.evaluate import predict_probabilities
-from digitnet.train.loop import distillation_loss, to_tensor, train
+from digitnet.train.loop import distillation_loss, log_epoch, to_tensor, train
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
 
@@ -341,3 +341,9 @@ def test_width_builds_a_wider_or_narrower_model_that_its_weights_file_rebuilds()
     assert model.features[0][0].out_channels == 8
     with pytest.raises(RecordError, match="width cannot change the model of --init weights"):
         TrainConfig(width=8, init="w.pt")
+
+
+def test_an_epoch_is_logged_in_per_cent_as_everything_else(capsys):
+    log_epoch(EpochRecord(3, 0.41234, 0.9321944, 0.98675, images_per_s=1234.5), None)
+    assert capsys.readouterr().err == ("epoch 3: loss 0.4123, train 93.22 %, val 98.67 % "
+                                       "(1,234 img/s)\n")
