@@ -18,6 +18,23 @@ from digitnet.model.networks import create_model
 from digitnet.model.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
 from digitnet.reading.preprocess import TRANSFORM_VERSION
 
+# `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
+# README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
+# the shipped weights over all of MNIST, a wheel built.
+GUI_MODULES = {"test_app_window.py"}
+SLOW_MODULES = {"test_distributed.py", "test_shipped_weights.py", "test_packaging.py",
+                "test_train.py", "test_finetune.py", "test_evaluate.py", "test_reports.py",
+                "test_mixture.py", "test_sequence.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in GUI_MODULES:
+            item.add_marker(pytest.mark.gui)
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
