@@ -14,8 +14,9 @@ from digitnet.model.registry import MODEL_NAMES
 from digitnet.train.evaluate import predict_probabilities
 
 # MNIST test accuracy the README promises. `improved` misses the handwriting issue's 99.7 %:
-# learning real writers' 1s and 7s cost it 0.19 points (README, "Real handwriting").
-PROMISED = {"simple": 0.995, "improved": 0.995}
+# learning real writers' 1s and 7s cost it 0.19 points; `simple`, retrained on 500 writers'
+# digits (docs/writers.md), 99.46 % against 99.50 % before (docs/history.md).
+PROMISED = {"simple": 0.994, "improved": 0.995}
 
 
 def test_every_registered_model_has_a_promise():
