@@ -46,9 +46,9 @@ def read_image_with(readers: Readers, image: np.ndarray, reader: str, invert: bo
     if reader == "digits" or readers.lines is None:
         return FileReading(read_canvas(readers.digits, image, invert=invert))
     page = readers.lines.read_lines(find_lines(image, invert))
-    if reader == "auto":
+    if reader == "auto" and digits_read(page.lines) <= 2:  # the cutter only where it may win
         cut = read_canvas(readers.digits, image, invert=invert)
-        if cut.single is not None and digits_read(page.lines) <= 2:
+        if cut.single is not None:
             return FileReading(cut)  # a lone mark: the digit network reads it best
     return FileReading(page.reading, page.lines, page.ignored)
 
