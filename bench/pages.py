@@ -162,7 +162,7 @@ def line_reader(reader: SequenceReader) -> Reader:
         lines = find_lines(page.image)
         read = reader.read_lines(lines)
         seconds = time.perf_counter() - started
-        return Read([digits_of(line.text) for line in read.lines if not line.rejected], seconds)
+        return Read(numbers_of(FileReading(read.reading, read.lines)), seconds)
 
     return read
 
@@ -302,6 +302,7 @@ def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: L
     drawn on the app's canvas, CVL's scans), read by today's path (Recognizer.read), by the
     line reader (right when it reads one line, of exactly that digit) and by predict's."""
     rows = [f"single digits of the {fold} fold, as bench/real_handwriting.py draws them:"]
+    readers = Readers(recognizer, lines_model)
     for source in ("pendigits", "unipen-digits", "cvl"):
         loaded = load_fold(source, fold, lookup)
         invert = loaded.dark_ink(APP_STYLE)
@@ -311,7 +312,7 @@ def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: L
             today += recognizer.read(page, invert)[1].digit == label
             read = lines_model.read_page(page, invert)
             lines += [digits_of(line.text) for line in read.lines] == [str(label)]
-            chosen = read_image_with(Readers(recognizer, lines_model), page, "auto", invert)
+            chosen = read_image_with(readers, page, "auto", invert)
             auto += numbers_of(chosen) == [str(label)]
         rows.append(f"  {source:<14} today's reader {100 * today / len(loaded):.2f} %, "
                     f"the line reader {100 * lines / len(loaded):.2f} %, predict "
