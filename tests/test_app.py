@@ -66,13 +66,14 @@ from digitnet.app.workers import (
     ReadingWorker,
     load_recognizer,
 )
+from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import BRUSH_RANGE, DEFAULT_BRUSH, brush_pixels, render_strokes
 from digitnet.data.samples import SampleStore
 from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
-from digitnet.reading.preprocess import Box, to_mnist
+from digitnet.reading.preprocess import to_mnist
 from digitnet.reading.read import BLANK, DigitReading, Reading, sketch_stretches
 from digitnet.train.finetune import FinetuneStopped
 

@@ -17,12 +17,12 @@ from PIL import Image
 
 from digitnet.cli.choose import FileReading
 from digitnet.cli.main import format_reading, main
+from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.data.images import read_image
 from digitnet.data.mnist import load_mnist
 from digitnet.model.recognizer import Recognizer
-from digitnet.reading.preprocess import Box
 from digitnet.reading.read import DigitReading, Reading
 
 CUTTER = ("--reader", "digits")  # for what the digit network and the cutter do alone

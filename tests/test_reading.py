@@ -14,11 +14,13 @@ import pytest
 import torch
 from conftest import with_reject_threshold
 
+from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import Sketch, render_strokes
 from digitnet.model.recognizer import Recognizer
-from digitnet.reading.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reading.paper.digits import find_digits
+from digitnet.reading.preprocess import Ink, find_ink, frame_ink
 from digitnet.reading.read import (
     BLANK,
     IN_NUMBER_MARGIN,
@@ -33,7 +35,6 @@ from digitnet.reading.read import (
     read_sketch,
     surest_paths,
 )
-from digitnet.reading.segment import find_digits
 
 CELL = (160, 220)  # a digit's box on the canvas, in pixels
 GAP, MARGIN = 40, 40

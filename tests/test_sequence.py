@@ -13,6 +13,7 @@ import torch
 from hands import template_hands
 
 import digitnet.train.lines as train_lines_module
+from digitnet.common.box import Box
 from digitnet.data.strings import (
     BENCHMARK_PAGES,
     TRAINING_PAGES,
@@ -35,7 +36,6 @@ from digitnet.model.sequence import (
     save_line_weights,
 )
 from digitnet.reading.lines import LINE_HEIGHT, TextLine, find_lines
-from digitnet.reading.preprocess import Box
 from digitnet.train.lines import LinesTrainConfig, ctc_loss, page_samples, read_texts, train_lines
 
 CLASSES = len(ALPHABET) + 1

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitnet.common.box import Box
 from digitnet.model.recognizer import Recognizer
 from digitnet.model.sequence import LineReading, SequenceReader
 from digitnet.reading.lines import find_lines, read_centred
-from digitnet.reading.preprocess import Box
 from digitnet.reading.read import Reading, read_canvas
 
 

@@ -35,8 +35,8 @@ from digitnet.train.config import (
 
 if TYPE_CHECKING:
     from digitnet.cli.choose import FileReading, Readers
+    from digitnet.common.box import Box
     from digitnet.model.sequence import LineReading
-    from digitnet.reading.preprocess import Box
     from digitnet.reading.read import DigitReading, Reading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]

@@ -32,6 +32,7 @@ from torch import nn
 from digitnet import DigitnetError
 from digitnet.common.argtypes import fraction, non_negative_int, positive_int
 from digitnet.common.atomic import atomic_write
+from digitnet.common.box import Box
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
 from digitnet.common.prediction import Prediction
@@ -40,7 +41,7 @@ from digitnet.model.networks import conv_bn
 from digitnet.model.registry import DROPOUT
 from digitnet.model.weights import DataSource, WeightsError, check_tensors, load_tagged
 from digitnet.reading.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points
-from digitnet.reading.preprocess import Box, Ink, frame_ink
+from digitnet.reading.preprocess import Ink, frame_ink
 from digitnet.reading.read import DigitReading, Reading
 
 ALPHABET = "0123456789" + SEPARATORS + NOT_DIGIT  # output k + 1 is ALPHABET[k]; 0 is blank

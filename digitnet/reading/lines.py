@@ -3,7 +3,7 @@
 A sequence reader (digitnet.model.sequence) reads a line, not a page. Here a page becomes its lines,
 top to bottom, as OCR systems do before recognition:
 
-1. The ink, as digitnet.reading.segment finds it on paper: the paper's own tone estimated locally
+1. The ink, as digitnet.reading.paper finds it on paper: the paper's own tone estimated locally
    (shadows, gradients), ink what stands out from it by more than the camera's noise, a table
    or the paper's edge along the border removed.
 2. The writing's tilt (up to MAX_TILT degrees either way): the angle at which the ink crowds
@@ -11,7 +11,7 @@ top to bottom, as OCR systems do before recognition:
    then level). The page is turned back by it. All this is measured on a copy of the page at
    most GEOMETRY_SIDE pixels on its short side, on the strokes at least STRONG as dark as the
    strongest (not a faint security pattern).
-3. Ruled and squared lines removed (segment.remove_ruled_lines, along the rows and the
+3. Ruled and squared lines removed (paper.clutter.remove_ruled_lines, along the rows and the
    columns), specks set aside; what is left is cut into lines: the bands of rows characters
    fill (parted where too tall for one line), each character in the band holding most of it,
    small marks (".", ",") in the line they sit on; a line is split where a gap of SPLIT_GAP
@@ -31,18 +31,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitnet.reading.preprocess import Box, Ink, to_gray
+from digitnet.common.box import Box
+from digitnet.reading.paper.clutter import remove_flat_regions, remove_ruled_lines
+from digitnet.reading.paper.digits import as_ink
+from digitnet.reading.paper.ink import components, flat_tone, ink_mask, ink_residual
+from digitnet.reading.paper.params import PAPER
+from digitnet.reading.preprocess import Ink, to_gray
 from digitnet.reading.read import Classifier, Reading, read_inks
-from digitnet.reading.segment import (
-    MIN_AREA,
-    as_ink,
-    components,
-    flat_tone,
-    ink_mask,
-    ink_residual,
-    remove_flat_regions,
-    remove_ruled_lines,
-)
 
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
 # about MNIST's 20; more costs training and reading time as its square)
@@ -202,7 +197,7 @@ def measure_tilt(mask: np.ndarray) -> float:
     crowds into the fewest rows (`sharpness`), the highest peak within the search (a score
     still rising at its end is no peak). 0 for too little ink to tell."""
     ys, xs = np.nonzero(mask)
-    if len(ys) < 2 * MIN_AREA or not in_a_row(mask):
+    if len(ys) < 2 * PAPER.min_area or not in_a_row(mask):
         return 0.0
     if len(ys) > PROFILE_POINTS:
         chosen = np.random.default_rng(0).choice(len(ys), PROFILE_POINTS, replace=False)
@@ -230,7 +225,7 @@ def in_a_row(mask: np.ndarray) -> bool:
     stats = components(mask)[1]
     height = character_height(stats, mask.shape)
     sizes = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    characters = (stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA) & (sizes[0] >= SMALL * height)
+    characters = (stats[1:, cv2.CC_STAT_AREA] >= PAPER.min_area) & (sizes[0] >= SMALL * height)
     return int(characters.sum()) >= 2 or bool((sizes[1][characters] >= ONE_ROW
                                                 * sizes[0][characters]).any())
 
@@ -272,7 +267,7 @@ def character_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
     run together); 0 for none. `shape`: the page's (height, width)."""
     widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     areas = stats[1:, cv2.CC_STAT_AREA]
-    marks = (areas >= MIN_AREA) & (heights >= 6)
+    marks = (areas >= PAPER.min_area) & (heights >= 6)
     mesh = ((heights > MESH_SPAN * shape[0]) & (widths > MESH_SPAN * shape[1])
             & (areas < MESH_FILL * widths * heights))  # a grid, a pattern: no character
     shaped = marks & (widths <= 3 * heights) & ~mesh
@@ -293,7 +288,7 @@ def group_rows(labels: np.ndarray, stats: np.ndarray) -> list[np.ndarray]:
         return []
     boxes = stats[:, :4].astype(np.float64)
     tops, rows = boxes[:, 1], boxes[:, 3]
-    marks = (stats[:, cv2.CC_STAT_AREA] >= MIN_AREA) & (rows >= SPECK * height)
+    marks = (stats[:, cv2.CC_STAT_AREA] >= PAPER.min_area) & (rows >= SPECK * height)
     marks[0] = False
     glyphs = marks & (rows <= TALL * height) & (rows >= SMALL * height)
     filled = np.zeros(labels.shape[0] + 1, np.float64)
@@ -361,7 +356,7 @@ def noted(stats: np.ndarray, used: np.ndarray, shape: tuple[int, ...]) -> list[i
     height = character_height(stats, shape)
     return [n for n in range(1, len(stats))
             if not used[n] and stats[n, cv2.CC_STAT_HEIGHT] >= NOTED * height
-            and stats[n, cv2.CC_STAT_AREA] >= MIN_AREA]
+            and stats[n, cv2.CC_STAT_AREA] >= PAPER.min_area]
 
 
 def cut_line(residual: np.ndarray, small: np.ndarray, labels: np.ndarray, stats: np.ndarray,
@@ -427,7 +422,7 @@ def line_level(values: np.ndarray) -> float:
 def measure_slant(xs: np.ndarray, ys: np.ndarray) -> float:
     """The shear (x grows by it per row up) at which a line's columns are sharpest: its strokes
     then stand upright. 0 for too little ink."""
-    if len(xs) < 2 * MIN_AREA:
+    if len(xs) < 2 * PAPER.min_area:
         return 0.0
     if len(xs) > PROFILE_POINTS:
         chosen = np.random.default_rng(0).choice(len(xs), PROFILE_POINTS, replace=False)
@@ -547,7 +542,7 @@ def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
     touching = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (boxes[:, 0] + boxes[:, 2] == width)
                 | (boxes[:, 1] + boxes[:, 3] == height))
     outside = (np.abs(middles - 0.5) > 0.5 - EDGE).any(axis=1)
-    marks = stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA
+    marks = stats[1:, cv2.CC_STAT_AREA] >= PAPER.min_area
     inside = marks & ~(touching & outside)
     if not marks.any():
         return None

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
+from digitnet.common.box import Box
 from digitnet.common.digits import IMAGE_SIZE
 
 TRANSFORM_VERSION = 1
@@ -21,6 +22,7 @@ FRAME = IMAGE_SIZE
 BOX = 20
 CENTRE = 14.0  # MNIST's mean centre of mass (row, col), measured on the training set
 INK_THRESHOLD = 0.15  # fraction of the ink's contrast above which a pixel counts as ink
+MIN_PEAK = 0.1  # ink fainter than this share of the full scale (255, or 1) is none: a blank image
 CHANNELS = {1: "gray", 2: "gray+alpha", 3: "BGR", 4: "BGRA"}
 PIXEL_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
@@ -131,24 +133,6 @@ def to_mnist(image: np.ndarray, invert: bool | None = None) -> np.ndarray | None
     return None if ink is None else frame_ink(ink)
 
 
-@dataclass(frozen=True)
-class Box:
-    """Where a part of an image lies, in the image's pixels."""
-
-    left: int
-    top: int
-    width: int
-    height: int
-
-    @property
-    def right(self) -> int:
-        return self.left + self.width
-
-    @property
-    def bottom(self) -> int:
-        return self.top + self.height
-
-
 @dataclass(frozen=True, eq=False)
 class Ink:
     """An image's ink cropped to its bounding box: what `frame_ink` scales into the frame, and
@@ -165,7 +149,7 @@ def find_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
     ink = ink_image(image, invert)
     full = 255.0 if ink.dtype == np.uint8 else 1.0
     peak = float(ink.max())
-    if peak < 0.1 * full:
+    if peak < MIN_PEAK * full:
         return None
     _, mask = cv2.threshold(ink, INK_THRESHOLD * peak, 255, cv2.THRESH_BINARY)
     mask = mask.astype(np.uint8, copy=False)

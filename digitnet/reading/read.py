@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from digitnet.common.box import Box
 from digitnet.common.prediction import Prediction
 from digitnet.common.sketch import Stroke, brush_pixels, render_strokes
 from digitnet.reading.grouping import group_strokes, stroke_stretches
-from digitnet.reading.preprocess import Box, Ink, find_ink, to_mnist
+from digitnet.reading.paper.digits import candidate_parts
+from digitnet.reading.preprocess import Ink, find_ink, to_mnist
 from digitnet.reading.reject import is_speck
-from digitnet.reading.segment import candidate_parts
 from digitnet.reading.stretch import Edge, Stretch
 
 if TYPE_CHECKING:

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from digitnet import DigitnetError
+from digitnet.common.box import Box
 from digitnet.common.sketch import render_strokes
 from digitnet.data.mnist import load_mnist
-from digitnet.reading.preprocess import Box, Ink, find_ink, frame_ink
+from digitnet.reading.paper.digits import candidate_parts, find_digits
+from digitnet.reading.preprocess import Ink, find_ink, frame_ink
 from digitnet.reading.reject import is_speck
-from digitnet.reading.segment import Lattice, candidate_parts, find_digits
 from digitnet.reading.stretch import Stretch
 
 # digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
@@ -292,29 +293,6 @@ def test_a_chain_of_three_touching_digits_can_be_cut_into_three():
         assert any(all(abs(part.box.left + part.box.width / 2 - (box.left + box.width / 2))
                        <= 0.1 * box.height for part, box in zip(way, boxes, strict=True))
                    for way in threes), number
-
-
-def bar_and_fragment(fragment_height: int) -> tuple[Box, list[np.ndarray]]:
-    """A lattice's frame and sides: a bar 100 pixels high, then (right of boundary 1) a piece
-    `fragment_height` pixels high, as a cut leaves the end of a loop or a bar."""
-    ink = np.zeros((100, 80), bool)
-    ink[:, 10:20] = True
-    ink[100 - fragment_height:, 50:60] = True
-    left = np.zeros_like(ink)
-    left[:, :35] = ink[:, :35]
-    return Box(0, 0, 80, 100), [np.zeros_like(ink), left, ink]
-
-
-def test_a_fragment_less_high_than_a_digit_is_no_candidate_unless_the_shapes():
-    """Cut off a digit, a piece 0.6 of the line's digit height is not offered as a digit of
-    its own (a loop's end read as a "1" splits one digit in two); a piece 0.9 of it is, and
-    the shape's own parts always are."""
-    frame, sides = bar_and_fragment(60)
-    assert set(Lattice(frame, sides, (0, 2), (0, 2)).pieces(100.0)) == {(0, 2)}
-    assert set(Lattice(frame, sides, (0, 1, 2), (0, 2)).pieces(100.0)) == {(0, 1), (1, 2),
-                                                                            (0, 2)}
-    frame, sides = bar_and_fragment(90)
-    assert set(Lattice(frame, sides, (0, 2), (0, 2)).pieces(100.0)) == {(0, 1), (1, 2), (0, 2)}
 
 
 def test_touching_digits_with_loops_are_still_offered_apart():
