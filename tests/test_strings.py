@@ -11,11 +11,11 @@ import pytest
 from hands import template_hands
 from test_sources import shared
 
+from digitnet.common.line_format import SEPARATORS
 from digitnet.data.strings import (
     BENCHMARK_PAGES,
     COVERED,
     FORMATS,
-    SEPARATORS,
     TRAINING_PAGES,
     TRAINING_STRINGS,
     PageSpec,

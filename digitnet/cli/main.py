@@ -35,9 +35,9 @@ from digitnet.train.config import (
 
 if TYPE_CHECKING:
     from digitnet.cli.choose import FileReading, Readers
-    from digitnet.model.sequence import LineReading
     from digitnet.reading.preprocess import Box
     from digitnet.reading.read import DigitReading, Reading
+    from digitnet.reading.read_lines import LineReading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 

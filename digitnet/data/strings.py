@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitnet.common.line_format import NOT_DIGIT, SEPARATORS
 from digitnet.common.sketch import Sketch
 from digitnet.data.ink import InkStyle, ink_coverage
 from digitnet.data.sources import (
@@ -37,10 +38,8 @@ from digitnet.data.sources import (
     Trajectories,
     load_fold,
 )
-from digitnet.reading.lines import transform_points
+from digitnet.reading.line_geometry import transform_points
 
-SEPARATORS = ".,-/"
-NOT_DIGIT = "?"  # a character that is not a digit: its reading is "not a digit"
 DIGIT_SOURCES = ("mnist", "cvl", "pendigits", "unipen-digits")
 OTHER_SOURCES = ("unipen-letters", "omniglot", "quickdraw", "scribbles")
 MNIST_HAND = 500  # MNIST names no writers: this many consecutive images stand for one

@@ -40,6 +40,7 @@ from digitnet.common.argtypes import (
 )
 from digitnet.common.atomic import atomic_write, check_writable
 from digitnet.common.errors import run_entry_point
+from digitnet.common.line_format import encode
 from digitnet.common.plain import RecordError, check_fields, from_plain, to_plain
 from digitnet.data.mixture import source_files
 from digitnet.data.mnist import MNIST_FILES
@@ -59,12 +60,12 @@ from digitnet.model.sequence import (
     LinesMetadata,
     SequenceConfig,
     batch_lines,
-    best_path,
-    encode,
     save_line_weights,
 )
 from digitnet.model.weights import DataSource, load_tagged, utc_now
-from digitnet.reading.lines import Lines, find_lines, match_lines, strays
+from digitnet.reading.line_matching import match_lines, strays
+from digitnet.reading.lines import Lines, find_lines
+from digitnet.reading.read_lines import best_path
 from digitnet.reading.reject import calibrate
 from digitnet.train.config import DATA_HELP, add_arguments, from_args, option
 
