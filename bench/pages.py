@@ -2,7 +2,7 @@
 predict, the line reader, today's reader, PaddleOCR's PP-OCRv4 recognizer and Tesseract, side by
 side.
 
-Each page is a 640x480 photo or scan (digitnet.data.strings) of one writer's numbers of 1-10
+Each page is a 640x480 photo or scan (digitnet.data.pages) of one writer's numbers of 1-10
 digits: MNIST test digits, CVL's validation writers, pendigits' benchmark writers and UNIPEN's
 benchmark collections, in ink, with BENCHMARK_STRINGS and BENCHMARK_PAGES (ranges, pen and
 security patterns of their own; training never used either) and this benchmark's own seed.
@@ -47,23 +47,11 @@ from digitnet.cli.choose import FileReading, Readers, read_image_with
 from digitnet.common.argtypes import positive_int
 from digitnet.common.errors import run_entry_point
 from digitnet.common.line_format import NOT_DIGIT
+from digitnet.data.hands import Hands, load_hands
+from digitnet.data.pages import Page, PageSpec, make_page, pick_spec
+from digitnet.data.paper import BENCHMARK_PAGES, CONDITIONS, TRAINING_PAGES, PageStyle
 from digitnet.data.sources import DIGIT_SOURCES, Lookup, load_fold, seen_groups
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    BENCHMARK_STRINGS,
-    CONDITIONS,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    Hands,
-    Page,
-    PageSpec,
-    PageStyle,
-    StringStyle,
-    load_hands,
-    make_page,
-    pick_spec,
-    pick_text,
-)
+from digitnet.data.strings import BENCHMARK_STRINGS, TRAINING_STRINGS, StringStyle, pick_text
 from digitnet.data.strokes import APP_STYLE
 from digitnet.model.recognizer import Recognizer
 from digitnet.model.sequence import SequenceReader

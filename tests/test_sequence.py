@@ -14,14 +14,9 @@ from hands import template_hands
 
 import digitnet.train.lines as train_lines_module
 from digitnet.common.line_format import ALPHABET, COLUMN_STEP, LINE_HEIGHT
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    make_page,
-    pick_spec,
-)
+from digitnet.data.pages import PageSpec, make_page, pick_spec
+from digitnet.data.paper import BENCHMARK_PAGES, TRAINING_PAGES
+from digitnet.data.strings import TRAINING_STRINGS
 from digitnet.model.sequence import (
     LineReader,
     LinesMetadata,

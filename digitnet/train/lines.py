@@ -1,6 +1,6 @@
 """Train the line reader (digitnet.model.sequence) from scratch on synthetic pages, on a CPU.
 
-Every batch is new: pages of one training writer's numbers (digitnet.data.strings, training
+Every batch is new: pages of one training writer's numbers (digitnet.data.pages, training
 writers and TRAINING_STRINGS/TRAINING_PAGES only) are made, their lines found as a reader
 finds them (digitnet.reading.lines), and each line found is learnt with the text written there
 (CTC); a line found where nothing was written is learnt as empty. The lines of a round of
@@ -42,18 +42,13 @@ from digitnet.common.atomic import atomic_write, check_writable
 from digitnet.common.errors import run_entry_point
 from digitnet.common.line_format import encode
 from digitnet.common.plain import RecordError, check_fields, from_plain, to_plain
+from digitnet.data.hands import Hands, load_hands
 from digitnet.data.mixture import source_files
 from digitnet.data.mnist import MNIST_FILES
+from digitnet.data.pages import Page, make_page, pick_spec
+from digitnet.data.paper import TRAINING_PAGES
 from digitnet.data.sources import SOURCES, Lookup
-from digitnet.data.strings import (
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    Hands,
-    Page,
-    load_hands,
-    make_page,
-    pick_spec,
-)
+from digitnet.data.strings import TRAINING_STRINGS
 from digitnet.model.registry import DROPOUT
 from digitnet.model.sequence import (
     LineReader,
