@@ -11,15 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitnet.data.sources import (
-    NOT_A_DIGIT,
-    Canvases,
-    Lookup,
-    Scans,
-    Sketches,
-    Trajectories,
-    load_fold,
-)
+from digitnet.data.folds import NOT_A_DIGIT, Canvases, Scans, Sketches, Trajectories
+from digitnet.data.sources import Lookup, load_fold
 
 DIGIT_SOURCES = ("mnist", "cvl", "pendigits", "unipen-digits")
 OTHER_SOURCES = ("unipen-letters", "omniglot", "quickdraw", "scribbles")

@@ -28,7 +28,7 @@ from digitnet import DigitnetError
 from digitnet.common.argtypes import fraction, non_negative_int, positive_int
 from digitnet.common.atomic import atomic_write
 from digitnet.common.line_format import ALPHABET, COLUMN_STEP, LINE_HEIGHT
-from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.common.records import RecordError, check_fields, checked, from_plain, to_plain
 from digitnet.model.networks import conv_bn
 from digitnet.model.registry import DROPOUT
 from digitnet.model.weights import DataSource, WeightsError, check_tensors, load_tagged

@@ -41,7 +41,7 @@ from digitnet.common.argtypes import (
 from digitnet.common.atomic import atomic_write, check_writable
 from digitnet.common.errors import run_entry_point
 from digitnet.common.line_format import encode
-from digitnet.common.plain import RecordError, check_fields, from_plain, to_plain
+from digitnet.common.records import RecordError, check_fields, from_plain, to_plain
 from digitnet.data.hands import Hands, load_hands
 from digitnet.data.mixture import source_files
 from digitnet.data.mnist import MNIST_FILES
@@ -190,8 +190,8 @@ def tuning_figures(model: nn.Module, samples: list[Sample]) -> tuple[float, floa
 
 
 def learned_from(hands: Hands, lookup: Lookup) -> tuple[DataSource, ...]:
-    """What the weights learn from, as digitnet.train.loop records it: writers by number where
-    they are numbered, one entry per collection for UNIPEN, else the source alone."""
+    """What the weights learn from, as digitnet.train.training_data records it: writers by
+    number where they are numbered, one entry per collection for UNIPEN, else the source alone."""
     found = []
     for name, groups in hands.groups.items():
         files = (dict(MNIST_FILES) if name == "mnist" else source_files(name, lookup)
