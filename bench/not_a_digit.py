@@ -38,16 +38,8 @@ from drawn import draw_like_a_person
 from digitnet.common.argtypes import fraction
 from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.errors import run_entry_point
-from digitnet.data.sources import (
-    DIGIT_SOURCES,
-    NOT_A_DIGIT,
-    SOURCES,
-    Canvases,
-    Fold,
-    Lookup,
-    Scans,
-    Sketches,
-)
+from digitnet.data.folds import NOT_A_DIGIT, Canvases, Fold, Scans, Sketches
+from digitnet.data.sources import DIGIT_SOURCES, SOURCES, Lookup
 from digitnet.model.recognizer import Recognizer
 from digitnet.reading.reject import calibrate
 from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold

@@ -2,7 +2,7 @@
 predict, the line reader, today's reader, PaddleOCR's PP-OCRv4 recognizer and Tesseract, side by
 side.
 
-Each page is a 640x480 photo or scan (digitnet.data.strings) of one writer's numbers of 1-10
+Each page is a 640x480 photo or scan (digitnet.data.pages) of one writer's numbers of 1-10
 digits: MNIST test digits, CVL's validation writers, pendigits' benchmark writers and UNIPEN's
 benchmark collections, in ink, with BENCHMARK_STRINGS and BENCHMARK_PAGES (ranges, pen and
 security patterns of their own; training never used either) and this benchmark's own seed.
@@ -16,11 +16,11 @@ letters and doodles that are not digits, which a reader should refuse.
 The readers, all with forced choice (no reject threshold):
 - predict: its --reader auto (digitnet.cli.choose): the line reader, a lone mark read by the
   digit network;
-- the line reader: digitnet.reading.lines finds the lines, digitnet.model.sequence reads each;
+- the line reader: digitnet.reading.lines finds the lines, digitnet.reading.read_lines reads each;
 - today's reader: digitnet.reading.read.read_canvas on the whole page (predict's path before);
 - PaddleOCR's PP-OCRv4 recognizer (rapidocr-onnxruntime; recognition only, one thread) and
   Tesseract (--psm 7, digits and . , - / only), each on the same line crops, as the page
-  shows them, turned level (digitnet.reading.lines.line_crop).
+  shows them, turned level (digitnet.reading.crops.line_crop).
 A page is read right when its lines' digits (separators dropped) are exactly its numbers, in
 order; a page of letters when nothing is read as a number on it. By length: lines read right,
 by their digits. Timing: finding the lines and reading them, per page, one torch thread.
@@ -46,29 +46,19 @@ from digitnet import DigitnetError
 from digitnet.cli.choose import FileReading, Readers, read_image_with
 from digitnet.common.argtypes import positive_int
 from digitnet.common.errors import run_entry_point
+from digitnet.common.line_format import NOT_DIGIT
+from digitnet.data.hands import Hands, load_hands
+from digitnet.data.pages import Page, PageSpec, make_page, pick_spec
+from digitnet.data.paper import BENCHMARK_PAGES, CONDITIONS, TRAINING_PAGES, PageStyle
 from digitnet.data.sources import DIGIT_SOURCES, Lookup, load_fold, seen_groups
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    BENCHMARK_STRINGS,
-    CONDITIONS,
-    NOT_DIGIT,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    Hands,
-    Page,
-    PageSpec,
-    PageStyle,
-    StringStyle,
-    load_hands,
-    make_page,
-    pick_spec,
-    pick_text,
-)
+from digitnet.data.strings import BENCHMARK_STRINGS, TRAINING_STRINGS, StringStyle, pick_text
 from digitnet.data.strokes import APP_STYLE
 from digitnet.model.recognizer import Recognizer
 from digitnet.model.sequence import SequenceReader
-from digitnet.reading.lines import Lines, find_lines, line_crop
+from digitnet.reading.crops import line_crop
+from digitnet.reading.lines import Lines, find_lines
 from digitnet.reading.read import read_canvas
+from digitnet.reading.read_lines import read_lines, read_page
 
 SEEDS = {"benchmark": 2525, "tune": 2524}  # this benchmark's own, apart from training's
 HANDWRITING_SEED = 0  # bench/real_handwriting.py's: the same single-digit canvases
@@ -160,7 +150,7 @@ def line_reader(reader: SequenceReader) -> Reader:
     def read(page: Page, _: Lines) -> Read:
         started = time.perf_counter()
         lines = find_lines(page.image)
-        read = reader.read_lines(lines)
+        read = read_lines(reader, lines)
         seconds = time.perf_counter() - started
         return Read(numbers_of(FileReading(read.reading, read.lines)), seconds)
 
@@ -310,7 +300,7 @@ def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: L
         for page, label in zip(loaded.pages(APP_STYLE, HANDWRITING_SEED), loaded.labels,
                                strict=True):
             today += recognizer.read(page, invert)[1].digit == label
-            read = lines_model.read_page(page, invert)
+            read = read_page(lines_model, page, invert)
             lines += [digits_of(line.text) for line in read.lines] == [str(label)]
             chosen = read_image_with(readers, page, "auto", invert)
             auto += numbers_of(chosen) == [str(label)]

@@ -31,7 +31,8 @@ import numpy as np
 
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.errors import run_entry_point
-from digitnet.data.sources import DIGIT_SOURCES, SOURCES, Trajectories
+from digitnet.data.folds import Trajectories
+from digitnet.data.sources import DIGIT_SOURCES, SOURCES
 from digitnet.model.recognizer import Recognizer
 from digitnet.train.evaluate import confusion_matrix, per_class_accuracy, top_confusions
 from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold

@@ -25,7 +25,8 @@ from digitnet.common.errors import run_entry_point
 from digitnet.data.mnist import load_mnist
 from digitnet.model.weights import EpochRecord
 from digitnet.train.config import TrainConfig, add_arguments, from_args
-from digitnet.train.loop import accuracy, pick_device, to_tensor, train
+from digitnet.train.loop import train
+from digitnet.train.trainer import accuracy, pick_device, to_tensor
 
 
 class EpochClock:

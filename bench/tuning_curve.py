@@ -23,13 +23,15 @@ from torch import nn
 
 from digitnet import DigitnetError
 from digitnet.common.errors import run_entry_point
+from digitnet.data.folds import inputs
 from digitnet.data.scribbles import SPECK_KINDS
-from digitnet.data.sources import PENDIGITS_TUNING_FOLD, Lookup, inputs, load_fold
+from digitnet.data.sources import PENDIGITS_TUNING_FOLD, Lookup, load_fold
 from digitnet.data.strokes import APP_STYLE
 from digitnet.model.weights import EpochRecord
 from digitnet.reading.reject import calibrate
 from digitnet.train.config import TrainConfig, add_arguments, from_args
-from digitnet.train.loop import TUNING_SEED, pick_device, predict_logits, to_tensor, train
+from digitnet.train.loop import TUNING_SEED, train
+from digitnet.train.trainer import pick_device, predict_logits, to_tensor
 
 DIGITS = ("pendigits", "unipen-digits", "cvl")
 OTHERS = ("unipen-letters", "omniglot", "quickdraw", "scribbles")

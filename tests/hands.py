@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitnet.data.strings import Glyph, Hand, Hands
+from digitnet.data.hands import Glyph, Hand, Hands
 
 
 def arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float,

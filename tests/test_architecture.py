@@ -32,10 +32,6 @@ KNOWN_UPWARD = frozenset({
     ("digitnet.model.recognizer", "digitnet.reading.preprocess"),
     ("digitnet.model.recognizer", "digitnet.reading.reject"),
     ("digitnet.model.weights", "digitnet.train.config"),
-    ("digitnet.model.sequence", "digitnet.reading.lines"),
-    ("digitnet.model.sequence", "digitnet.reading.preprocess"),
-    ("digitnet.model.sequence", "digitnet.reading.read"),
-    ("digitnet.model.sequence", "digitnet.data.strings"),
 })
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from digitnet.cli.main import main
-from digitnet.common.plain import RecordError, from_plain
+from digitnet.common.records import RecordError, from_plain
 from digitnet.data.pendigits import writer_folds
 from digitnet.train.config import TrainConfig
 

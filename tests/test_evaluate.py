@@ -14,7 +14,7 @@ import pytest
 from conftest import with_reject_threshold
 
 from digitnet.cli.main import main
-from digitnet.common.plain import to_plain
+from digitnet.common.records import to_plain
 from digitnet.data import mnist as data
 from digitnet.data.mnist import load_mnist
 from digitnet.model.networks import create_model

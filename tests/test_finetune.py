@@ -41,7 +41,7 @@ from digitnet.train.finetune import (
     finetune,
     new_output_name,
 )
-from digitnet.train.loop import Trainer, to_tensor
+from digitnet.train.trainer import Trainer, to_tensor
 
 TINY = {"width": 8, "hidden": 32}
 STROKE = [np.array([[0.5, 0.2], [0.5, 0.8]])]  # stored with each sample; its image is what counts

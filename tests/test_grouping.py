@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import require
 
+from digitnet.common.paths import find_data
 from digitnet.common.sketch import Stroke, brush_pixels
-from digitnet.data.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers
+from digitnet.data.pendigits import PENDIGITS_DATA, PenSample, load_pendigits, of_writers
 from digitnet.reading.grouping import (
     CLOSE_GAP,
     FOLLOW_OVERLAP,
@@ -268,7 +269,7 @@ def compose(samples: list[PenSample], gap: float, size: tuple[int, int], brush: 
 
 @pytest.fixture(scope="module")
 def pen_digits() -> list[PenSample]:
-    path = default_pendigits_path()
+    path = find_data(PENDIGITS_DATA)
     require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
     return of_writers(load_pendigits(path), [1])
 

@@ -10,21 +10,14 @@ import numpy as np
 import pytest
 from hands import template_hands
 
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    glyph_coverage,
-    make_page,
-)
-from digitnet.reading.lines import (
-    LINE_HEIGHT,
-    centred_ink,
-    find_lines,
-    line_crop,
-    match_lines,
-    transform_points,
-)
+from digitnet.common.line_format import LINE_HEIGHT
+from digitnet.data.pages import PageSpec, make_page
+from digitnet.data.paper import BENCHMARK_PAGES
+from digitnet.data.strings import TRAINING_STRINGS, glyph_coverage
+from digitnet.reading.crops import centred_ink, line_crop
+from digitnet.reading.line_geometry import transform_points
+from digitnet.reading.line_matching import match_lines
+from digitnet.reading.lines import find_lines
 
 
 def page_of(texts: tuple[str, ...], tilt: float, conditions: frozenset[str] = frozenset(),

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from digitnet import DigitnetError
-from digitnet.common.plain import RecordError
+from digitnet.common.records import RecordError
 from digitnet.data import mixture
 from digitnet.data.mnist import load_mnist, validation_split
 from digitnet.data.omniglot import OMNIGLOT_ENV_VAR

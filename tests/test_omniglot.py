@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from conftest import require
 
+from digitnet.common.paths import find_data
 from digitnet.data.omniglot import (
+    OMNIGLOT_DATA,
     OmniglotError,
-    default_omniglot_path,
     load_omniglot,
     offsets_to_strokes,
 )
@@ -96,9 +97,9 @@ def test_default_path_is_the_variable_else_beside_the_mnist_folder(
     beside.touch()
     monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
     monkeypatch.delenv("DIGITNET_OMNIGLOT", raising=False)
-    assert default_omniglot_path() == tmp_path / "data" / "omniglot" / "omniglot.npz"
+    assert find_data(OMNIGLOT_DATA) == tmp_path / "data" / "omniglot" / "omniglot.npz"
     monkeypatch.setenv("DIGITNET_OMNIGLOT", str(tmp_path / "mine.npz"))
-    assert default_omniglot_path() == tmp_path / "mine.npz"
+    assert find_data(OMNIGLOT_DATA) == tmp_path / "mine.npz"
 
 
 def test_characters_render_to_uint8_images(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_characters_render_to_uint8_images(tmp_path: Path) -> None:
 
 
 def test_the_shared_file_has_the_documented_splits() -> None:
-    path = default_omniglot_path()
+    path = find_data(OMNIGLOT_DATA)
     require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
     assert len(load_omniglot("valid", path)) == 1000
     test = load_omniglot("test", path)

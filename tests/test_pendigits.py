@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 from conftest import require
 
+from digitnet.common.paths import find_data
 from digitnet.data.pendigits import (
     ALL_WRITERS,
     BENCHMARK_WRITERS,
+    PENDIGITS_DATA,
     TABLET_SIDE,
     TRAINING_WRITERS,
     PendigitsError,
     PenSample,
-    default_pendigits_path,
     load_pendigits,
     of_writers,
     render_pen_samples,
@@ -133,10 +134,10 @@ def test_default_path_is_the_variable_else_beside_the_mnist_folder(
     beside.touch()
     monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
     monkeypatch.delenv("DIGITNET_PENDIGITS", raising=False)
-    assert default_pendigits_path() == tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
+    assert find_data(PENDIGITS_DATA) == tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
     monkeypatch.setenv("DIGITNET_PENDIGITS", str(tmp_path / "mine.tra"))
-    assert default_pendigits_path() == tmp_path / "mine.tra"
-    assert default_pendigits_path(tmp_path / "given.tra") == tmp_path / "given.tra"
+    assert find_data(PENDIGITS_DATA) == tmp_path / "mine.tra"
+    assert find_data(PENDIGITS_DATA, tmp_path / "given.tra") == tmp_path / "given.tra"
 
 
 def test_the_writer_split_never_shares_a_writer() -> None:
@@ -191,7 +192,7 @@ def test_rendering_gives_mnist_like_uint8_images_reproducibly() -> None:
 
 
 def test_the_shared_pendigits_file_has_30_writers_and_the_documented_classes() -> None:
-    path = default_pendigits_path()
+    path = find_data(PENDIGITS_DATA)
     require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
     samples = load_pendigits(path)
     assert len(samples) == 7494

@@ -14,28 +14,21 @@ from hands import template_hands
 
 import digitnet.train.lines as train_lines_module
 from digitnet.common.box import Box
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    make_page,
-    pick_spec,
-)
+from digitnet.common.line_format import ALPHABET, COLUMN_STEP, LINE_HEIGHT
+from digitnet.data.pages import PageSpec, make_page, pick_spec
+from digitnet.data.paper import BENCHMARK_PAGES, TRAINING_PAGES
+from digitnet.data.strings import TRAINING_STRINGS
 from digitnet.model.sequence import (
-    ALPHABET,
-    COLUMN_STEP,
     LineReader,
     LinesMetadata,
     SequenceConfig,
     SequenceError,
     SequenceReader,
-    best_path,
     load_line_weights,
-    read_line,
     save_line_weights,
 )
-from digitnet.reading.lines import LINE_HEIGHT, TextLine, find_lines
+from digitnet.reading.lines import TextLine, find_lines
+from digitnet.reading.read_lines import best_path, read_line, read_lines
 from digitnet.train.lines import LinesTrainConfig, ctc_loss, page_samples, read_texts, train_lines
 
 CLASSES = len(ALPHABET) + 1
@@ -213,6 +206,6 @@ def test_a_page_reads_its_lines_top_to_bottom_and_a_line_read_as_nothing_is_repo
     reader = SequenceReader(LineReader(small_config()), LinesMetadata(), threads=None)
     said = iter([(("1", .9), ("", .9), ("2", .9)), (("", .9), ("", .9))])
     reader.probabilities = lambda image: columns(*next(said))
-    read = reader.read_lines(lines)
+    read = read_lines(reader, lines)
     assert [line.text for line in read.lines] == ["12"] and read.reading.number == "12"
     assert lines.lines[1].box in read.ignored  # the second line: ink, but nothing read

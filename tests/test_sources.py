@@ -11,22 +11,17 @@ from conftest import require
 
 from digitnet.common.paths import find_data
 from digitnet.data.cvl import load_cvl
+from digitnet.data.folds import NOT_A_DIGIT, Canvases, Fold, Scans, Trajectories, inputs
 from digitnet.data.ink import TRAINING_INK
 from digitnet.data.pendigits import ALL_WRITERS, BENCHMARK_WRITERS
 from digitnet.data.quickdraw import load_quickdraw
 from digitnet.data.sources import (
     FOLDS,
-    NOT_A_DIGIT,
     SOURCES,
     UNIPEN_PROVIDERS,
-    Canvases,
-    Fold,
     Lookup,
-    Scans,
     SourceError,
-    Trajectories,
     cvl_writers,
-    inputs,
     load_fold,
     pendigits_writers,
     quickdraw_categories,

@@ -11,20 +11,11 @@ import pytest
 from hands import template_hands
 from test_sources import shared
 
-from digitnet.data.strings import (
-    BENCHMARK_PAGES,
-    COVERED,
-    FORMATS,
-    SEPARATORS,
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    PageSpec,
-    load_hands,
-    make_page,
-    pick_spec,
-    pick_text,
-    write_line,
-)
+from digitnet.common.line_format import SEPARATORS
+from digitnet.data.hands import COVERED, load_hands
+from digitnet.data.pages import PageSpec, make_page, pick_spec
+from digitnet.data.paper import BENCHMARK_PAGES, TRAINING_PAGES
+from digitnet.data.strings import FORMATS, TRAINING_STRINGS, pick_text, write_line
 
 
 def test_the_folds_hands_share_no_writer_and_training_pages_use_training_writers_only():

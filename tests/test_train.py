@@ -15,14 +15,16 @@ from conftest import SideEffect
 
 from digitnet import DigitnetError
 from digitnet.cli.main import main
-from digitnet.common.plain import RecordError
+from digitnet.common.records import RecordError
 from digitnet.data.mnist import load_mnist
 from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import EpochRecord, WeightsMetadata
 from digitnet.train.checkpoint import CheckpointError
 from digitnet.train.config import TrainConfig
 from digitnet.train.evaluate import predict_probabilities
-from digitnet.train.loop import distillation_loss, log_epoch, to_tensor, train
+from digitnet.train.loop import train
+from digitnet.train.run_folder import log_epoch
+from digitnet.train.trainer import distillation_loss, to_tensor
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
 

@@ -12,7 +12,7 @@ import torch
 from conftest import SideEffect
 
 from digitnet import DigitnetError
-from digitnet.common.plain import RecordError, from_plain, to_plain
+from digitnet.common.records import RecordError, from_plain, to_plain
 from digitnet.data.mnist import MNIST_FILES
 from digitnet.model import weights
 from digitnet.model.networks import create_model

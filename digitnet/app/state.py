@@ -6,6 +6,7 @@
 - the reading on show (digitnet.reading.read.Reading), the model that made it, and which of its
   digits the bars show (`selected`);
 - teaching (digitnet.app.teaching.Teaching): the user's samples, fine-tuning, the status line;
+  a sample waits for its reading as a digitnet.app.saving.PendingSave;
 - the verbose log (digitnet.app.events.EventLog).
 
 Everything here is plain Python and numpy, so tests drive it without a window: mouse events
@@ -16,8 +17,6 @@ loop that shows frames, feeds events in and prints the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
@@ -27,6 +26,7 @@ from digitnet.app.drawing import Drawing
 from digitnet.app.events import EventLog
 from digitnet.app.keys import KEYS
 from digitnet.app.layout import number_view
+from digitnet.app.saving import LastSave, PendingSave
 from digitnet.app.schedule import ReadingSchedule
 from digitnet.app.teaching import Teaching
 from digitnet.app.watching import Watching
@@ -41,32 +41,6 @@ if TYPE_CHECKING:
     from digitnet.app.workers import BackgroundFinetune, BackgroundLoad
     from digitnet.data.samples import SampleStore
     from digitnet.model.recognizer import Recognizer
-
-
-@dataclass(frozen=True)
-class PendingSave:
-    """A digit key pressed on a drawing the model had not read yet: saved once it has."""
-
-    label: int
-    sketch: Sketch  # the drawing as it was when the key was pressed
-    generation: int
-    version: int
-    confirmed: bool = False  # pressed twice: saved even if the model reads it as not a digit
-
-    def request(self, recognizer: Recognizer) -> ReadRequest:
-        """A reading of the drawing as it was, never dropped for a newer one."""
-        return ReadRequest(recognizer, self.sketch, self.generation, self.version, "key",
-                           keep=True)
-
-
-@dataclass(frozen=True)
-class LastSave:
-    """A sample just saved: Z takes it back while nothing has been drawn since."""
-
-    path: Path
-    label: int
-    strokes: tuple[Stroke, ...]
-    version: int  # the drawing's, right after the save took the sample's strokes off it
 
 
 class AppState:

@@ -33,6 +33,7 @@ from digitnet.app.frame import frame_layout, keys_help, render_frame
 from digitnet.app.layout import Rect
 from digitnet.app.state import KEYS, AppState
 from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
+from digitnet.common.argtypes import add_no_reject
 from digitnet.common.errors import run_entry_point
 from digitnet.common.paths import default_samples_dir, weights_path
 from digitnet.data.samples import SampleStore
@@ -101,8 +102,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                              "between the camera and the drawing")
     parser.add_argument("--loop", action="store_true",
                         help="with --camera FILE: play the video again from its start at its end")
-    parser.add_argument("--no-reject", dest="reject", action="store_false",
-                        help="always read a digit: never say 'not a digit' (the forced choice)")
+    add_no_reject(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log each event to stdout, one line each")
     parser.add_argument("--debug", action="store_true",

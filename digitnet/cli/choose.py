@@ -1,6 +1,6 @@
 """Which reader reads an image file for `predict`: the line reader (digitnet.reading.lines
-finds the lines, digitnet.model.sequence reads each), today's cutter
-(digitnet.reading.read.read_canvas), or the one digit a crop is centred on (--one-digit).
+finds the lines, digitnet.reading.read_lines reads each with digitnet.model.sequence), today's
+cutter (digitnet.reading.read.read_canvas), or the one digit a crop is centred on (--one-digit).
 `auto` is the choice the tuning fold made (docs/paper.md): the line reader, except for a lone
 mark (the cutter finds one, and the line reader reads at most two digits), which the digit
 network and its speck rule read better."""
@@ -13,9 +13,11 @@ import numpy as np
 
 from digitnet.common.box import Box
 from digitnet.model.recognizer import Recognizer
-from digitnet.model.sequence import LineReading, SequenceReader
-from digitnet.reading.lines import find_lines, read_centred
+from digitnet.model.sequence import SequenceReader
+from digitnet.reading.crops import read_centred
+from digitnet.reading.lines import find_lines
 from digitnet.reading.read import Reading, read_canvas
+from digitnet.reading.read_lines import LineReading, read_lines
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def read_image_with(readers: Readers, image: np.ndarray, reader: str, invert: bo
         return FileReading(read_centred(readers.digits, image, invert))
     if reader == "digits" or readers.lines is None:
         return FileReading(read_canvas(readers.digits, image, invert=invert))
-    page = readers.lines.read_lines(find_lines(image, invert))
+    page = read_lines(readers.lines, find_lines(image, invert))
     if reader == "auto" and digits_read(page.lines) <= 2:  # the cutter only where it may win
         cut = read_canvas(readers.digits, image, invert=invert)
         if cut.single is not None:

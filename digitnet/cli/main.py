@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digitnet import DigitnetError, __version__
+from digitnet.common.argtypes import add_no_reject
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.errors import (
     DEBUG_ENV_VAR,
@@ -36,8 +37,8 @@ from digitnet.train.config import (
 if TYPE_CHECKING:
     from digitnet.cli.choose import FileReading, Readers
     from digitnet.common.box import Box
-    from digitnet.model.sequence import LineReading
     from digitnet.reading.read import DigitReading, Reading
+    from digitnet.reading.read_lines import LineReading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -46,7 +47,6 @@ DESCRIPTION = """Draw a digit, and a small CNN reads it: the app, and the tools 
 `digitnet COMMAND --help` lists a command's flags."""
 INVERT_CHOICES = {"auto": None, "yes": True, "no": False}
 READERS = ("auto", "lines", "digits")  # predict --reader: digitnet.cli.choose
-LINE_READER = "lines"  # the shipped line reader: weights/lines.pt
 
 
 def main(argv: list[str] | None = None, prog: str = "digitnet") -> int:
@@ -95,8 +95,7 @@ def add_predict_command(commands: Commands, debug: argparse.ArgumentParser) -> N
     p.add_argument("--json", action="store_true",
                    help="one JSON object per line: file, number, digit, rejected, confidence, "
                         "probs, digits (each: digit, rejected, confidence, probs, box)")
-    p.add_argument("--no-reject", dest="reject", action="store_false",
-                   help="always name a digit: never say 'not a digit' (the forced choice)")
+    add_no_reject(p)
     p.add_argument("--invert", choices=list(INVERT_CHOICES), default="auto",
                    help="yes: dark ink on light paper; no: light ink on dark; "
                         "auto: detect (default)")
@@ -137,6 +136,7 @@ def load_readers(args: argparse.Namespace) -> Readers:
     from digitnet.cli.choose import Readers
     from digitnet.common.paths import weights_path
     from digitnet.model.recognizer import Recognizer
+    from digitnet.model.registry import LINE_READER
     from digitnet.model.sequence import SequenceReader
 
     digits = Recognizer.load(args.weights, reject=args.reject)

@@ -1,7 +1,7 @@
 """argparse types that check a flag's range and say the allowed range when it is wrong.
 
 Torch-free, so every parser (the CLI, the app, the training config) can use them on its fast
-path; typed records (digitnet.common.plain) check a field made in code or read from a file
+path; typed records (digitnet.common.records) check a field made in code or read from a file
 with the same types, which is why they live below every layer. `type=positive_int` makes
 `--batch-size 0` fail with "argument --batch-size: expected an integer >= 1, got '0'".
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 N = TypeVar("N", int, float)
+NO_REJECT_HELP = "always name a digit: never say 'not a digit' (the forced choice)"
 
 
 def int_range(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
@@ -68,3 +69,9 @@ positive_float = float_range(0, low_inclusive=False)
 non_negative_float = float_range(0)
 fraction = float_range(0, 1)  # a share: 0 to 1, both included
 SEEDS = int_range(0, 2**32 - 1)  # numpy's generators refuse negative seeds
+
+
+def add_no_reject(parser: argparse.ArgumentParser) -> None:
+    """--no-reject, as predict and the app take it (evaluate's is its config's): `reject`
+    False."""
+    parser.add_argument("--no-reject", dest="reject", action="store_false", help=NO_REJECT_HELP)

@@ -27,18 +27,11 @@ from digitnet import DigitnetError
 from digitnet.common.atomic import atomic_write
 from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.paths import find_data, user_cache_dir
+from digitnet.data.folds import NOT_A_DIGIT, Fold, inputs
 from digitnet.data.ink import TRAINING_INK
 from digitnet.data.pendigits import BENCHMARK_WRITERS
 from digitnet.data.scribbles import KINDS, SPECK_KINDS, TRAINING_SCRIBBLES, generate_non_digits
-from digitnet.data.sources import (
-    NOT_A_DIGIT,
-    SOURCES,
-    Fold,
-    Lookup,
-    inputs,
-    load_fold,
-    pendigits_of,
-)
+from digitnet.data.sources import SOURCES, Lookup, load_fold, pendigits_of
 from digitnet.data.strokes import TRAINING_STYLE, to_images
 from digitnet.reading.preprocess import TRANSFORM_VERSION
 

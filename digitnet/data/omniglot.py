@@ -29,13 +29,6 @@ class OmniglotError(DigitnetError):
     pass
 
 
-def default_omniglot_path(path: str | os.PathLike | None = None,
-                          data_dir: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_OMNIGLOT, else omniglot/omniglot.npz where
-    digitnet.common.paths.find_data finds it."""
-    return find_data(OMNIGLOT_DATA, path, data_dir)
-
-
 def offsets_to_strokes(rows: np.ndarray) -> tuple[np.ndarray, ...]:
     """sketch-rnn rows (dx, dy, pen_lifted) -> strokes of float32 (x, y) points, y down.
 
@@ -53,7 +46,7 @@ def load_omniglot(
     """The drawings of one split as stroke lists (see `offsets_to_strokes`), in file order."""
     if split not in SPLITS:
         raise OmniglotError(f"unknown Omniglot split {split!r} (use {', '.join(SPLITS)})")
-    path = default_omniglot_path(path, data_dir)
+    path = find_data(OMNIGLOT_DATA, path, data_dir)
     drawings = _read_split(path, split)
     for index, rows in enumerate(drawings):
         _check_drawing(rows, f"{path}: {split}[{index}]")

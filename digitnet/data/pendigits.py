@@ -17,7 +17,6 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -55,17 +54,11 @@ class PenSample:
     strokes: tuple[np.ndarray, ...]
 
 
-def default_pendigits_path(path: str | os.PathLike | None = None,
-                           data_dir: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_PENDIGITS, else pendigits/pendigits-orig.tra where
-    digitnet.common.paths.find_data finds it (beside the MNIST folder `data_dir`, ...)."""
-    return find_data(PENDIGITS_DATA, path, data_dir)
-
-
 def load_pendigits(path: str | os.PathLike | None = None,
                    data_dir: str | os.PathLike | None = None) -> list[PenSample]:
-    """Every sample of a UNIPEN file (default: `default_pendigits_path()`), in file order."""
-    path = default_pendigits_path(path, data_dir)
+    """Every sample of a UNIPEN file (default: where digitnet.common.paths.find_data finds
+    pendigits), in file order."""
+    path = find_data(PENDIGITS_DATA, path, data_dir)
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:

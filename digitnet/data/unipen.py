@@ -74,13 +74,6 @@ class Characters:
         return (self.category != "digit") & np.isin(self.label, list(DIGIT_LIKE_CHARACTERS))
 
 
-def default_unipen_path(path: str | os.PathLike | None = None,
-                        data_dir: str | os.PathLike | None = None) -> Path:
-    """`path`, else $DIGITNET_UNIPEN, else unipen/unipen.npz where digitnet.common.paths.find_data
-    finds it."""
-    return find_data(UNIPEN_DATA, path, data_dir)
-
-
 def open_npz(path: Path, data: DataSet, error: type[DigitnetError],
              keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The arrays `keys` of an .npz file (no pickles); one line naming the file for anything
@@ -116,8 +109,9 @@ def read_packed(arrays: dict[str, np.ndarray], where: str,
 
 def load_unipen(path: str | os.PathLike | None = None,
                 data_dir: str | os.PathLike | None = None) -> Characters:
-    """Every sample of unipen.npz (default: `default_unipen_path`), in file order."""
-    path = default_unipen_path(path, data_dir)
+    """Every sample of unipen.npz (default: where digitnet.common.paths.find_data finds it), in
+    file order."""
+    path = find_data(UNIPEN_DATA, path, data_dir)
     columns = ("label", "category", "writer", "provider")
     arrays = open_npz(path, UNIPEN_DATA, UnipenError, PACKED_KEYS + columns)
     strokes = read_packed(arrays, str(path), UnipenError)

@@ -18,7 +18,7 @@ from torch import nn
 
 from digitnet.common.argtypes import int_range
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.common.plain import Parse
+from digitnet.common.records import Parse
 from digitnet.model.registry import DROPOUT, MODEL_NAMES
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081

@@ -16,26 +16,15 @@ import torch
 
 from digitnet import DigitnetError
 from digitnet.common.digits import IMAGE_SIZE
-from digitnet.common.paths import weights_path
 from digitnet.common.prediction import BLANK, SPECK, Prediction
-from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.registry import default_weights
 from digitnet.model.weights import WeightsError, WeightsInfo, WeightsMetadata, load_weights
 from digitnet.reading.preprocess import TRANSFORM_VERSION, Ink, find_ink, frame_ink
 from digitnet.reading.reject import is_speck, rejected
 
-DEFAULT_MODEL = "improved"  # the best shipped model; the app and predict use it unless told
-
 
 class RecognizerError(DigitnetError):
     pass
-
-
-def default_weights() -> Path:
-    """The best shipped weights file present: DEFAULT_MODEL's, else any other shipped one."""
-    for name in [DEFAULT_MODEL, *MODEL_NAMES]:
-        if weights_path(name).is_file():
-            return weights_path(name)
-    return weights_path(DEFAULT_MODEL)
 
 
 class Recognizer:

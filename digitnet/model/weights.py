@@ -33,7 +33,7 @@ from digitnet.common.argtypes import (
     positive_int,
 )
 from digitnet.common.atomic import atomic_write
-from digitnet.common.plain import RecordError, check_fields, checked, from_plain, to_plain
+from digitnet.common.records import RecordError, check_fields, checked, from_plain, to_plain
 from digitnet.common.wording import counted
 from digitnet.model.networks import MODELS, check_config, create_model
 from digitnet.train.config import FinetuneConfig, TrainConfig

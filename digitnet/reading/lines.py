@@ -20,7 +20,8 @@ top to bottom, as OCR systems do before recognition:
    its ink (less other lines') is cut out with a margin and scaled to LINE_HEIGHT pixels high,
    its contrast to its own ink.
 
-Ink that no line took (a mark too small or too far from any line) is reported, as boxes.
+Ink that no line took (a mark too small or too far from any line) is reported, as boxes. The
+tilt's and slant's measures and the maps between page and line are digitnet.reading.line_geometry's.
 """
 
 from __future__ import annotations
@@ -32,15 +33,21 @@ import cv2
 import numpy as np
 
 from digitnet.common.box import Box
+from digitnet.common.line_format import LINE_HEIGHT
+from digitnet.reading.line_geometry import (
+    PROFILE_POINTS,
+    Geometry,
+    compose,
+    measure_slant,
+    sharpness,
+    turning,
+    warp_down,
+)
 from digitnet.reading.paper.clutter import remove_flat_regions, remove_ruled_lines
-from digitnet.reading.paper.digits import as_ink
 from digitnet.reading.paper.ink import components, flat_tone, ink_mask, ink_residual
 from digitnet.reading.paper.params import PAPER
-from digitnet.reading.preprocess import Ink, to_gray
-from digitnet.reading.read import Classifier, Reading, read_inks
+from digitnet.reading.preprocess import to_gray
 
-LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits
-# about MNIST's 20; more costs training and reading time as its square)
 POLARITY_SIDE = 160  # the ink's polarity is judged on a copy this many pixels on its short side
 POLARITY_WINDOW = 21  # ... against its median over a square this many pixels wide
 POLARITY_NOISE = 4.0  # ... counting detail beyond this many deviations of the noise
@@ -50,10 +57,6 @@ MAX_TILT = 32.0  # degrees either way the writing may be tilted
 LEVEL_PRIOR = 0.15  # a peak's score counts this much less at MAX_TILT than level
 TILT_STEP = 1.0  # the coarse search's step, degrees; then refined to TILT_STEP / 8
 ONE_ROW = 1.5  # one mark this many times as wide as high shows which way its line runs
-MAX_SLANT = 0.7  # the shear either way a line's slant may have
-SLANT_STEPS = 15  # shears tried
-PROFILE_POINTS = 6000  # ink pixels the tilt and slant are measured on, at most
-PROFILE_BIN = 2.0  # the tilt's projection profile counts ink in rows this many pixels high
 MARGIN = 0.15  # a line's image has this many line heights of margin above and below
 SIDE_MARGIN = 0.25  # ... and at its ends
 SMALL = 0.45  # a mark less high than this many characters is small (".", ","): no band of its own
@@ -67,10 +70,6 @@ SPECK = 0.12  # a mark less high than this share of the typical character's is a
 SPLIT_GAP = 2.5  # a gap this many line heights wide parts two lines
 NOTED = 0.3  # ink no line took is reported if this many typical characters high or more
 MAX_WIDTH = 1600  # a line's image is at most this many pixels wide
-MATCHED = 0.5  # a found line is a true one if their boxes overlap by this share of their union
-STRAY = 0.1  # ... and lies on none if less than this share of its box lies on any
-EDGE = 0.2  # a crop's piece touching its border with its middle this near it came from outside
-SAME_CHARACTER = 0.5  # pieces sharing this share of the narrower one's columns are one character
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,35 +139,6 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     return Lines(tuple(found), ignored, tilt, page.deskew_page, dark)
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """Where the lines were found: the page scaled by `scale`, then turned by `deskew`."""
-
-    deskew: np.ndarray  # 2x3: the scaled page -> the deskewed copy
-    scale: float
-
-    @property
-    def from_page(self) -> np.ndarray:
-        """2x3: the page's pixels -> the deskewed copy's."""
-        return compose(self.deskew, np.array([[self.scale, 0, 0], [0, self.scale, 0]]))
-
-    @property
-    def deskew_page(self) -> np.ndarray:
-        """2x3: the page -> the deskewed page at the page's own scale."""
-        return compose(np.array([[1 / self.scale, 0, 0], [0, 1 / self.scale, 0]]),
-                       self.from_page)
-
-    def page_box(self, box: Box) -> Box:
-        """A box of the deskewed copy as the page's pixels it covers."""
-        return page_box(box, cv2.invertAffineTransform(self.from_page))
-
-    def at_page_scale(self, box: Box) -> Box:
-        """A box of the deskewed copy in the deskewed page at the page's scale."""
-        k = 1 / self.scale
-        return Box(math.floor(box.left * k), math.floor(box.top * k), math.ceil(box.width * k),
-                   math.ceil(box.height * k))
-
-
 def dark_ink(unit: np.ndarray) -> bool:
     """True if the ink is darker than the paper: more of the page's detail stands out below
     its surroundings than above them, beyond POLARITY_NOISE deviations of the noise. Measured
@@ -228,28 +198,6 @@ def in_a_row(mask: np.ndarray) -> bool:
     characters = (stats[1:, cv2.CC_STAT_AREA] >= PAPER.min_area) & (sizes[0] >= SMALL * height)
     return int(characters.sum()) >= 2 or bool((sizes[1][characters] >= ONE_ROW
                                                 * sizes[0][characters]).any())
-
-
-def sharpness(points: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """Per angle (degrees), how few rows the ink crowds into once the page is turned back by
-    it: the sum of squares of its projection profile, in bins of PROFILE_BIN pixels."""
-    radians = np.deg2rad(angles)
-    # a point's row once turned back by the angle (y down, counter-clockwise tilt)
-    rows = points[:, 1:2] * np.cos(radians) + points[:, 0:1] * np.sin(radians)
-    return profile_energy(np.floor((rows - rows.min(0)) / PROFILE_BIN).astype(np.int64))
-
-
-def turning(shape: tuple[int, ...], tilt: float) -> tuple[np.ndarray, tuple[int, int]]:
-    """The 2x3 matrix that turns a page of this shape back by `tilt` degrees, into a frame that
-    holds all of it, and that frame's (width, height)."""
-    height, width = shape[:2]
-    if not tilt:
-        return np.eye(2, 3), (width, height)
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -tilt, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    size = (math.ceil(width * cos + height * sin), math.ceil(width * sin + height * cos))
-    matrix[:, 2] += (np.array(size) - np.array([width, height])) / 2
-    return matrix, size
 
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
@@ -397,171 +345,8 @@ def cut_line(residual: np.ndarray, small: np.ndarray, labels: np.ndarray, stats:
                     page.at_page_scale(frame), slant, height / page.scale)
 
 
-def warp_down(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
-              scale: float) -> np.ndarray:
-    """warpAffine to `size`, first blurring as much as the scale shrinks (no aliasing of thin
-    strokes), only around the region the warp reads."""
-    inverse = cv2.invertAffineTransform(matrix)
-    seen = transform_points(np.array([[0, 0], [size[0], 0], [0, size[1]], [size[0], size[1]]],
-                                     np.float64), inverse)
-    low = np.maximum(np.floor(seen.min(0)).astype(int) - 4, 0)
-    high = np.minimum(np.ceil(seen.max(0)).astype(int) + 4, [image.shape[1], image.shape[0]])
-    region = image[low[1]:high[1], low[0]:high[0]]
-    if scale < 0.7 and region.size:
-        region = cv2.GaussianBlur(region, (0, 0), 0.4 / scale)
-    moved = matrix.copy()
-    moved[:, 2] += matrix[:, :2] @ low
-    return cv2.warpAffine(region, moved, size, flags=cv2.INTER_LINEAR, borderValue=0)
-
-
 def line_level(values: np.ndarray) -> float:
     """The line's ink level: a high percentile of its ink's residual (its strokes' cores)."""
     return max(float(np.percentile(values, 90)), 1e-3) if values.size else 1.0
 
 
-def measure_slant(xs: np.ndarray, ys: np.ndarray) -> float:
-    """The shear (x grows by it per row up) at which a line's columns are sharpest: its strokes
-    then stand upright. 0 for too little ink."""
-    if len(xs) < 2 * PAPER.min_area:
-        return 0.0
-    if len(xs) > PROFILE_POINTS:
-        chosen = np.random.default_rng(0).choice(len(xs), PROFILE_POINTS, replace=False)
-        xs, ys = xs[chosen], ys[chosen]
-    shears = np.linspace(-MAX_SLANT, MAX_SLANT, SLANT_STEPS)
-    # undoing a slant s moves a point by s per row below the middle (slanted writing leans right)
-    columns = xs[:, None] + shears[None] * (ys - ys.mean())[:, None]
-    columns = np.round(columns - columns.min(0)).astype(np.int64)
-    return float(shears[int(np.argmax(profile_energy(columns)))])
-
-
-def profile_energy(bins: np.ndarray) -> np.ndarray:
-    """Per column k of `bins` ([points, K] non-negative bin numbers), the sum of squares of
-    its histogram: one bincount for all K."""
-    span = int(bins.max()) + 1
-    counts = np.bincount((bins + span * np.arange(bins.shape[1])).ravel(),
-                         minlength=span * bins.shape[1])
-    return np.square(counts.reshape(bins.shape[1], span).astype(np.float64)).sum(axis=1)
-
-
-def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """The 2x3 affine matrix of `outer` after `inner`."""
-    return np.hstack([outer[:, :2] @ inner[:, :2], (outer[:, :2] @ inner[:, 2] + outer[:, 2])[:,
-                                                                                               None]])
-
-
-def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Points (x, y) [N, 2] through a 2x3 affine matrix."""
-    return np.asarray(points, np.float64) @ matrix[:, :2].T + matrix[:, 2]
-
-
-def page_box(box: Box, back: np.ndarray) -> Box:
-    """A box of the deskewed page as the page's pixels it covers (the turned box's bounds)."""
-    corners = np.array([[box.left, box.top], [box.right, box.top], [box.left, box.bottom],
-                        [box.right, box.bottom]], np.float64)
-    turned = transform_points(corners, back)
-    low, high = np.floor(turned.min(0)).astype(int), np.ceil(turned.max(0)).astype(int)
-    return Box(int(low[0]), int(low[1]), int(high[0] - low[0]), int(high[1] - low[1]))
-
-
-def deskewed_box(corners: np.ndarray, lines: Lines) -> tuple[float, float, float, float]:
-    """The bounds (left, top, right, bottom) in the deskewed page of points on the page."""
-    turned = transform_points(corners, lines.deskew)
-    return (*turned.min(0), *turned.max(0))
-
-
-def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float]:
-    """(intersection over union, intersection over b's area) of two boxes (l, t, r, b)."""
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    shared = width * height
-    area_a = (a[2] - a[0]) * (a[3] - a[1])
-    area_b = (b[2] - b[0]) * (b[3] - b[1])
-    return shared / max(area_a + area_b - shared, 1e-9), shared / max(area_b, 1e-9)
-
-
-def match_lines(truth: list[np.ndarray], lines: Lines) -> list[int | None]:
-    """For each true line (its ink's 4 corners on the page), the found line that is it: their
-    boxes in the deskewed page overlap by MATCHED of their union or more, one to one, best
-    first; None where no found line is."""
-    found = [(f.frame.left, f.frame.top, f.frame.right, f.frame.bottom) for f in lines.lines]
-    pairs = sorted(((overlap(deskewed_box(c, lines), box)[0], t, k)
-                    for t, c in enumerate(truth) for k, box in enumerate(found)), reverse=True)
-    chosen: list[int | None] = [None] * len(truth)
-    taken: set[int] = set()
-    for score, t, k in pairs:
-        if score >= MATCHED and chosen[t] is None and k not in taken:
-            chosen[t] = k
-            taken.add(k)
-    return chosen
-
-
-def strays(truth: list[np.ndarray], lines: Lines) -> list[int]:
-    """The found lines that lie on no true line (less than STRAY of their box on any): marks
-    that are not writing (what is left of a pattern, a grid, a speck)."""
-    boxes = [deskewed_box(c, lines) for c in truth]
-    return [k for k, f in enumerate(lines.lines)
-            if all(overlap(box, (f.frame.left, f.frame.top, f.frame.right, f.frame.bottom))[1]
-                   < STRAY for box in boxes)]
-
-
-def line_crop(image: np.ndarray, lines: Lines, line: TextLine,
-              margin: float = SIDE_MARGIN) -> np.ndarray:
-    """A line as the page shows it, for another reader: uint8 gray, dark ink on light, turned
-    level (its slant kept), at the page's own scale, with `margin` line heights around it."""
-    gray = to_gray(image)
-    if gray.dtype != np.uint8:
-        gray = np.round(np.clip(gray, 0, 1) * 255).astype(np.uint8)
-    if not lines.dark_ink:
-        gray = 255 - gray
-    pad = margin * line.height
-    left, top = line.frame.left - pad, line.frame.top - pad
-    size = (math.ceil(line.frame.width + 2 * pad), math.ceil(line.frame.height + 2 * pad))
-    moved = lines.deskew.copy()
-    moved[:, 2] -= (left, top)
-    return np.asarray(cv2.warpAffine(gray, moved, size, flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REPLICATE), np.uint8)
-
-
-def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
-    """The ink of the one character a crop is centred on (a form's box, a table's cell): of
-    the pieces that do not cross its border from outside (touching the border, their middle
-    in its outer EDGE share each way: a neighbour's fragment, the box's rule), the one nearest
-    its middle, with those sharing SAME_CHARACTER of their columns with it (a 5's flag, a
-    broken stroke); a neighbour beside it is left out. None for a blank crop."""
-    gray = to_gray(image)
-    unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
-    bright = 1 - unit if (dark_ink(unit) if invert is None else invert) else unit
-    residual = ink_residual(bright, flat_tone(bright))
-    mask = ink_mask(residual)
-    if mask is None:
-        return None
-    labels, stats = components(remove_lines(mask))
-    height, width = mask.shape
-    boxes = stats[1:, :4].astype(np.float64)
-    middles = (boxes[:, :2] + boxes[:, 2:] / 2) / (width, height)
-    touching = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (boxes[:, 0] + boxes[:, 2] == width)
-                | (boxes[:, 1] + boxes[:, 3] == height))
-    outside = (np.abs(middles - 0.5) > 0.5 - EDGE).any(axis=1)
-    marks = stats[1:, cv2.CC_STAT_AREA] >= PAPER.min_area
-    inside = marks & ~(touching & outside)
-    if not marks.any():
-        return None
-    candidates = inside if inside.any() else marks
-    nearest = int(np.argmin(np.where(candidates, np.abs(middles - 0.5).sum(1), np.inf)))
-    lefts, rights = boxes[:, 0], boxes[:, 0] + boxes[:, 2]
-    shared = np.minimum(rights, rights[nearest]) - np.maximum(lefts, lefts[nearest])
-    narrower = np.minimum(boxes[:, 2], boxes[nearest, 2])
-    kept = np.flatnonzero(candidates & (shared >= SAME_CHARACTER * narrower)) + 1
-    member = np.isin(labels, kept)
-    rows, cols = np.nonzero(member)
-    box = Box(int(cols.min()), int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1)
-    return as_ink(residual, member[box.top:box.bottom, box.left:box.right], box,
-                  (height, width))
-
-
-def read_centred(recognizer: Classifier, image: np.ndarray,
-                 invert: bool | None = None) -> Reading:
-    """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
-    neighbours' fragments at its edges left out: predict's --one-digit."""
-    ink = centred_ink(image, invert)
-    return read_inks(recognizer, [ink]) if ink is not None else Reading()

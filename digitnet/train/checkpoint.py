@@ -18,7 +18,7 @@ import torch
 
 from digitnet import DigitnetError
 from digitnet.common.atomic import atomic_write
-from digitnet.common.plain import RecordError, from_plain, to_plain
+from digitnet.common.records import RecordError, from_plain, to_plain
 from digitnet.model.weights import EpochRecord, load_tagged
 from digitnet.train.config import TrainConfig
 

@@ -15,6 +15,7 @@ import inspect
 from typing import Any, TypeVar
 
 from digitnet.common.argtypes import (
+    NO_REJECT_HELP,
     SEEDS,
     float_range,
     fraction,
@@ -24,7 +25,7 @@ from digitnet.common.argtypes import (
     positive_float,
     positive_int,
 )
-from digitnet.common.plain import Parse, RecordError, check_fields, checked
+from digitnet.common.records import Parse, RecordError, check_fields, checked
 from digitnet.model.registry import DROPOUT, MODEL_NAMES
 
 C = TypeVar("C")
@@ -204,8 +205,7 @@ class EvaluateConfig:
                                  "the weights file's own history)", metavar="FILE")
     limit: int = option(0, "use only the first N test images (0: all)", non_negative_int,
                         metavar="N")
-    reject: bool = option(True, "reject no digit, whatever the weights' threshold (the forced "
-                          "choice)", flag="--no-reject")
+    reject: bool = option(True, NO_REJECT_HELP, flag="--no-reject")
 
     def __post_init__(self) -> None:
         check_fields(self)

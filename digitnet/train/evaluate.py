@@ -17,7 +17,7 @@ import numpy as np
 from digitnet import DigitnetError
 from digitnet.common.atomic import check_writable
 from digitnet.common.digits import NUM_CLASSES
-from digitnet.common.plain import RecordError, from_plain
+from digitnet.common.records import RecordError, from_plain
 from digitnet.common.wording import counted
 from digitnet.data.mnist import load_mnist
 from digitnet.model.recognizer import Recognizer

@@ -30,12 +30,11 @@ from digitnet import DigitnetError
 from digitnet.common.atomic import check_writable
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.paths import default_samples_dir, user_data_dir, weights_path
-from digitnet.common.plain import to_plain
+from digitnet.common.records import to_plain
 from digitnet.common.wording import counted
 from digitnet.data.mnist import load_mnist, validation_split
 from digitnet.data.samples import SampleError, SampleStore
-from digitnet.model.recognizer import default_weights
-from digitnet.model.registry import MODEL_NAMES
+from digitnet.model.registry import MODEL_NAMES, default_weights
 from digitnet.model.weights import (
     DataSource,
     FinetuneRecord,
@@ -48,7 +47,8 @@ from digitnet.model.weights import (
 from digitnet.reading.preprocess import TRANSFORM_VERSION
 from digitnet.train.augment import Augment
 from digitnet.train.config import FinetuneConfig, TrainConfig
-from digitnet.train.loop import Check, Trainer, accuracy, pick_device, reject_threshold, to_tensor
+from digitnet.train.loop import reject_threshold
+from digitnet.train.trainer import Check, Trainer, accuracy, pick_device, to_tensor
 
 MIN_PER_DIGIT = 5  # fewer cannot be split into training and held-aside samples meaningfully
 REPLAY = 3  # MNIST training digits mixed in per user sample

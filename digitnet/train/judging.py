@@ -17,7 +17,8 @@ import numpy as np
 
 from digitnet import DigitnetError
 from digitnet.common.digits import IMAGE_SIZE
-from digitnet.data.sources import Fold, Lookup, Scans, load_fold, seen_groups
+from digitnet.data.folds import Fold, Scans
+from digitnet.data.sources import Lookup, load_fold, seen_groups
 from digitnet.data.strokes import APP_STYLE
 from digitnet.model.recognizer import Recognizer
 from digitnet.reading.reject import rejected

@@ -1,6 +1,6 @@
 """Train the line reader (digitnet.model.sequence) from scratch on synthetic pages, on a CPU.
 
-Every batch is new: pages of one training writer's numbers (digitnet.data.strings, training
+Every batch is new: pages of one training writer's numbers (digitnet.data.pages, training
 writers and TRAINING_STRINGS/TRAINING_PAGES only) are made, their lines found as a reader
 finds them (digitnet.reading.lines), and each line found is learnt with the text written there
 (CTC); a line found where nothing was written is learnt as empty. The lines of a round of
@@ -40,31 +40,27 @@ from digitnet.common.argtypes import (
 )
 from digitnet.common.atomic import atomic_write, check_writable
 from digitnet.common.errors import run_entry_point
-from digitnet.common.plain import RecordError, check_fields, from_plain, to_plain
+from digitnet.common.line_format import encode
+from digitnet.common.records import RecordError, check_fields, from_plain, to_plain
+from digitnet.data.hands import Hands, load_hands
 from digitnet.data.mixture import source_files
 from digitnet.data.mnist import MNIST_FILES
+from digitnet.data.pages import Page, make_page, pick_spec
+from digitnet.data.paper import TRAINING_PAGES
 from digitnet.data.sources import SOURCES, Lookup
-from digitnet.data.strings import (
-    TRAINING_PAGES,
-    TRAINING_STRINGS,
-    Hands,
-    Page,
-    load_hands,
-    make_page,
-    pick_spec,
-)
+from digitnet.data.strings import TRAINING_STRINGS
 from digitnet.model.registry import DROPOUT
 from digitnet.model.sequence import (
     LineReader,
     LinesMetadata,
     SequenceConfig,
     batch_lines,
-    best_path,
-    encode,
     save_line_weights,
 )
 from digitnet.model.weights import DataSource, load_tagged, utc_now
-from digitnet.reading.lines import Lines, find_lines, match_lines, strays
+from digitnet.reading.line_matching import match_lines, strays
+from digitnet.reading.lines import Lines, find_lines
+from digitnet.reading.read_lines import best_path
 from digitnet.reading.reject import calibrate
 from digitnet.train.config import DATA_HELP, add_arguments, from_args, option
 
@@ -194,8 +190,8 @@ def tuning_figures(model: nn.Module, samples: list[Sample]) -> tuple[float, floa
 
 
 def learned_from(hands: Hands, lookup: Lookup) -> tuple[DataSource, ...]:
-    """What the weights learn from, as digitnet.train.loop records it: writers by number where
-    they are numbered, one entry per collection for UNIPEN, else the source alone."""
+    """What the weights learn from, as digitnet.train.training_data records it: writers by
+    number where they are numbered, one entry per collection for UNIPEN, else the source alone."""
     found = []
     for name, groups in hands.groups.items():
         files = (dict(MNIST_FILES) if name == "mnist" else source_files(name, lookup)
