@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.sequence import LineReading, SequenceReader
 from digitnet.reading.lines import find_lines, read_centred
 from digitnet.reading.preprocess import Box
-from digitnet.reading.read import Reading, read_canvas
+from digitnet.reading.read import read_canvas
+from digitnet.reading.result import Reading
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class FileReading:
 class Readers:
     """The readers `predict` may use, loaded once for every file."""
 
-    digits: Recognizer
+    digits: Classifier
     lines: SequenceReader | None  # None: --reader digits or --one-digit, not loaded
 
 

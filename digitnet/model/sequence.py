@@ -41,7 +41,7 @@ from digitnet.model.registry import DROPOUT
 from digitnet.model.weights import DataSource, WeightsError, check_tensors, load_tagged
 from digitnet.reading.lines import LINE_HEIGHT, Lines, TextLine, find_lines, transform_points
 from digitnet.reading.preprocess import Box, Ink, frame_ink
-from digitnet.reading.read import DigitReading, Reading
+from digitnet.reading.result import DigitReading, Reading
 
 ALPHABET = "0123456789" + SEPARATORS + NOT_DIGIT  # output k + 1 is ALPHABET[k]; 0 is blank
 BLANK = 0

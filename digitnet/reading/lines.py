@@ -31,8 +31,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitnet.reading.parts import Candidate, Classifier, read_parts
 from digitnet.reading.preprocess import Box, Ink, to_gray
-from digitnet.reading.read import Classifier, Reading, read_inks
+from digitnet.reading.result import Reading
 from digitnet.reading.segment import (
     MIN_AREA,
     as_ink,
@@ -569,4 +570,4 @@ def read_centred(recognizer: Classifier, image: np.ndarray,
     """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
     neighbours' fragments at its edges left out: predict's --one-digit."""
     ink = centred_ink(image, invert)
-    return read_inks(recognizer, [ink]) if ink is not None else Reading()
+    return read_parts(recognizer, [Candidate.of(ink)]) if ink is not None else Reading()

@@ -16,7 +16,6 @@ import numpy as np
 from digitnet import DigitnetError
 from digitnet.common.digits import IMAGE_SIZE
 
-TRANSFORM_VERSION = 1
 FRAME = IMAGE_SIZE
 BOX = 20
 CENTRE = 14.0  # MNIST's mean centre of mass (row, col), measured on the training set

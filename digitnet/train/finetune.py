@@ -28,13 +28,13 @@ import torch
 
 from digitnet import DigitnetError
 from digitnet.common.atomic import check_writable
-from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.digits import NUM_CLASSES, TRANSFORM_VERSION
 from digitnet.common.paths import default_samples_dir, user_data_dir, weights_path
 from digitnet.common.plain import to_plain
 from digitnet.common.wording import counted
 from digitnet.data.mnist import load_mnist, validation_split
 from digitnet.data.samples import SampleError, SampleStore
-from digitnet.model.recognizer import default_weights
+from digitnet.model.classifier import default_weights
 from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import (
     DataSource,
@@ -45,7 +45,6 @@ from digitnet.model.weights import (
     save_weights,
     utc_now,
 )
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 from digitnet.train.augment import Augment
 from digitnet.train.config import FinetuneConfig, TrainConfig
 from digitnet.train.loop import Check, Trainer, accuracy, pick_device, reject_threshold, to_tensor

@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from digitnet import DigitnetError
 from digitnet.common.atomic import atomic_write_bytes, check_writable
+from digitnet.common.digits import TRANSFORM_VERSION
 from digitnet.common.plain import to_plain
 from digitnet.data import mixture
 from digitnet.data.mnist import MNIST_FILES, load_mnist, validation_split
@@ -53,7 +54,6 @@ from digitnet.model.weights import (
     save_weights,
     utc_now,
 )
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 from digitnet.reading.reject import calibrate
 from digitnet.train import distributed
 from digitnet.train.augment import Augment, add_continental_marks, skeletons_2x
