@@ -172,6 +172,10 @@ def test_the_number_is_the_digits_left_to_right_or_none() -> None:
     with_speck = Reading((part(None), part(5)))
     assert with_speck.number is None and with_speck.rejected_parts == [0]
     assert with_speck.digits[0].speck and not with_speck.digits[1].speck
+    assert Reading((seven,)).prediction is seven.prediction  # read_digit's: one digit at most
+    assert BLANK.prediction == BLANK_PREDICTION
+    with pytest.raises(ValueError, match="2 digits have no one prediction"):
+        _ = with_speck.prediction
 
 
 @pytest.mark.parametrize("digit", sorted(SHAPES))

@@ -157,7 +157,7 @@ def read_file(readers: Readers, name: str, invert: bool | None, reader: str = "a
 
 
 def format_reading(name: str, read: FileReading, as_json: bool) -> str:
-    """One line of output: the text, or one JSON object (see `reading_record`)."""
+    """One line of output: the text, or one JSON object (see reading.result.reading_record)."""
     from digitnet.reading.result import describe_reading
 
     if as_json:
