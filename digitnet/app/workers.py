@@ -44,7 +44,7 @@ APP_THREADS = 1
 
 
 def load_recognizer(path: Path | None, reject: bool = True) -> Classifier:
-    """The app's recognizer for a weights file (None: the best shipped one); reject=False: it
+    """The app's classifier for a weights file (None: the best shipped one); reject=False: it
     never says "not a digit". Imports torch."""
     from digitnet.model.classifier import Classifier
 
@@ -183,7 +183,7 @@ class Loaded(NamedTuple):
 
 
 class BackgroundLoad:
-    """Loads a recognizer in a background thread; the loop takes it when it is ready."""
+    """Loads a classifier in a background thread; the loop takes it when it is ready."""
 
     def __init__(self, load: Load = load_recognizer):
         self._load = load
