@@ -53,7 +53,7 @@ from digitnet.common.errors import run_entry_point
 from digitnet.common.sketch import Sketch
 from digitnet.data.pendigits import TRAINING_WRITERS, load_pendigits, of_writers
 from digitnet.data.strokes import APP_STYLE, lay_out
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.read import read_sketch
 
 APP = Path(__file__).resolve().parent.parent / "realtime_opencv.py"
@@ -136,7 +136,7 @@ def busy_cores(count: int) -> Iterator[None]:
 # in process
 
 
-def frames_while_reading(recognizer: Recognizer, layout: Layout, strokes: list[np.ndarray],
+def frames_while_reading(recognizer: Classifier, layout: Layout, strokes: list[np.ndarray],
                          frames: int) -> tuple[list[float], list[float], str]:
     """Render `frames` frames of a drawing on this thread, as often as the window draws them
     while a stroke is drawn, while another thread reads it as the reading worker does while
@@ -172,7 +172,7 @@ def frames_while_reading(recognizer: Recognizer, layout: Layout, strokes: list[n
     return times, readings[1:], state.reading.number or "none"
 
 
-def in_process(recognizer: Recognizer, frames: int) -> None:
+def in_process(recognizer: Classifier, frames: int) -> None:
     layout = compute_layout(*SIZE)
     print(f"in process, {SIZE[0]}x{SIZE[1]} frames at the window's pace while the worker reads "
           "at its pace:")

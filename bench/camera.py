@@ -56,7 +56,7 @@ from digitnet.data.pendigits import (
     writer_folds,
 )
 from digitnet.data.sources import PENDIGITS_TUNING_FOLD  # noqa: E402
-from digitnet.model.recognizer import Recognizer  # noqa: E402
+from digitnet.model.classifier import Classifier  # noqa: E402
 
 SEED = 2607  # this benchmark's own
 SIZE = (640, 480)
@@ -180,7 +180,7 @@ class Watched:
     ages: list[float]
 
 
-def watch(recognizer: Recognizer, reader: ReadingWorker, video: Video) -> Watched:
+def watch(recognizer: Classifier, reader: ReadingWorker, video: Video) -> Watched:
     """Play a video through the app's camera path in real time, drawing frames as the window
     does, until it ends."""
     feed = CameraFeed(str(video.path))

@@ -3,7 +3,7 @@
 Each test digit is thinned and redrawn with a round anti-aliased brush on a canvas of random
 size, at a random size, position, slant and brush width, in either polarity
 (bench/drawn.py). Every canvas then goes through exactly what the app does with its canvas
-(Recognizer.classify_canvas: the canvas transform, then the model). For contrast, the same
+(digitnet.reading.read.read_digit: the canvas transform, then the model). For contrast, the same
 canvases are also squashed whole to 28x28, as the usual demos do.
 
 MNIST's writers were American: their 1s are bare strokes and their 7s have no bar. With
@@ -33,8 +33,9 @@ from drawn import DrawStyle, draw_like_a_person
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.common.errors import run_entry_point
 from digitnet.data.mnist import load_mnist
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import ink_image
+from digitnet.reading.read import read_digit
 
 ALL_DIGITS = "".join(str(d) for d in range(NUM_CLASSES))
 
@@ -97,7 +98,7 @@ def save_error(folder: str, index: int, label: int, read: int, canvas: np.ndarra
 def measure(args: argparse.Namespace) -> dict:
     """Draw, read both ways, and score: the result as one JSON-ready dict."""
     style = DrawStyle(continental_prob=args.continental)
-    recognizer = Recognizer.load(args.weights)
+    recognizer = Classifier.load(args.weights)
     images, labels = load_mnist("test", args.data_dir)
     rng = np.random.default_rng(args.seed)
     digits = tuple(sorted(int(d) for d in set(args.digits)))
@@ -106,7 +107,7 @@ def measure(args: argparse.Namespace) -> dict:
     for count, i in enumerate(indices, 1):
         canvas = draw_like_a_person(images[i], rng, style, int(labels[i]))
         start = time.perf_counter()
-        prediction = recognizer.classify_canvas(canvas)
+        prediction = read_digit(recognizer, canvas).prediction
         latencies.append(time.perf_counter() - start)
         app_guess.append(-1 if prediction.digit is None else prediction.digit)
         rejected.append(prediction.rejected)

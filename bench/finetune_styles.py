@@ -30,8 +30,9 @@ from digitnet.common.errors import run_entry_point
 from digitnet.common.sketch import Stroke, render_strokes
 from digitnet.data.mnist import load_mnist
 from digitnet.data.samples import SampleStore
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import to_mnist
+from digitnet.reading.read import read_digit
 from digitnet.train.config import FinetuneConfig
 from digitnet.train.finetune import describe, finetune
 
@@ -91,13 +92,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, work: Path) -> int:
     rng = np.random.default_rng(args.seed)
-    base = Recognizer.load(args.weights, threads=None)
+    base = Classifier.load(args.weights, threads=None)
     images, labels = load_mnist("train", args.data_dir)
     picked = pick_per_digit(labels, args.per_digit + args.held, rng)
     store = SampleStore(work / "samples")
     save_style_samples(store, images[picked], labels[picked], rng, args.slant, args.brush)
     # the same digits drawn the usual way, for contrast: the style should be clearly harder
-    normal = [base.classify_canvas(draw_like_a_person(d, rng)).digit for d in images[picked]]
+    normal = [read_digit(base, draw_like_a_person(d, rng)).prediction.digit
+              for d in images[picked]]
     normal_acc = float(np.mean(np.array(normal) == labels[picked]))
     config = FinetuneConfig(
         samples=str(store.folder), weights=str(base.path), out=str(work / "finetuned.pt"),

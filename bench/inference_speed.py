@@ -3,7 +3,7 @@
     python bench/inference_speed.py            # every registered model, untrained weights
     python bench/inference_speed.py --shipped  # the shipped weights in weights/
 
-Uses one thread, as Recognizer does (fastest for a single 28x28 image here).
+Uses one thread, as Classifier does (fastest for a single 28x28 image here).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from digitnet.common.argtypes import positive_int
 from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.errors import run_entry_point
 from digitnet.common.paths import weights_path
+from digitnet.model.classifier import Classifier
 from digitnet.model.networks import create_model
-from digitnet.model.recognizer import Recognizer
 from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
 
 
-def time_forward(recognizer: Recognizer, runs: int) -> np.ndarray:
+def time_forward(recognizer: Classifier, runs: int) -> np.ndarray:
     image = np.random.default_rng(0).random((1, IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
     times = []
     for _ in range(runs):
@@ -34,10 +34,10 @@ def time_forward(recognizer: Recognizer, runs: int) -> np.ndarray:
     return 1000 * np.array(times)
 
 
-def recognizer_for(name: str, shipped: bool) -> Recognizer:
+def recognizer_for(name: str, shipped: bool) -> Classifier:
     if shipped:
-        return Recognizer.load(weights_path(name))
-    return Recognizer(create_model(name), WeightsInfo(name, {}, WeightsMetadata()))
+        return Classifier.load(weights_path(name))
+    return Classifier(create_model(name), WeightsInfo(name, {}, WeightsMetadata()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.errors import run_entry_point
 from digitnet.data.folds import NOT_A_DIGIT, Canvases, Fold, Scans, Sketches
 from digitnet.data.sources import DIGIT_SOURCES, SOURCES, Lookup
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.reject import calibrate
 from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
@@ -70,7 +70,7 @@ class Figures:
     sources: list[SourceFigures]
 
 
-def judged(recognizer: Recognizer, mnist_probs: np.ndarray) -> tuple[Recognizer, str]:
+def judged(recognizer: Classifier, mnist_probs: np.ndarray) -> tuple[Classifier, str]:
     """The recognizer as the app runs it, or, for weights without a threshold, one with the
     baseline's."""
     if recognizer.threshold is not None:
@@ -79,7 +79,7 @@ def judged(recognizer: Recognizer, mnist_probs: np.ndarray) -> tuple[Recognizer,
     metadata = dataclasses.replace(recognizer.metadata, reject_threshold=threshold)
     info = dataclasses.replace(recognizer.info, metadata=metadata)
     rule = f"top probability keeping {100 * BASELINE_KEEP:g} % of MNIST test"
-    return Recognizer(recognizer.model, info, recognizer.path, threads=None), rule
+    return Classifier(recognizer.model, info, recognizer.path, threads=None), rule
 
 
 def drawn_digits(fold: Fold) -> Fold:
@@ -92,7 +92,7 @@ def drawn_digits(fold: Fold) -> Fold:
                                drawn=Canvases(canvases))
 
 
-def measured_folds(recognizer: Recognizer, fold: str, lookup: Lookup) -> list[Fold]:
+def measured_folds(recognizer: Classifier, fold: str, lookup: Lookup) -> list[Fold]:
     """Every source's fold, MNIST's first (the scribbles one kind at a time), and at the
     benchmark the drawn digits."""
     digits = [unseen_fold(recognizer, name, fold, lookup) for name in DIGIT_SOURCES]
@@ -126,7 +126,7 @@ def figures_of(readings: Readings) -> SourceFigures:
                          {str(d): c for d, c in sorted(passing.items(), key=lambda p: -p[1])})
 
 
-def measure(recognizer: Recognizer, fold: str,
+def measure(recognizer: Classifier, fold: str,
             data_dir: str | None) -> tuple[Figures, list[Readings]]:
     lookup = lookup_for(recognizer, data_dir)
     folds = measured_folds(recognizer, fold, lookup)
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.grid and args.grid.suffix.lower() != ".png":
         parser.error(f"--grid takes a .png path, got {args.grid}")
-    recognizer = Recognizer.load(args.weights, threads=None)
+    recognizer = Classifier.load(args.weights, threads=None)
     figures, readings = measure(recognizer, args.fold, args.data_dir)
     print(json.dumps(asdict(figures)) if args.json else format_report(figures))
     if args.sweep:

@@ -53,11 +53,11 @@ from digitnet.data.paper import BENCHMARK_PAGES, CONDITIONS, TRAINING_PAGES, Pag
 from digitnet.data.sources import DIGIT_SOURCES, Lookup, load_fold, seen_groups
 from digitnet.data.strings import BENCHMARK_STRINGS, TRAINING_STRINGS, StringStyle, pick_text
 from digitnet.data.strokes import APP_STYLE
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.sequence import SequenceReader
 from digitnet.reading.crops import line_crop
 from digitnet.reading.lines import Lines, find_lines
-from digitnet.reading.read import read_canvas
+from digitnet.reading.read import read_canvas, read_digit
 from digitnet.reading.read_lines import read_lines, read_page
 
 SEEDS = {"benchmark": 2525, "tune": 2524}  # this benchmark's own, apart from training's
@@ -174,7 +174,7 @@ def numbers_of(read: FileReading) -> list[str]:
     return [read.reading.number] if read.reading.number else []
 
 
-def todays_reader(recognizer: Recognizer) -> Reader:
+def todays_reader(recognizer: Classifier) -> Reader:
     def read(page: Page, _: Lines) -> Read:
         started = time.perf_counter()
         number = read_canvas(recognizer, page.image).number
@@ -286,10 +286,10 @@ def line_share(pages: list[tuple[str, Page]], reads: list[Read], low: int, high:
     return float(np.mean(found)) if found else float("nan")
 
 
-def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: Lookup,
+def single_digits(lines_model: SequenceReader, recognizer: Classifier, lookup: Lookup,
                   fold: str) -> str:
     """The real-handwriting benchmark's single digits (bench/real_handwriting.py: pen digits
-    drawn on the app's canvas, CVL's scans), read by today's path (Recognizer.read), by the
+    drawn on the app's canvas, CVL's scans), read by today's path (reading.read.read_digit), by the
     line reader (right when it reads one line, of exactly that digit) and by predict's."""
     rows = [f"single digits of the {fold} fold, as bench/real_handwriting.py draws them:"]
     readers = Readers(recognizer, lines_model)
@@ -299,7 +299,7 @@ def single_digits(lines_model: SequenceReader, recognizer: Recognizer, lookup: L
         today = lines = auto = 0
         for page, label in zip(loaded.pages(APP_STYLE, HANDWRITING_SEED), loaded.labels,
                                strict=True):
-            today += recognizer.read(page, invert)[1].digit == label
+            today += read_digit(recognizer, page, invert).prediction.digit == label
             read = read_page(lines_model, page, invert)
             lines += [digits_of(line.text) for line in read.lines] == [str(label)]
             chosen = read_image_with(readers, page, "auto", invert)
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lookup = Lookup(args.data_dir)
     lines_model = SequenceReader.load(args.lines_weights, reject=False)
-    recognizer = Recognizer.load(args.weights, reject=False)
+    recognizer = Classifier.load(args.weights, reject=False)
     for learned, name, judged in [(lines_model.metadata.learned_from, args.lines_weights, True),
                                   (recognizer.metadata.learned_from, str(recognizer.path),
                                    args.fold == "benchmark")]:

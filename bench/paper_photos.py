@@ -43,7 +43,7 @@ from digitnet.data.pendigits import (
     of_writers,
     seen_benchmark_writers,
 )
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import find_ink, frame_ink
 from digitnet.reading.read import read_canvas
 
@@ -244,7 +244,7 @@ def table_edge(rng: np.random.Generator, photo: np.ndarray) -> None:
     photo[table > 0] = rng.uniform(0.05, 0.3)
 
 
-def read(recognizer: Recognizer, image: np.ndarray) -> tuple[list[int], float]:
+def read(recognizer: Classifier, image: np.ndarray) -> tuple[list[int], float]:
     """The digits predict reads in the image (reading.read_canvas: the parts found, where the
     shape is unsure the way the model reads best), forced choice, and its time."""
     start = time.perf_counter()
@@ -253,7 +253,7 @@ def read(recognizer: Recognizer, image: np.ndarray) -> tuple[list[int], float]:
     return [int(part.prediction.digit or 0) for part in reading.digits], seconds
 
 
-def tally(recognizer: Recognizer, pages: Sequence[Page], images: Sequence[np.ndarray]) -> Tally:
+def tally(recognizer: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> Tally:
     digits_right, pages_right, cut_right, seconds = 0, [], [], []
     for page, image in zip(pages, images, strict=True):
         read_as, took = read(recognizer, image)
@@ -267,7 +267,7 @@ def tally(recognizer: Recognizer, pages: Sequence[Page], images: Sequence[np.nda
                  np.array(cut_right), seconds)
 
 
-def old_path(recognizer: Recognizer, pages: Sequence[Page], images: Sequence[np.ndarray]) -> float:
+def old_path(recognizer: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> float:
     """Single-digit pages read as before issue #16: the whole image's find_ink."""
     right = []
     for page, image in zip(pages, images, strict=True):
@@ -280,7 +280,7 @@ def old_path(recognizer: Recognizer, pages: Sequence[Page], images: Sequence[np.
 
 
 def format_report(pages: Sequence[Page], clean: Tally, photo: Tally, old: float,
-                  recognizer: Recognizer, seed: int) -> str:
+                  recognizer: Classifier, seed: int) -> str:
     percent = lambda share: f"{100 * share:.2f} %"  # noqa: E731
     lengths = np.array([len(p.labels) for p in pages])
     lines = [
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pendigits", help="pendigits-orig.tra (default: $DIGITNET_PENDIGITS, "
                         "else pendigits/ beside the MNIST folder)")
     args = parser.parse_args(argv)
-    recognizer = Recognizer.load(args.weights, reject=False)  # the forced choice
+    recognizer = Classifier.load(args.weights, reject=False)  # the forced choice
     seen = seen_benchmark_writers(recognizer.metadata.learned_from)
     if seen:
         raise DigitnetError(f"{recognizer.path} learned from the benchmark's writers "

@@ -33,7 +33,7 @@ from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.errors import run_entry_point
 from digitnet.data.folds import Trajectories
 from digitnet.data.sources import DIGIT_SOURCES, SOURCES
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.train.evaluate import confusion_matrix, per_class_accuracy, top_confusions
 from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
@@ -88,7 +88,7 @@ def summarize(readings: Readings) -> Result:
     )
 
 
-def format_report(results: list[Result], recognizer: Recognizer) -> str:
+def format_report(results: list[Result], recognizer: Classifier) -> str:
     lines = [f"real-handwriting benchmark, {results[0].fold} folds: model {recognizer.name} "
              f"({recognizer.path})"]
     for r in results:
@@ -108,7 +108,7 @@ def format_report(results: list[Result], recognizer: Recognizer) -> str:
     return "\n".join(lines)
 
 
-def write_grid(path: Path, readings: list[Readings], recognizer: Recognizer) -> Path:
+def write_grid(path: Path, readings: list[Readings], recognizer: Classifier) -> Path:
     """The misread digits of every source, most confident first: what the network saw,
     captioned true -> read, with the source's item number."""
     from digitnet.train import reports  # matplotlib: only when a grid is asked for
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.grid and args.grid.suffix.lower() != ".png":
         parser.error(f"--grid takes a .png path, got {args.grid}")
-    recognizer = Recognizer.load(args.weights, threads=None)
+    recognizer = Classifier.load(args.weights, threads=None)
     lookup = lookup_for(recognizer, args.data_dir)
     folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or MEASURED]
     readings = [read_fold(recognizer, fold, SEED) for fold in folds]

@@ -46,10 +46,11 @@ from digitnet.data.pendigits import (
     writer_folds,
 )
 from digitnet.data.strokes import APP_CANVAS_PX, APP_STYLE, lay_out
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.grouping import group_strokes
 from digitnet.reading.preprocess import INK_THRESHOLD
-from digitnet.reading.read import Reading, read_canvas, read_sketch
+from digitnet.reading.read import read_canvas, read_digit, read_sketch
+from digitnet.reading.result import Reading
 
 SEED = 1616  # the benchmark's own: training's generators use other seeds and other code
 LENGTHS = (1, 2, 3, 4, 5, 6)
@@ -288,14 +289,14 @@ def mnist_cases(images: np.ndarray, labels: np.ndarray, lengths: Sequence[int], 
                        f"test #{picked[0]}-{picked[-1]}", None, image, centres)
 
 
-def one_digit(recognizer: Recognizer, image: np.ndarray) -> str | None:
-    """What the one-digit path (Recognizer.read, the whole image as one digit, as before
+def one_digit(recognizer: Classifier, image: np.ndarray) -> str | None:
+    """What the one-digit path (read_digit, the whole image as one digit, as before
     numbers) reads; a rejected or blank image reads as None."""
-    prediction = recognizer.read(image)[1]
+    prediction = read_digit(recognizer, image).prediction
     return None if prediction.digit is None or prediction.rejected else str(prediction.digit)
 
 
-def read_case(recognizer: Recognizer, case: Case, path: str) -> Outcome:
+def read_case(recognizer: Classifier, case: Case, path: str) -> Outcome:
     start = time.perf_counter()
     if path == APP:
         assert case.sketch is not None  # pen numbers only
@@ -353,7 +354,7 @@ class Results:
     examples: list[tuple[Outcome, np.ndarray]]  # misread numbers and what was read
 
 
-def read_all(recognizer: Recognizer, cases: Iterable[Case], results: Results) -> None:
+def read_all(recognizer: Classifier, cases: Iterable[Case], results: Results) -> None:
     """Read every case by every path its source has; keep the first few misread ones of each
     kind and length as examples."""
     for number, case in enumerate(cases, 1):
@@ -378,14 +379,14 @@ class Singles:
     agree: int  # canvases where the app path reads what the one-digit path reads
 
 
-def heldout_singles(recognizer: Recognizer, samples: Sequence[PenSample],
+def heldout_singles(recognizer: Classifier, samples: Sequence[PenSample],
                     writers: Sequence[int] = BENCHMARK_WRITERS) -> Singles:
     rng = np.random.default_rng(HANDWRITING_SEED)  # in file order, as real_handwriting.py draws
     rows = []
     for sample in (s for s in samples if s.writer in writers):
         sketch = lay_out(sample.strokes, rng, APP_STYLE)
         canvas = sketch.render()
-        guess = recognizer.read(canvas, invert=False)[1]
+        guess = read_digit(recognizer, canvas, invert=False).prediction
         rows.append((str(sample.label), str(guess.digit),
                      None if guess.rejected else str(guess.digit),
                      read_sketch(recognizer, sketch).number,
@@ -444,7 +445,7 @@ def singles_lines(singles: Singles) -> list[str]:
     ]
 
 
-def format_report(results: Results, args: argparse.Namespace, recognizer: Recognizer,
+def format_report(results: Results, args: argparse.Namespace, recognizer: Classifier,
                   singles: Singles | None) -> str:
     gaps = ", ".join(f"{b} {low:g} to {high:g}" for b, (low, high) in GAPS.items())
     lines = [f"numbers benchmark: model {recognizer.name} ({recognizer.path}), seed {args.seed}, "
@@ -521,7 +522,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    recognizer = Recognizer.load(args.weights)
+    recognizer = Classifier.load(args.weights)
     writers = writer_folds()[args.fold].heldout
     seen = seen_benchmark_writers(recognizer.metadata.learned_from, writers)
     if seen:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from digitnet.common.digits import TRANSFORM_VERSION
 from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.data.mnist import DataError, load_mnist
 from digitnet.model.networks import create_model
 from digitnet.model.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 
 # `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
 # README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
@@ -80,7 +80,7 @@ def with_reject_threshold(source: Path, threshold: float | None, out: Path) -> P
 
 @pytest.fixture(autouse=True)
 def torch_threads_restored() -> Iterator[None]:
-    """A Recognizer sets torch's thread count for the process; no test leaves it changed."""
+    """A Classifier sets torch's thread count for the process; no test leaves it changed."""
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)

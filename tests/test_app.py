@@ -71,10 +71,11 @@ from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import BRUSH_RANGE, DEFAULT_BRUSH, brush_pixels, render_strokes
 from digitnet.data.samples import SampleStore
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
+from digitnet.reading.grouping import sketch_stretches
 from digitnet.reading.preprocess import to_mnist
-from digitnet.reading.read import BLANK, DigitReading, Reading, sketch_stretches
+from digitnet.reading.result import BLANK, DigitReading, Reading
 from digitnet.train.finetune import FinetuneStopped
 
 DOWN, MOVE, UP = cv2.EVENT_LBUTTONDOWN, cv2.EVENT_MOUSEMOVE, cv2.EVENT_LBUTTONUP
@@ -129,9 +130,9 @@ class AnswersByPlace(AnswersThree):
         return torch.tensor(probs).log()
 
 
-class StandIn(Recognizer):
-    """A real recognizer (transform, speck rule, reject threshold) around that model (by default
-    AnswersThree): `seen` holds what the model was shown."""
+class StandIn(Classifier):
+    """A real classifier (its reject threshold, so reading's transform and speck rule apply)
+    around that model (by default AnswersThree): `seen` holds what the model was shown."""
 
     def __init__(self, path: str = "stand-in.pt", threshold: float | None = None,
                  reject: bool = True, model: AnswersThree | None = None):
@@ -759,7 +760,7 @@ def test_the_drawing_survives_a_resize():
 
 
 def test_an_untrained_model_classifies_through_the_app_path(untrained_weights):
-    screen = Screen(recognizer=Recognizer.load(untrained_weights))
+    screen = Screen(recognizer=Classifier.load(untrained_weights))
     screen.draw(7, steps=1)
     read_now(screen.state, "mouseup")
     part = screen.state.reading.single
@@ -770,7 +771,7 @@ def test_an_untrained_model_classifies_through_the_app_path(untrained_weights):
 def test_a_trained_model_reads_digits_drawn_with_the_mouse():
     weights = REPO_ROOT / "weights" / "simple.pt"
     require(weights.is_file(), f"no trained model at {weights}")
-    recognizer = Recognizer.load(weights)
+    recognizer = Classifier.load(weights)
     for digit in DIGITS:
         screen = Screen((800, 600), recognizer)
         screen.draw(digit, steps=4)
@@ -1147,7 +1148,7 @@ def test_a_digit_with_a_dot_beside_it_is_saved_as_it_reads(tmp_path):
 def test_a_trained_model_reads_a_number_drawn_with_the_mouse():
     weights = REPO_ROOT / "weights" / "simple.pt"
     require(weights.is_file(), f"no trained model at {weights}")
-    screen = Screen((1024, 640), Recognizer.load(weights))
+    screen = Screen((1024, 640), Classifier.load(weights))
     screen.draw_number("1704", steps=4)
     read_now(screen.state, "mouseup")
     assert screen.state.reading.number == "1704"
@@ -1238,7 +1239,7 @@ def test_the_app_does_not_import_torch_or_the_training_stack():
     """torch comes with the model, in the background; the training stack with F only."""
     code = ("import sys, digitnet.app.window, digitnet.app.workers; "
             "print(sorted(m for m in ('torch', 'digitnet.train.finetune', 'digitnet.train.loop', "
-            "'digitnet.model.recognizer') if m in sys.modules))")
+            "'digitnet.model.classifier') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO_ROOT, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

@@ -18,7 +18,6 @@ from digitnet.cli.choose import Readers
 from digitnet.cli.main import build_parser, main, read_file
 from digitnet.common.argtypes import float_range, fraction, int_range, positive_int
 from digitnet.common.errors import DEBUG_ENV_VAR, run_entry_point
-from digitnet.common.prediction import Prediction
 
 COMMANDS = ["predict", "train", "evaluate", "finetune", "app"]
 
@@ -168,17 +167,18 @@ def test_predict_goes_on_after_a_surprise_and_debug_stops_there(
 
 
 def test_non_finite_model_output_is_an_error_not_json_nan(tmp_path: Path) -> None:
-    class BrokenRecognizer:
-        def read_inks(self, inks) -> list[tuple[np.ndarray, Prediction]]:
-            nan = Prediction(0, float("nan"), (float("nan"),) * 10)
-            return [(np.zeros((28, 28), np.float32), nan) for _ in inks]
+    class BrokenClassifier:
+        reject, threshold = True, None
+
+        def probabilities(self, images: np.ndarray) -> np.ndarray:
+            return np.full((len(images), 10), np.nan, np.float32)
 
     image = tmp_path / "one.png"
     page = np.full((100, 100), 255, np.uint8)
     page[20:80, 45:55] = 0  # a 1
     cv2.imwrite(str(image), page)
     with pytest.raises(DigitnetError, match="one.png: the model's output is not finite"):
-        read_file(Readers(BrokenRecognizer(), None), str(image), None)  # type: ignore[arg-type]
+        read_file(Readers(BrokenClassifier(), None), str(image), None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.train.config import TrainConfig
 from digitnet.train.distributed import Shard
 from digitnet.train.loop import train
@@ -39,7 +39,7 @@ def test_two_processes_under_torchrun_match_one(mnist_dir: Path, tmp_path: Path)
         alone = train(dataclasses.replace(BASE, data_dir=str(mnist_dir), out=str(tmp_path / "one")))
     finally:
         torch.set_num_threads(threads)
-    two = Recognizer.load(tmp_path / "two" / "simple.pt", threads=None).metadata
+    two = Classifier.load(tmp_path / "two" / "simple.pt", threads=None).metadata
     assert two.training is not None and alone.training is not None
     assert not two.training.differences(alone.training) and len(two.history) == 2
     assert not two.training.differences(BASE)  # the flags say what the test's config says

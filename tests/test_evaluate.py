@@ -17,8 +17,8 @@ from digitnet.cli.main import main
 from digitnet.common.records import to_plain
 from digitnet.data import mnist as data
 from digitnet.data.mnist import load_mnist
+from digitnet.model.classifier import Classifier
 from digitnet.model.networks import create_model
-from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import (
     EpochRecord,
     WeightsInfo,
@@ -239,7 +239,7 @@ def test_evaluate_counts_the_digits_below_the_threshold_as_rejected(capsys, tmp_
     exact digits below it are rejected, and --no-reject rejects none."""
     images, labels = load_mnist("test", mnist_dir)
     images, labels = images[:300], labels[:300]
-    probs = Recognizer.load(shipped_weights, reject=False).probabilities(images / 255.0)
+    probs = Classifier.load(shipped_weights, reject=False).probabilities(images / 255.0)
     top = np.sort(probs.max(axis=1))
     threshold = float(top[20] + top[21]) / 2  # 21 digits below it (unless two tie)
     weights = with_reject_threshold(shipped_weights, threshold, tmp_path / "strict.pt")

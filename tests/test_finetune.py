@@ -20,8 +20,8 @@ from digitnet.data import mnist as data
 from digitnet.data import samples
 from digitnet.data.mnist import load_mnist, validation_split
 from digitnet.data.samples import SampleStore
+from digitnet.model.classifier import Classifier
 from digitnet.model.networks import create_model
-from digitnet.model.recognizer import Recognizer
 from digitnet.model.weights import (
     FinetuneRecord,
     WeightsInfo,
@@ -175,7 +175,7 @@ def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnis
     assert any(m.startswith("before:") for m in messages)
     assert messages[-1] == f"wrote {tmp_path / 'mine.pt'}"
 
-    recognizer = Recognizer.load(result.weights)
+    recognizer = Classifier.load(result.weights)
     metadata = recognizer.metadata
     assert metadata.finetune == record and metadata.base_path == str(tiny_base.resolve())
     assert metadata.base is not None and metadata.base.test_acc == 0.9

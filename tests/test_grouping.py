@@ -120,7 +120,7 @@ def stretches(*digits: list[Stroke]) -> list[tuple[dict[tuple[int, int], list[in
     found = stroke_stretches(group_strokes(strokes, SIZE, BRUSH), strokes, SIZE, BRUSH)
     assert all(isinstance(stretch, Stretch) for stretch in found)
     assert [stretch.height for stretch in found] == pytest.approx([200] * len(found))
-    return [(stretch.parts, stretch.shape) for stretch in found]
+    return [(stretch.parts, stretch.boundaries) for stretch in found]
 
 
 def test_stretches_of_digits_far_apart_are_their_groups_alone() -> None:

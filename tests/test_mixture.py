@@ -22,7 +22,7 @@ from digitnet.data.pendigits import (
     seen_benchmark_writers,
     writer_folds,
 )
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.train.config import TrainConfig
 from digitnet.train.loop import train
 
@@ -146,7 +146,7 @@ def test_a_tiny_run_learns_from_pen_digits_and_negatives(small_data, mnist_dir, 
     assert metadata.training == config
 
     # the stored threshold keeps the share asked for of the validation digits, and no more
-    recognizer = Recognizer.load(tmp_path / "run" / "simple.pt", threads=None)
+    recognizer = Classifier.load(tmp_path / "run" / "simple.pt", threads=None)
     assert recognizer.threshold == metadata.reject_threshold is not None
     images, _ = load_mnist("train", mnist_dir)
     _, val = validation_split(600, config.seed)

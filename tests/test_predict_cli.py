@@ -22,8 +22,9 @@ from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.data.images import read_image
 from digitnet.data.mnist import load_mnist
-from digitnet.model.recognizer import Recognizer
-from digitnet.reading.read import DigitReading, Reading
+from digitnet.model.classifier import Classifier
+from digitnet.reading.read import read_digit
+from digitnet.reading.result import DigitReading, Reading
 
 CUTTER = ("--reader", "digits")  # for what the digit network and the cutter do alone
 
@@ -107,12 +108,12 @@ def test_one_digit_reads_exactly_as_before_numbers(capsys: pytest.CaptureFixture
                                                    digit_files: dict[str, int],
                                                    shipped_weights: Path) -> None:
     """On a clean image of one digit (PNG, BMP or JPEG, either polarity), predict's reading is
-    Recognizer.read's of the whole image, as before numbers."""
-    recognizer = Recognizer.load(shipped_weights)
+    read_digit's of the whole image, as before numbers."""
+    recognizer = Classifier.load(shipped_weights)
     files = sorted(digit_files)
     _, out, _ = predict(capsys, "--json", "--weights", str(shipped_weights), *files)
     for name, record in zip(files, json_lines(out), strict=True):
-        before = recognizer.classify_canvas(read_image(name))
+        before = read_digit(recognizer, read_image(name)).prediction
         assert record["probs"] == [round(p, 6) for p in before.probs]
         assert record["confidence"] == round(before.confidence, 6)
         assert record["rejected"] is before.rejected

@@ -20,7 +20,7 @@ from digitnet import DigitnetError
 from digitnet.cli.choose import Readers
 from digitnet.cli.main import read_file
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import to_mnist
 
 DTYPES = st.sampled_from([np.dtype(name) for name in (
@@ -69,8 +69,8 @@ def test_to_mnist_reads_every_image_shape(image: np.ndarray, invert: bool | None
 
 
 @pytest.fixture(scope="module")
-def recognizer(shipped_weights: Path) -> Recognizer:
-    return Recognizer.load(shipped_weights)
+def recognizer(shipped_weights: Path) -> Classifier:
+    return Classifier.load(shipped_weights)
 
 
 @st.composite
@@ -94,7 +94,7 @@ def image_files(draw: st.DrawFn) -> bytes:
     return data
 
 
-def check_prediction_of(recognizer: Recognizer, path: Path, invert: bool | None) -> None:
+def check_prediction_of(recognizer: Classifier, path: Path, invert: bool | None) -> None:
     try:
         reading = read_file(Readers(recognizer, None), str(path), invert).reading
     except DigitnetError as e:
@@ -110,7 +110,7 @@ def check_prediction_of(recognizer: Recognizer, path: Path, invert: bool | None)
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=image_files(), invert=INVERT)
-def test_predict_reads_any_file_or_says_why(recognizer: Recognizer, tmp_path_factory,
+def test_predict_reads_any_file_or_says_why(recognizer: Classifier, tmp_path_factory,
                                             data: bytes, invert: bool | None) -> None:
     path = tmp_path_factory.mktemp("file") / "image"
     path.write_bytes(data)
@@ -119,7 +119,7 @@ def test_predict_reads_any_file_or_says_why(recognizer: Recognizer, tmp_path_fac
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=2000))
-def test_predict_on_random_bytes(recognizer: Recognizer, tmp_path_factory, data: bytes) -> None:
+def test_predict_on_random_bytes(recognizer: Classifier, tmp_path_factory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("bytes") / "noise.png"
     path.write_bytes(data)
     check_prediction_of(recognizer, path, None)

@@ -16,25 +16,24 @@ from conftest import with_reject_threshold
 
 from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.prediction import BLANK as BLANK_PREDICTION
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.common.sketch import Sketch, render_strokes
-from digitnet.model.recognizer import Recognizer
-from digitnet.reading.paper.digits import find_digits
-from digitnet.reading.preprocess import Ink, find_ink, frame_ink
-from digitnet.reading.read import (
-    BLANK,
+from digitnet.model.classifier import Classifier
+from digitnet.reading.choice import (
     IN_NUMBER_MARGIN,
     MORE_PARTS_MARGIN,
     WIDE_FROM,
-    DigitReading,
-    Reading,
     best_way,
-    group_ink,
     part_score,
-    read_canvas,
-    read_sketch,
     surest_paths,
 )
+from digitnet.reading.grouping import group_ink
+from digitnet.reading.paper.digits import find_digits
+from digitnet.reading.parts import Candidate, read_parts
+from digitnet.reading.preprocess import Ink, find_ink, frame_ink
+from digitnet.reading.read import read_canvas, read_digit, read_sketch
+from digitnet.reading.result import BLANK, DigitReading, Reading
 
 CELL = (160, 220)  # a digit's box on the canvas, in pixels
 GAP, MARGIN = 40, 40
@@ -79,8 +78,8 @@ def ink_of(strokes: Sequence[np.ndarray], size: tuple[int, int], brush: float = 
 
 
 @pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer.load()  # the shipped default weights
+def classifier() -> Classifier:
+    return Classifier.load()  # the shipped default weights
 
 
 class ForwardCounter:
@@ -92,36 +91,68 @@ class ForwardCounter:
             lambda _module, inputs, _output: self.batches.append(len(inputs[0])))
 
 
-def test_read_inks_reads_every_digit_in_one_batch_and_specks_not_at_all(
-        recognizer: Recognizer) -> None:
+def test_read_parts_reads_every_digit_in_one_batch_and_specks_not_at_all(
+        classifier: Classifier) -> None:
     sketch = number_sketch([2, 0, 4])
     digits = [ink_of([s * sketch.size for s in group], sketch.size)
               for group in ([sketch.strokes[0]], [sketch.strokes[1]], sketch.strokes[2:4])]
     dot = ink_of([np.array([[300.0, 150.0]])], sketch.size)
     inks = [digits[0], dot, digits[1], digits[2]]
-    counter = ForwardCounter(recognizer.model)
+    counter = ForwardCounter(classifier.model)
     try:
-        read = recognizer.read_inks(inks)
-        assert recognizer.read_inks([]) == []
+        read = read_parts(classifier, [Candidate.of(ink) for ink in inks]).digits
+        assert read_parts(classifier, []) == BLANK
     finally:
         counter.handle.remove()
     assert counter.batches == [3]  # one pass for the three digits; the speck is not asked
-    assert [prediction.digit for _, prediction in read] == [2, None, 0, 4]
-    assert read[1][1] is SPECK
-    for ink, (image, prediction) in zip(inks, read, strict=True):
-        np.testing.assert_array_equal(image, frame_ink(ink))
-        if prediction is not SPECK:  # batched as it reads alone, to float rounding
-            alone = recognizer.read_inks([ink])[0][1]
-            assert prediction.digit == alone.digit and prediction.rejected == alone.rejected
-            np.testing.assert_allclose(prediction.probs, alone.probs, atol=1e-5)
+    assert [part.prediction.digit for part in read] == [2, None, 0, 4]
+    assert read[1].prediction is SPECK
+    for ink, part in zip(inks, read, strict=True):
+        np.testing.assert_array_equal(part.image, frame_ink(ink))
+        if part.prediction is not SPECK:  # batched as it reads alone, to float rounding
+            alone = read_parts(classifier, [Candidate.of(ink)]).digits[0].prediction
+            assert part.prediction.digit == alone.digit
+            assert part.prediction.rejected == alone.rejected
+            np.testing.assert_allclose(part.prediction.probs, alone.probs, atol=1e-5)
 
 
-def test_without_reject_every_part_is_asked(recognizer: Recognizer) -> None:
-    forced = Recognizer(recognizer.model, recognizer.info, reject=False)
+def test_without_reject_every_part_is_asked(classifier: Classifier) -> None:
+    forced = Classifier(classifier.model, classifier.info, reject=False)
     size = (600, 300)
     inks = [ink_of([np.array([[300.0, 150.0]])], size), ink_of([SHAPES[7][0] * CELL], size)]
-    read = forced.read_inks(inks)
-    assert all(p.digit in range(NUM_CLASSES) and not p.rejected for _, p in read)
+    read = read_parts(forced, [Candidate.of(ink) for ink in inks]).digits
+    assert all(p.digit in range(NUM_CLASSES) and not p.rejected for p in read)
+
+
+def test_a_canvas_read_as_one_digit_is_blank_or_one_part(untrained_weights: Path) -> None:
+    classifier = Classifier.load(untrained_weights)
+    canvas = np.zeros((300, 300), np.uint8)
+    canvas[50:250, 140:160] = 255
+    assert read_digit(classifier, canvas).prediction.digit is not None
+    assert read_digit(classifier, np.zeros((300, 300), np.uint8)).prediction == BLANK_PREDICTION
+
+
+def test_reading_a_canvas_is_the_transform_then_the_model_on_that_one_image(
+        untrained_weights: Path) -> None:
+    """read_digit as before numbers: bitwise the framed ink and the model's output for it
+    alone."""
+    classifier = Classifier.load(untrained_weights)
+    canvas = np.zeros((240, 320), np.uint8)
+    canvas[40:200, 150:170] = 255
+    canvas[40:60, 110:170] = 255
+    read = read_digit(classifier, canvas).single
+    assert read is not None
+    image, prediction = read.image, read.prediction
+    ink = find_ink(canvas)
+    assert ink is not None
+    expected = frame_ink(ink)
+    np.testing.assert_array_equal(image, expected)
+    probs = classifier.probabilities(expected[None])[0]
+    assert prediction.probs == tuple(float(p) for p in probs)
+    assert prediction.digit == int(probs.argmax()) and prediction.confidence == float(probs.max())
+    [again] = read_parts(classifier, [Candidate.of(ink)]).digits
+    np.testing.assert_array_equal(again.image, image)
+    assert again.prediction == prediction
 
 
 def part(digit: int | None, rejected: bool = False) -> DigitReading:
@@ -142,22 +173,28 @@ def test_the_number_is_the_digits_left_to_right_or_none() -> None:
     with_speck = Reading((part(None), part(5)))
     assert with_speck.number is None and with_speck.rejected_parts == [0]
     assert with_speck.digits[0].speck and not with_speck.digits[1].speck
+    assert Reading((seven,)).prediction is seven.prediction  # read_digit's: one digit at most
+    assert BLANK.prediction == BLANK_PREDICTION
+    with pytest.raises(ValueError, match="2 digits have no one prediction"):
+        _ = with_speck.prediction
 
 
 @pytest.mark.parametrize("digit", sorted(SHAPES))
-def test_one_drawn_digit_reads_exactly_as_before(recognizer: Recognizer, digit: int) -> None:
-    """Bitwise the image and prediction Recognizer.read gives the whole canvas, as before,
+def test_one_drawn_digit_reads_exactly_as_before(classifier: Classifier, digit: int) -> None:
+    """Bitwise the image and prediction read_digit gives the whole canvas, as before,
     from the strokes and from the image."""
     sketch = number_sketch([digit])
     canvas = sketch.render()
-    image, prediction = recognizer.read(canvas, invert=False)
-    reading = read_sketch(recognizer, sketch)
+    whole = read_digit(classifier, canvas, invert=False).single
+    assert whole is not None
+    image, prediction = whole.image, whole.prediction
+    reading = read_sketch(classifier, sketch)
     assert reading.single is not None and reading.number == str(digit)
     np.testing.assert_array_equal(reading.single.image, image)
     assert reading.single.prediction == prediction
     assert reading.single.box == find_ink(canvas, invert=False).box  # type: ignore[union-attr]
     for paper in (canvas, 255 - canvas):  # predict's path: a clean image, either polarity
-        from_image = read_canvas(recognizer, paper)
+        from_image = read_canvas(classifier, paper)
         assert from_image.single is not None and from_image.single.box == reading.single.box
         np.testing.assert_array_equal(from_image.single.image, image)
         assert from_image.single.prediction == prediction
@@ -165,13 +202,13 @@ def test_one_drawn_digit_reads_exactly_as_before(recognizer: Recognizer, digit: 
 
 @pytest.mark.parametrize("digits", [[2, 0, 4], [7, 1, 3, 0, 4, 2]])
 def test_a_number_reads_the_same_from_its_strokes_and_from_its_canvas(
-        recognizer: Recognizer, digits: list[int]) -> None:
+        classifier: Classifier, digits: list[int]) -> None:
     sketch = number_sketch(digits)
-    from_strokes = read_sketch(recognizer, sketch)
+    from_strokes = read_sketch(classifier, sketch)
     canvas = sketch.render()
     number = "".join(map(str, digits))
     assert from_strokes.number == number
-    for reading in (read_canvas(recognizer, canvas), read_canvas(recognizer, 255 - canvas)):
+    for reading in (read_canvas(classifier, canvas), read_canvas(classifier, 255 - canvas)):
         assert reading.number == number  # light ink on black, or dark on white paper
         for a, b in zip(from_strokes.digits, reading.digits, strict=True):
             assert a.prediction.digit == b.prediction.digit and not b.rejected
@@ -182,30 +219,30 @@ def test_a_number_reads_the_same_from_its_strokes_and_from_its_canvas(
         assert left - 20 <= digit.box.left and digit.box.right <= left + CELL[0] + 20
 
 
-def test_a_dot_beside_the_digits_is_no_part_of_the_number(recognizer: Recognizer) -> None:
+def test_a_dot_beside_the_digits_is_no_part_of_the_number(classifier: Classifier) -> None:
     between = MARGIN + CELL[0] + GAP / 2
     point = np.array([[between, MARGIN + CELL[1] - 5]])
     sketch = number_sketch([2, 7], extra=[point])
-    assert read_sketch(recognizer, sketch).number == "27"
-    assert read_canvas(recognizer, sketch.render()).number == "27"
+    assert read_sketch(classifier, sketch).number == "27"
+    assert read_canvas(classifier, sketch.render()).number == "27"
 
 
-def test_a_lone_dot_is_a_speck_as_before(recognizer: Recognizer) -> None:
+def test_a_lone_dot_is_a_speck_as_before(classifier: Classifier) -> None:
     sketch = Sketch((np.array([[0.5, 0.5]], np.float32),), (400, 300), 0.05)
-    reading = read_sketch(recognizer, sketch)
+    reading = read_sketch(classifier, sketch)
     assert reading.single is not None and reading.single.speck and reading.number is None
 
 
-def test_a_part_that_is_not_a_digit_makes_no_number(recognizer: Recognizer,
+def test_a_part_that_is_not_a_digit_makes_no_number(classifier: Classifier,
                                                     tmp_path: Path) -> None:
     """Weights whose threshold lies just above the least sure digit's confidence: that part
     (and only it) is not a digit, and the drawing is not a number."""
     sketch = number_sketch([7, 1, 3])
-    confidences = [p.prediction.confidence for p in read_sketch(recognizer, sketch).digits]
+    confidences = [p.prediction.confidence for p in read_sketch(classifier, sketch).digits]
     least = int(np.argmin(confidences))
     threshold = float(confidences[least] + np.delete(confidences, least).min()) / 2
-    assert threshold > confidences[least] and recognizer.path is not None
-    strict = Recognizer.load(with_reject_threshold(recognizer.path, threshold,
+    assert threshold > confidences[least] and classifier.path is not None
+    strict = Classifier.load(with_reject_threshold(classifier.path, threshold,
                                                    tmp_path / "strict.pt"))
     for reading in (read_sketch(strict, sketch), read_canvas(strict, sketch.render())):
         assert reading.number is None and reading.rejected_parts == [least]
@@ -213,13 +250,13 @@ def test_a_part_that_is_not_a_digit_makes_no_number(recognizer: Recognizer,
         assert reading.digits[least].prediction.digit == [7, 1, 3][least]
 
 
-def test_blank_and_empty_drawings_read_blank(recognizer: Recognizer) -> None:
-    assert read_sketch(recognizer, Sketch((), (400, 300), 0.05)) == BLANK
+def test_blank_and_empty_drawings_read_blank(classifier: Classifier) -> None:
+    assert read_sketch(classifier, Sketch((), (400, 300), 0.05)) == BLANK
     shrunk = dataclasses.replace(number_sketch([7]), size=(0, 0))
-    assert read_sketch(recognizer, shrunk) == BLANK
-    assert read_canvas(recognizer, np.zeros((0, 0), np.uint8)) == BLANK
-    assert read_canvas(recognizer, np.zeros((300, 400), np.uint8)) == BLANK
-    assert read_canvas(recognizer, np.full((300, 400), 255, np.uint8)) == BLANK
+    assert read_sketch(classifier, shrunk) == BLANK
+    assert read_canvas(classifier, np.zeros((0, 0), np.uint8)) == BLANK
+    assert read_canvas(classifier, np.zeros((300, 400), np.uint8)) == BLANK
+    assert read_canvas(classifier, np.full((300, 400), 255, np.uint8)) == BLANK
 
 
 
@@ -269,24 +306,24 @@ def written_close(digits: Sequence[int], gap: float) -> np.ndarray:
 
 @pytest.mark.parametrize("digits", [[1, 0], [1, 1], [7, 1], [1, 7], [4, 1]])
 @pytest.mark.parametrize("gap", [0.05, 0.08])
-def test_a_one_close_beside_a_digit_reads_as_two_digits(recognizer: Recognizer,
+def test_a_one_close_beside_a_digit_reads_as_two_digits(classifier: Classifier,
                                                         digits: list[int], gap: float) -> None:
     """"10" with a small gap (5-10 % of the height) is two digits, not one "not a digit"."""
     canvas = written_close(digits, gap)
     for image in (canvas, 255 - canvas):
-        assert read_canvas(recognizer, image).number == "".join(map(str, digits))
+        assert read_canvas(classifier, image).number == "".join(map(str, digits))
 
 
 @pytest.mark.parametrize(("digits", "gap"), [([1, 0], 0.0), ([1, 2], -0.06), ([1, 7], -0.06),
                                              ([7, 1], -0.06), ([7, 3], -0.06), ([0, 4], -0.06)])
-def test_touching_digits_are_cut_where_the_model_reads_two(recognizer: Recognizer,
+def test_touching_digits_are_cut_where_the_model_reads_two(classifier: Classifier,
                                                            digits: list[int], gap: float) -> None:
     """The shape alone keeps these touching pairs whole (one part, not a digit or misread);
     among the candidate cuts the model reads two digits, and read_canvas takes that cut."""
     canvas = written_close(digits, gap)
     assert cv2.connectedComponents(canvas)[0] == 2  # they touch: one component
     assert len(find_digits(canvas)) == 1
-    reading = read_canvas(recognizer, 255 - canvas)
+    reading = read_canvas(classifier, 255 - canvas)
     assert reading.number == "".join(map(str, digits))
     middles = digit_middles(digits, gap)  # cut apart (maybe along a slanted path, so that a
     for part, own, other in zip(reading.digits, middles, middles[::-1], strict=True):  # 7's
@@ -302,14 +339,14 @@ def digit_middles(digits: Sequence[int], gap: float) -> list[float]:
     return [float(left + crop.shape[1] / 2) for left, crop in zip(lefts, crops, strict=True)]
 
 
-def test_a_digit_in_two_pieces_reads_as_one(recognizer: Recognizer) -> None:
+def test_a_digit_in_two_pieces_reads_as_one(classifier: Classifier) -> None:
     """A 0 left in two halves by a dry pen: the shape says two parts, the model one 0."""
     size = (400, 400)
     halves = [_arc(200, 200, 80, 140, np.pi / 2 + 0.2, 1.5 * np.pi - 0.2),
               _arc(200, 200, 80, 140, -np.pi / 2 + 0.2, np.pi / 2 - 0.2)]
     canvas = render_strokes([half / size for half in halves], size, 0.05)
     assert len(find_digits(canvas)) == 2
-    reading = read_canvas(recognizer, canvas)
+    reading = read_canvas(classifier, canvas)
     assert reading.number == "0"
     assert reading.digits[0].box == find_ink(canvas).box  # type: ignore[union-attr]
 

@@ -12,15 +12,16 @@ import torch
 import torch.nn.functional as F
 from conftest import with_reject_threshold
 
-from digitnet.common.prediction import BLANK
+from digitnet.common.prediction import BLANK, Prediction
 from digitnet.common.sketch import render_strokes
 from digitnet.data.mnist import load_mnist
 from digitnet.data.scribbles import TRAINING_SCRIBBLES, generate_non_digits
 from digitnet.data.strokes import TRAINING_STYLE, lay_out
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.weights import WeightsInfo, load_weights
 from digitnet.reading.preprocess import find_ink
-from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected
+from digitnet.reading.read import read_digit
+from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected, to_prediction
 from digitnet.train.trainer import digits_and_outliers_loss
 
 OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # version 1: no threshold
@@ -34,6 +35,11 @@ def with_threshold_info(info: WeightsInfo, threshold: float | None) -> WeightsIn
 
 def dot(size: tuple[int, int] = (400, 300), brush: float = 0.05) -> np.ndarray:
     return render_strokes([np.array([[0.3, 0.6]])], size, brush)
+
+
+def answers(classifier: Classifier, images: np.ndarray) -> list[Prediction]:
+    """28x28 images, already framed, through the model and the reject rule: no speck test."""
+    return [to_prediction(p, classifier.threshold) for p in classifier.probabilities(images)]
 
 
 def mnist_canvas(image: np.ndarray, scale: int = 10) -> np.ndarray:
@@ -68,42 +74,43 @@ def test_a_speck_is_measured_against_the_canvas_not_the_brush():
 
 
 def test_a_speck_is_rejected_without_asking_the_model(rejecting):
-    recognizer = Recognizer.load(rejecting)
-    image, prediction = recognizer.read(dot())
-    assert image is not None  # the magnified speck, for the app to show
+    classifier = Classifier.load(rejecting)
+    part = read_digit(classifier, dot()).single
+    assert part is not None and part.image.any()  # the magnified speck, for the app to show
+    prediction = part.prediction
     assert prediction.rejected and prediction.digit is None and not any(prediction.probs)
 
 
 def test_a_blank_canvas_is_blank_not_rejected(rejecting):
-    recognizer = Recognizer.load(rejecting)
-    assert recognizer.classify_canvas(np.zeros((300, 400), np.uint8)) == BLANK
+    classifier = Classifier.load(rejecting)
+    assert read_digit(classifier, np.zeros((300, 400), np.uint8)).prediction == BLANK
     assert not BLANK.rejected
 
 
 def test_a_confident_digit_is_kept_and_a_doubtful_one_rejected(rejecting, mnist_dir):
     images, labels = load_mnist("test", mnist_dir)
-    recognizer = Recognizer.load(rejecting)
-    prediction = recognizer.classify_canvas(mnist_canvas(images[0]))
+    classifier = Classifier.load(rejecting)
+    prediction = read_digit(classifier, mnist_canvas(images[0])).prediction
     assert prediction.digit == labels[0] and prediction.confidence > 0.5
     assert not prediction.rejected
     # the same threshold rejects exactly the images whose top probability is below it
     batch = images[:300] / 255.0
-    probs = recognizer.probabilities(batch)
-    got = [p.rejected for p in recognizer.classify_images(batch)]
+    probs = classifier.probabilities(batch)
+    got = [p.rejected for p in answers(classifier, batch)]
     assert got == (probs.max(1) < 0.5).tolist()
     doubtful = np.full((1, 28, 28), 0.5, np.float32)  # a grey square: no digit at all
-    raw = recognizer.probabilities(doubtful)[0]
+    raw = classifier.probabilities(doubtful)[0]
     assert raw.max() < 1
-    strict = Recognizer(recognizer.model, with_threshold_info(recognizer.info, 1.0))
-    (prediction,) = strict.classify_images(doubtful)
+    strict = Classifier(classifier.model, with_threshold_info(classifier.info, 1.0))
+    (prediction,) = answers(strict, doubtful)
     assert prediction.rejected and prediction.digit == int(raw.argmax())
     assert prediction.probs == pytest.approx(tuple(raw))  # the raw output stays
 
 
 def test_no_reject_gives_the_forced_choice(rejecting):
-    forced = Recognizer.load(rejecting, reject=False)
+    forced = Classifier.load(rejecting, reject=False)
     assert forced.threshold is None
-    prediction = forced.classify_canvas(dot())
+    prediction = read_digit(forced, dot()).prediction
     assert not prediction.rejected and prediction.digit is not None
     assert prediction.confidence == max(prediction.probs) > 0
 
@@ -112,15 +119,15 @@ def test_the_threshold_round_trips_through_the_weights_file(shipped_weights, tmp
     path = with_reject_threshold(shipped_weights, 0.4375, tmp_path / "t.pt")
     _, info = load_weights(path)
     assert info.metadata.reject_threshold == 0.4375
-    assert Recognizer.load(path).threshold == 0.4375
+    assert Classifier.load(path).threshold == 0.4375
 
 
 def test_weights_without_a_threshold_load_and_reject_only_specks(mnist_dir):
-    recognizer = Recognizer.load(OLD_FINETUNED)
-    assert recognizer.metadata.reject_threshold is None and recognizer.threshold is None
+    classifier = Classifier.load(OLD_FINETUNED)
+    assert classifier.metadata.reject_threshold is None and classifier.threshold is None
     images, _ = load_mnist("test", mnist_dir)
-    assert not any(p.rejected for p in recognizer.classify_images(images[:100] / 255.0))
-    assert recognizer.classify_canvas(dot()).rejected
+    assert not any(p.rejected for p in answers(classifier, images[:100] / 255.0))
+    assert read_digit(classifier, dot()).prediction.rejected
 
 
 def test_calibrate_keeps_at_least_the_share_asked_for():

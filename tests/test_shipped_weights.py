@@ -9,7 +9,7 @@ from digitnet.common.paths import weights_path
 from digitnet.data.mnist import MNIST_FILES, load_mnist, validation_split
 from digitnet.data.pendigits import PENDIGITS_SOURCE, TRAINING_WRITERS
 from digitnet.data.sources import SOURCES, load_fold, seen_groups
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.registry import MODEL_NAMES
 from digitnet.train.evaluate import predict_probabilities
 
@@ -24,13 +24,13 @@ def test_every_registered_model_has_a_promise():
 
 
 @pytest.fixture(scope="module", params=sorted(MODEL_NAMES))
-def shipped(request) -> Recognizer:
-    recognizer = Recognizer.load(weights_path(request.param), threads=None)
+def shipped(request) -> Classifier:
+    recognizer = Classifier.load(weights_path(request.param), threads=None)
     assert recognizer.name == request.param
     return recognizer
 
 
-def accuracy(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray) -> float:
+def accuracy(recognizer: Classifier, images: np.ndarray, labels: np.ndarray) -> float:
     return float((predict_probabilities(recognizer, images).argmax(1) == labels).mean())
 
 

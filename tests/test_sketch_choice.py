@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from digitnet.common.sketch import Sketch
-from digitnet.model.recognizer import Recognizer
-from digitnet.reading.grouping import group_strokes
-from digitnet.reading.read import read_sketch, sketch_stretches
+from digitnet.model.classifier import Classifier
+from digitnet.reading.grouping import group_strokes, sketch_stretches
+from digitnet.reading.read import read_sketch
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 SIZE = (700, 300)  # digits about 220 px tall
@@ -27,12 +27,12 @@ def sketch(*strokes: Sequence[tuple[float, float]]) -> Sketch:
 
 
 @pytest.fixture(scope="module", params=["improved", "simple"])
-def recognizer(request: pytest.FixtureRequest) -> Recognizer:
-    return Recognizer.load(WEIGHTS / f"{request.param}.pt")
+def recognizer(request: pytest.FixtureRequest) -> Classifier:
+    return Classifier.load(WEIGHTS / f"{request.param}.pt")
 
 
 def test_a_four_whose_stem_stands_apart_from_its_arm_reads_as_one_digit(
-        recognizer: Recognizer) -> None:
+        recognizer: Classifier) -> None:
     """An L-shaped arm and a stem just right of it, drawn with a 1 in between: three groups,
     and the model reads the arm and stem together as a 4."""
     drawn = sketch([(290, 40), (230, 180), (335, 180)], ONE, [(350, 100), (350, 260)])
@@ -42,7 +42,7 @@ def test_a_four_whose_stem_stands_apart_from_its_arm_reads_as_one_digit(
     assert reading.digits[1].box.left < 230 and reading.digits[1].box.right > 350
 
 
-def test_two_digits_grouping_merged_read_as_two(recognizer: Recognizer) -> None:
+def test_two_digits_grouping_merged_read_as_two(recognizer: Classifier) -> None:
     """A 7 drawn right after a 1, its bar starting over the 1: grouping merges them (strokes
     drawn one after the other need little overlap), the model parts them."""
     drawn = sketch(ONE, [(110, 50), (330, 50), (240, 260)])
@@ -50,7 +50,7 @@ def test_two_digits_grouping_merged_read_as_two(recognizer: Recognizer) -> None:
     assert read_sketch(recognizer, drawn).number == "17"
 
 
-def test_digits_well_apart_are_read_once_each(recognizer: Recognizer) -> None:
+def test_digits_well_apart_are_read_once_each(recognizer: Classifier) -> None:
     """No way to group them is in doubt: one part per digit, one batch."""
     drawn = sketch(ONE, [(300, 50), (420, 50), (340, 260)], [(560, 80), (600, 40), (600, 260)])
     stretches = sketch_stretches(drawn)

@@ -17,7 +17,7 @@ from digitnet import DigitnetError
 from digitnet.cli.main import main
 from digitnet.common.records import RecordError
 from digitnet.data.mnist import load_mnist
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.weights import EpochRecord, WeightsMetadata
 from digitnet.train.checkpoint import CheckpointError
 from digitnet.train.config import TrainConfig
@@ -43,7 +43,7 @@ def weights_of(run: Path, model: str = "simple") -> dict[str, torch.Tensor]:
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """The same thread count for every run here: sums in another order would differ in the last
-    bits, and the resume test compares bits (a Recognizer sets one thread too)."""
+    bits, and the resume test compares bits (a Classifier sets one thread too)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -68,11 +68,11 @@ def test_a_tiny_run_learns_and_exports_loadable_weights(base_run, mnist_dir):
     assert metadata.test_acc is None  # --no-test
     assert metadata.learned_from[0].images == 540 and metadata.validation_seed == 0
 
-    recognizer = Recognizer.load(out / "simple.pt")
+    recognizer = Classifier.load(out / "simple.pt")
     assert recognizer.name == "simple" and recognizer.metadata == metadata
     images, labels = load_mnist("test", mnist_dir)
-    predictions = recognizer.classify_images(images[:300] / 255.0)
-    hits = sum(p.digit == y for p, y in zip(predictions, labels[:300], strict=True))
+    digits = recognizer.probabilities(images[:300] / 255.0).argmax(1)
+    hits = sum(digit == y for digit, y in zip(digits, labels[:300], strict=True))
     assert hits / 300 > 0.5  # 540 images and 3 epochs already beat chance by far
 
 
@@ -212,12 +212,12 @@ def test_distill_keeps_a_fine_tune_closer_to_its_start(base_run, mnist_dir, tmp_
     moves the outputs less (the teacher is the --init model, frozen)."""
     init = base_run[0] / "simple.pt"
     images, _ = load_mnist("train", mnist_dir)
-    start = Recognizer.load(init, threads=None).probabilities(images[:300] / 255.0)
+    start = Classifier.load(init, threads=None).probabilities(images[:300] / 255.0)
     moved = {}
     for distill in (0.0, 5.0):
         out = tmp_path / f"distill-{distill}"
         train(tiny(out, mnist_dir, epochs=1, lr=3e-3, init=str(init), distill=distill))
-        probs = Recognizer.load(out / "simple.pt", threads=None).probabilities(images[:300] / 255.0)
+        probs = Classifier.load(out / "simple.pt", threads=None).probabilities(images[:300] / 255.0)
         moved[distill] = float(np.abs(probs - start).sum(1).mean())
     assert moved[5.0] < 0.8 * moved[0.0], moved
 
@@ -238,7 +238,7 @@ def test_init_from_a_fine_tuned_file_of_the_old_format(mnist_dir, tmp_path):
     metadata = train(config)
     assert metadata.base is not None and metadata.base.finetune is not None
     assert metadata.augment is not None and metadata.augment["restroke_prob"] == 0.5
-    assert Recognizer.load(tmp_path / "simple.pt").info.config == {"width": 8, "hidden": 32}
+    assert Classifier.load(tmp_path / "simple.pt").info.config == {"width": 8, "hidden": 32}
 
 
 def test_select_last_exports_the_last_epoch_and_the_test_set_is_optional(mnist_dir, tmp_path,
@@ -253,7 +253,7 @@ def test_select_last_exports_the_last_epoch_and_the_test_set_is_optional(mnist_d
     last = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["model"]
     exported = weights_of(tmp_path)
     assert all(torch.equal(exported[k], last[k]) for k in last)  # no EMA: the last epoch's model
-    recognizer = Recognizer.load(tmp_path / "simple.pt", threads=None)
+    recognizer = Classifier.load(tmp_path / "simple.pt", threads=None)
     images, labels = test_set_of_500("test", mnist_dir)
     measured = float((predict_probabilities(recognizer, images).argmax(1) == labels).mean())
     assert metadata.test_acc == pytest.approx(measured, abs=1e-6)

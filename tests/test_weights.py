@@ -15,8 +15,8 @@ from digitnet import DigitnetError
 from digitnet.common.records import RecordError, from_plain, to_plain
 from digitnet.data.mnist import MNIST_FILES
 from digitnet.model import weights
+from digitnet.model.classifier import Classifier, ClassifierError
 from digitnet.model.networks import create_model
-from digitnet.model.recognizer import Recognizer, RecognizerError
 from digitnet.model.weights import (
     DataSource,
     EpochRecord,
@@ -90,7 +90,7 @@ def test_a_fine_tune_carries_its_lineage_and_the_curves_of_its_base():
 def test_the_shipped_weights_of_the_old_format_load_typed(name, epochs, base_epochs):
     """The weights digitnet shipped before pen data (kept as tests/data/MODEL-v1.pt)."""
     path = DATA / f"{name}-v1.pt"
-    recognizer = Recognizer.load(path)
+    recognizer = Classifier.load(path)
     metadata = recognizer.metadata
     assert recognizer.path == path and recognizer.name == name
     assert len(metadata.history) == epochs and metadata.training is not None
@@ -201,7 +201,7 @@ def test_all_zero_weights_are_refused(tmp_path):
             parameter.zero_()
     path = save_weights(tmp_path / "zero.pt", WeightsInfo("simple", TINY, WeightsMetadata()), model)
     with pytest.raises(WeightsError, match="all zeros"):
-        Recognizer.load(path)
+        Classifier.load(path)
 
 
 def test_a_pickled_payload_never_runs(tmp_path):
@@ -210,7 +210,7 @@ def test_a_pickled_payload_never_runs(tmp_path):
     payload = {"format": "digitnet-weights", "format_version": 2, "metadata": SideEffect(marker)}
     torch.save(payload, path)
     with pytest.raises(WeightsError) as error:
-        Recognizer.load(path)
+        Classifier.load(path)
     assert str(error.value) == (f"{path}: not a readable weights file: it holds Python objects "
                                 "besides tensors, which digitnet never loads (they could run code)")
     assert not marker.exists()
@@ -262,14 +262,14 @@ def test_saving_without_replace_never_clobbers(tmp_path):
 
 
 def test_non_finite_output_or_input_never_becomes_a_confidence(tmp_path):
-    recognizer = Recognizer.load(saved(tmp_path, WeightsMetadata()))
+    recognizer = Classifier.load(saved(tmp_path, WeightsMetadata()))
     recognizer.model.state_dict()["classifier.4.bias"][0] = float("nan")  # damaged after loading
-    with pytest.raises(RecognizerError, match="not finite"):
+    with pytest.raises(ClassifierError, match="not finite"):
         recognizer.probabilities(np.zeros((1, 28, 28), np.float32))
-    fine = Recognizer.load(tmp_path / "w.pt")
+    fine = Classifier.load(tmp_path / "w.pt")
     image = np.zeros((28, 28), np.float32)
     image[3, 4] = np.nan
-    with pytest.raises(RecognizerError, match="NaN or infinite pixels"):
+    with pytest.raises(ClassifierError, match="NaN or infinite pixels"):
         fine.probabilities(image)
 
 

@@ -24,7 +24,7 @@ from digitnet.app.style import (
     text_width,
 )
 from digitnet.common.sketch import brush_pixels
-from digitnet.reading.read import Reading
+from digitnet.reading.result import Reading
 
 CANVAS_HINT_LINES = ("draw a digit", "or a number")  # on an empty canvas
 CANVAS_HINT = " ".join(CANVAS_HINT_LINES)

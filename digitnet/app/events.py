@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from os import PathLike
 
     from digitnet.app.layout import Rect
-    from digitnet.reading.read import Reading
+    from digitnet.reading.result import Reading
 
 
 class EventLog:

@@ -33,7 +33,7 @@ from digitnet.app.style import (
 )
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.common.wording import counted
-from digitnet.reading.read import DigitReading, Reading
+from digitnet.reading.result import DigitReading, Reading
 
 LOADING = "loading"  # the readout's label until the model is ready (short: legible at 480x360)
 NOT_A_DIGIT = "not a digit"  # the readout's label for a drawing the model rejects

@@ -13,7 +13,7 @@ from digitnet.app.workers import ReadRequest
 from digitnet.common.sketch import Sketch, Stroke
 
 if TYPE_CHECKING:
-    from digitnet.model.recognizer import Recognizer
+    from digitnet.model.classifier import Classifier
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class PendingSave:
     version: int
     confirmed: bool = False  # pressed twice: saved even if the model reads it as not a digit
 
-    def request(self, recognizer: Recognizer) -> ReadRequest:
+    def request(self, recognizer: Classifier) -> ReadRequest:
         """A reading of the drawing as it was, never dropped for a newer one."""
         return ReadRequest(recognizer, self.sketch, self.generation, self.version, "key",
                            keep=True)

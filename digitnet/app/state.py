@@ -32,7 +32,7 @@ from digitnet.app.teaching import Teaching
 from digitnet.app.watching import Watching
 from digitnet.app.workers import InlineReader, ReadDone, Reader, ReadRequest
 from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, Stroke, brush_pixels
-from digitnet.reading.read import BLANK, Reading
+from digitnet.reading.result import BLANK, Reading
 
 if TYPE_CHECKING:
     from digitnet.app.camera import Picture
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from digitnet.app.watching import Feed
     from digitnet.app.workers import BackgroundFinetune, BackgroundLoad
     from digitnet.data.samples import SampleStore
-    from digitnet.model.recognizer import Recognizer
+    from digitnet.model.classifier import Classifier
 
 
 class AppState:
@@ -52,7 +52,7 @@ class AppState:
     are made at once (InlineReader), as tests and benchmarks want.
     """
 
-    def __init__(self, recognizer: Recognizer | None = None, *,
+    def __init__(self, recognizer: Classifier | None = None, *,
                  loading: BackgroundLoad | None = None, brush: float = DEFAULT_BRUSH,
                  samples: SampleStore | None = None, finetuner: BackgroundFinetune | None = None,
                  reader: Reader | None = None, camera: Feed | None = None):
@@ -126,7 +126,7 @@ class AppState:
             self.reader.submit(ReadRequest(self.recognizer, self.sketch(), drawing.generation,
                                            drawing.version, "camera", picture=picture))
 
-    def use_model(self, recognizer: Recognizer) -> None:
+    def use_model(self, recognizer: Classifier) -> None:
         """Put a model in use; the drawing on show, if any, is read again by it."""
         self.recognizer = recognizer
         self._shown_changes += 1

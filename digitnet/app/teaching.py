@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from digitnet.app.workers import Kept, Progress, Tuned
 from digitnet.common.digits import DIGIT_NAMES, NUM_CLASSES
 from digitnet.data.samples import SampleError
-from digitnet.reading.read import network_input
+from digitnet.reading.parts import network_input
 
 if TYPE_CHECKING:
     from digitnet.app.events import EventLog
     from digitnet.app.workers import BackgroundFinetune
     from digitnet.common.sketch import Sketch
     from digitnet.data.samples import SampleStore
-    from digitnet.model.recognizer import Recognizer
+    from digitnet.model.classifier import Classifier
 
 
 def how_many(count: int, digit: int) -> str:
@@ -95,7 +95,7 @@ class Teaching:
         self.status.set(reason, error=True)
         self.events.sample_refused(reason)
 
-    def start_finetune(self, recognizer: Recognizer | None) -> None:
+    def start_finetune(self, recognizer: Classifier | None) -> None:
         """Fine-tune the model in use on the saved samples, in the background."""
         if self.finetuner is None:
             self.status.set("fine-tuning is off", error=True)
@@ -107,7 +107,7 @@ class Teaching:
             self.status.set("fine-tuning started: keep drawing meanwhile")
             self.events.finetune_started()
 
-    def poll(self) -> Recognizer | None:
+    def poll(self) -> Classifier | None:
         """Show what fine-tuning reported since the last call; its new model, once it is done
         and meets the adoption rule (digitnet.train.finetune.adoption)."""
         tuned = None

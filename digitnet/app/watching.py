@@ -14,7 +14,7 @@ from digitnet.app.camera import Picture, SteadyNumber
 
 if TYPE_CHECKING:
     from digitnet.app.events import EventLog
-    from digitnet.reading.read import Reading
+    from digitnet.reading.result import Reading
 
 
 class Feed(Protocol):

@@ -29,10 +29,10 @@ from digitnet.reading.read import read_canvas, read_sketch
 if TYPE_CHECKING:
     from digitnet.app.camera import Picture
     from digitnet.common.sketch import Sketch
-    from digitnet.model.recognizer import Recognizer
-    from digitnet.reading.read import Reading
+    from digitnet.model.classifier import Classifier
+    from digitnet.reading.result import Reading
 
-Load = Callable[[Path | None], "Recognizer"]
+Load = Callable[[Path | None], "Classifier"]
 Finetune = Callable[..., Any]  # digitnet.train.finetune.finetune: (config, progress, should_stop)
 
 
@@ -43,12 +43,12 @@ Finetune = Callable[..., Any]  # digitnet.train.finetune.finetune: (config, prog
 APP_THREADS = 1
 
 
-def load_recognizer(path: Path | None, reject: bool = True) -> Recognizer:
-    """The app's recognizer for a weights file (None: the best shipped one); reject=False: it
+def load_recognizer(path: Path | None, reject: bool = True) -> Classifier:
+    """The app's classifier for a weights file (None: the best shipped one); reject=False: it
     never says "not a digit". Imports torch."""
-    from digitnet.model.recognizer import Recognizer
+    from digitnet.model.classifier import Classifier
 
-    return Recognizer.load(path, threads=APP_THREADS, reject=reject)
+    return Classifier.load(path, threads=APP_THREADS, reject=reject)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +56,7 @@ class ReadRequest:
     """A drawing to read, as it was when asked: the reading is shown only if the drawing on
     screen is still of that `generation` (digitnet.app.drawing.Drawing)."""
 
-    recognizer: Recognizer
+    recognizer: Classifier
     sketch: Sketch
     generation: int
     version: int
@@ -178,12 +178,12 @@ class InlineReader:
 
 
 class Loaded(NamedTuple):
-    recognizer: Recognizer
+    recognizer: Classifier
     seconds: float  # from the start of loading, torch's import included
 
 
 class BackgroundLoad:
-    """Loads a recognizer in a background thread; the loop takes it when it is ready."""
+    """Loads a classifier in a background thread; the loop takes it when it is ready."""
 
     def __init__(self, load: Load = load_recognizer):
         self._load = load
@@ -230,7 +230,7 @@ class Tuned(NamedTuple):
     """A fine-tuned model that meets the adoption rule: the app switches to it."""
 
     figures: str  # accuracy before and after, in one line
-    recognizer: Recognizer  # the fine-tuned model, loaded and warmed up
+    recognizer: Classifier  # the fine-tuned model, loaded and warmed up
     weights: str  # its file
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitnet.common.box import Box
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.sequence import SequenceReader
 from digitnet.reading.crops import read_centred
 from digitnet.reading.lines import find_lines
-from digitnet.reading.read import Reading, read_canvas
+from digitnet.reading.read import read_canvas
 from digitnet.reading.read_lines import LineReading, read_lines
+from digitnet.reading.result import Reading
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class FileReading:
 class Readers:
     """The readers `predict` may use, loaded once for every file."""
 
-    digits: Recognizer
+    digits: Classifier
     lines: SequenceReader | None  # None: --reader digits or --one-digit, not loaded
 
 

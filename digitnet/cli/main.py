@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from digitnet import DigitnetError, __version__
 from digitnet.common.argtypes import add_no_reject
-from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.errors import (
     DEBUG_ENV_VAR,
     debug_requested,
@@ -36,8 +35,6 @@ from digitnet.train.config import (
 
 if TYPE_CHECKING:
     from digitnet.cli.choose import FileReading, Readers
-    from digitnet.common.box import Box
-    from digitnet.reading.read import DigitReading, Reading
     from digitnet.reading.read_lines import LineReading
 
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -135,11 +132,11 @@ def load_readers(args: argparse.Namespace) -> Readers:
     """The digit network, and the line reader unless only the digit network will read."""
     from digitnet.cli.choose import Readers
     from digitnet.common.paths import weights_path
-    from digitnet.model.recognizer import Recognizer
+    from digitnet.model.classifier import Classifier
     from digitnet.model.registry import LINE_READER
     from digitnet.model.sequence import SequenceReader
 
-    digits = Recognizer.load(args.weights, reject=args.reject)
+    digits = Classifier.load(args.weights, reject=args.reject)
     if args.one_digit or args.reader == "digits":
         return Readers(digits, None)
     lines = args.lines_weights or weights_path(LINE_READER)
@@ -160,7 +157,9 @@ def read_file(readers: Readers, name: str, invert: bool | None, reader: str = "a
 
 
 def format_reading(name: str, read: FileReading, as_json: bool) -> str:
-    """One line of output: the text, or one JSON object (see `reading_record`)."""
+    """One line of output: the text, or one JSON object (see reading.result.reading_record)."""
+    from digitnet.reading.result import describe_reading
+
     if as_json:
         return json.dumps({"file": name, **file_record(read)}, allow_nan=False)
     if len(read.lines) > 1:
@@ -175,6 +174,8 @@ def format_reading(name: str, read: FileReading, as_json: bool) -> str:
 def describe_line(line: LineReading) -> str:
     """A line as `describe_reading` says it, after its text where that says more (separators,
     characters not digits): `1,234 (1 0.990, 2 0.981, ...)`."""
+    from digitnet.reading.result import describe_reading
+
     reading = describe_reading(line.reading)
     if line.text == line.reading.number:
         return reading
@@ -185,6 +186,8 @@ def describe_line(line: LineReading) -> str:
 def file_record(read: FileReading) -> dict[str, object]:
     """--json's fields: `reading_record` of every digit (`number` null for several lines),
     `lines` (each: text, number, box, digits) and `ignored` (boxes of ink no line took)."""
+    from digitnet.reading.result import box_list, part_record, reading_record
+
     record = reading_record(read.reading)
     if len(read.lines) > 1:
         record["number"] = None
@@ -192,73 +195,6 @@ def file_record(read: FileReading) -> dict[str, object]:
               "digits": [part_record(part) for part in line.reading.digits]}
              for line in read.lines]
     return record | {"lines": lines, "ignored": [box_list(box) for box in read.ignored]}
-
-
-def box_list(box: Box) -> list[int]:
-    return [box.left, box.top, box.width, box.height]
-
-
-def reading_record(reading: Reading) -> dict[str, object]:
-    """--json's fields. `number`: the digits (null when blank or any part is not a digit).
-    `digit`, `rejected`, `confidence`, `probs` describe one digit as before numbers: for a
-    blank image null, false, 0 and zeros; for several digits `digit` and `probs` are null,
-    `rejected` says whether any part is not a digit, and `confidence` is the least sure part's.
-    `digits`: each part left to right, with its box [left, top, width, height] in pixels."""
-    parts = [part_record(part) for part in reading.digits]
-    record: dict[str, object] = {"number": reading.number}
-    if len(parts) == 1:
-        record |= {key: parts[0][key] for key in ("digit", "rejected", "confidence", "probs")}
-    elif parts:
-        record |= {"digit": None, "rejected": bool(reading.rejected_parts),
-                   "confidence": round(reading.least_confidence, 6), "probs": None}
-    else:
-        record |= {"digit": None, "rejected": False, "confidence": 0.0,
-                   "probs": [0.0] * NUM_CLASSES}
-    return record | {"digits": parts}
-
-
-def part_record(part: DigitReading) -> dict[str, object]:
-    """One digit in --json. `confidence` and `probs` are the model's own, rejected or not
-    (zeros for a speck: the model was not asked)."""
-    return {"digit": part.digit, "rejected": part.rejected,
-            "confidence": round(part.prediction.confidence, 6),
-            "probs": [round(p, 6) for p in part.prediction.probs], "box": box_list(part.box)}
-
-
-def describe_reading(reading: Reading) -> str:
-    """The text after `FILE: `: `blank`; one digit as before numbers (`7 (0.998)`, `not a digit
-    (...)`); a number with each digit's confidence, `2026 (2 0.990, 0 0.981, ...)`; or which
-    parts are not digits, `not a number: part 3 of 4 is not a digit (2 0.990, ...)`."""
-    if reading.single is not None:
-        return describe_digit(reading.single)
-    if not reading.digits:
-        return "blank"
-    parts = ", ".join(describe_part(part) for part in reading.digits)
-    if reading.number is not None:
-        return f"{reading.number} ({parts})"
-    bad, count = [i + 1 for i in reading.rejected_parts], len(reading.digits)
-    which = (f"part {bad[0]} of {count} is not a digit" if len(bad) == 1 else
-             f"parts {', '.join(map(str, bad[:-1]))} and {bad[-1]} of {count} are not digits")
-    return f"not a number: {which} ({parts})"
-
-
-def describe_digit(part: DigitReading) -> str:
-    confidence = f"{part.prediction.confidence:.3f}"
-    if part.speck:
-        return "not a digit (too small: a speck)"
-    if part.rejected:
-        return f"not a digit (best guess {part.prediction.digit}, {confidence})"
-    return f"{part.digit} ({confidence})"
-
-
-def describe_part(part: DigitReading) -> str:
-    """One digit of a number: `2 0.990`, `? best guess 4 0.412`, `? a speck`."""
-    confidence = f"{part.prediction.confidence:.3f}"
-    if part.speck:
-        return "? a speck"
-    if part.rejected:
-        return f"? best guess {part.prediction.digit} {confidence}"
-    return f"{part.digit} {confidence}"
 
 
 def run_train(args: argparse.Namespace) -> int:

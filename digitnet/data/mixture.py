@@ -25,7 +25,7 @@ import numpy as np
 
 from digitnet import DigitnetError
 from digitnet.common.atomic import atomic_write
-from digitnet.common.digits import IMAGE_SIZE
+from digitnet.common.digits import IMAGE_SIZE, TRANSFORM_VERSION
 from digitnet.common.paths import find_data, user_cache_dir
 from digitnet.data.folds import NOT_A_DIGIT, Fold, inputs
 from digitnet.data.ink import TRAINING_INK
@@ -33,7 +33,6 @@ from digitnet.data.pendigits import BENCHMARK_WRITERS
 from digitnet.data.scribbles import KINDS, SPECK_KINDS, TRAINING_SCRIBBLES, generate_non_digits
 from digitnet.data.sources import SOURCES, Lookup, load_fold, pendigits_of
 from digitnet.data.strokes import TRAINING_STYLE, to_images
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 
 MIXTURE_VERSION = 2  # part of every cache name: raise it when drawing changes
 # Seeds of training's own drawings; the benchmarks draw with seeds of their own.

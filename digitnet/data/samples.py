@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from digitnet import DigitnetError
-from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
+from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES, TRANSFORM_VERSION
 from digitnet.common.paths import default_samples_dir
 from digitnet.common.sketch import DEFAULT_BRUSH, Stroke, render_strokes
-from digitnet.reading.preprocess import TRANSFORM_VERSION, to_mnist
+from digitnet.reading.preprocess import to_mnist
 
 SAMPLE_FORMAT = "digitnet-sample"
 SAMPLE_FORMAT_VERSION = 1

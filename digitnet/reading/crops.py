@@ -14,8 +14,9 @@ from digitnet.reading.lines import SIDE_MARGIN, Lines, TextLine, dark_ink, remov
 from digitnet.reading.paper.digits import as_ink
 from digitnet.reading.paper.ink import components, flat_tone, ink_mask, ink_residual
 from digitnet.reading.paper.params import PAPER
+from digitnet.reading.parts import Candidate, Classifier, read_parts
 from digitnet.reading.preprocess import Ink, to_gray
-from digitnet.reading.read import Classifier, Reading, read_inks
+from digitnet.reading.result import Reading
 
 EDGE = 0.2  # a crop's piece touching its border with its middle this near it came from outside
 SAME_CHARACTER = 0.5  # pieces sharing this share of the narrower one's columns are one character
@@ -81,4 +82,4 @@ def read_centred(recognizer: Classifier, image: np.ndarray,
     """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
     neighbours' fragments at its edges left out: predict's --one-digit."""
     ink = centred_ink(image, invert)
-    return read_inks(recognizer, [ink]) if ink is not None else Reading()
+    return read_parts(recognizer, [Candidate.of(ink)]) if ink is not None else Reading()

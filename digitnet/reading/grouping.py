@@ -18,15 +18,15 @@ neighbours touch too):
 
 Everything is measured in pixels, since a non-square canvas stretches canvas units. A speck
 (a decimal point, a slip of the pen) is no special case: it joins a digit it lies within or
-overlaps like any stroke, and one in the gap between digits stands alone, for the recognizer
-to reject as a speck. The thresholds were chosen on pendigits' training writers' multi-stroke
-digits composed into numbers at gaps from overlapping to wide.
+overlaps like any stroke, and one in the gap between digits stands alone, for reading to
+reject as a speck (digitnet.reading.parts). The thresholds were chosen on pendigits' training
+writers' multi-stroke digits composed into numbers at gaps from overlapping to wide.
 
-Where the spans cannot settle it, a model chooses (`stroke_stretches`, read by
-digitnet.reading.read.read_sketch): neighbours CLOSE_GAP apart or closer are also offered as one
-digit (a 4's stem drawn apart from its arm), and a group of several strokes SPLIT_SPAN wide is
-also offered split between its strokes (two digits merged because one was drawn right after
-the other).
+Where the spans cannot settle it, a model chooses (`stroke_stretches`, their ink the candidate
+parts of `sketch_stretches`, digitnet.reading.read.read_sketch's): neighbours CLOSE_GAP apart or
+closer are also offered as one digit (a 4's stem drawn apart from its arm), and a group of
+several strokes SPLIT_SPAN wide is also offered split between its strokes (two digits merged
+because one was drawn right after the other).
 
 A stroke with no points holds no ink: it is in no group, and the others group as if it were not
 there. The app groups on every live reading, so many strokes (dots, hatching) must stay fast:
@@ -38,12 +38,19 @@ cluster of more than MAX_CLUSTER strokes (hatching across the canvas) is one gro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitnet.common.sketch import Stroke, brush_pixels
+from digitnet.common.box import Box
+from digitnet.common.sketch import Stroke, brush_pixels, render_strokes
+from digitnet.reading.parts import Candidate
+from digitnet.reading.preprocess import Ink, find_ink
 from digitnet.reading.stretch import Edge, Stretch
+
+if TYPE_CHECKING:
+    from digitnet.common.sketch import Sketch
 
 MIN_WIDTH = 0.2  # a thin stroke counts as this share of the drawing's height wide (not nested)
 MERGE_OVERLAP = 0.5  # groups merge when their ink overlaps by this share of the narrower one,
@@ -77,7 +84,7 @@ def stroke_stretches(groups: Sequence[list[int]], strokes: Sequence[Stroke],
                     size: tuple[int, int], brush: float) -> list[Stretch[list[int]]]:
     """The groups (group_strokes', left to right) in runs of neighbours no more than CLOSE_GAP
     drawing heights apart, each run a Stretch whose parts are lists of strokes and whose
-    height is the drawing's, its shape the groups as given. Its parts: every group; every two
+    height is the drawing's, its boundaries the groups' as given. Its parts: every group; every two
     neighbours as one if together ONE_DIGIT_SPAN wide at most (a digit's strokes drawn apart:
     a 4's stem right of its arm); and each group of several strokes SPLIT_SPAN heights wide
     or wider split between its strokes at its SPLITS likeliest places (two digits whose ink
@@ -94,6 +101,63 @@ def stroke_stretches(groups: Sequence[list[int]], strokes: Sequence[Stroke],
     return [_run_stretch(run, ink) for run in runs]
 
 
+def sketch_stretches(sketch: Sketch) -> list[Stretch[Candidate]]:
+    """The strokes grouped into digits (`group_strokes`), in stretches for a model to
+    choose where that is unsure (`stroke_stretches`: close neighbours also as one, a
+    wide group also split), each part the ink its strokes draw alone on the sketch's canvas.
+    One group is the whole canvas's ink, so it reads exactly as `read.read_digit(classifier,
+    sketch.render(), invert=False)` does, as before numbers. Among several groups, specks
+    (Candidate.speck) are not parts, as segment leaves them out of an image: a number reads
+    the same from its strokes and from its canvas."""
+    if min(sketch.size) <= 0:  # a window shrunk to nothing
+        return []
+    groups = group_strokes(sketch.strokes, sketch.size, sketch.brush)
+    made: dict[tuple[int, ...], Candidate | None] = {}
+    if len(groups) == 1:
+        made[tuple(groups[0])] = _candidate(find_ink(sketch.render(), invert=False))
+
+    def part_of(group: list[int]) -> Candidate | None:
+        if tuple(group) not in made:
+            made[tuple(group)] = _candidate(group_ink([sketch.strokes[i] for i in group], sketch))
+        return made[tuple(group)]
+
+    found = [(group, part) for group in groups if (part := part_of(group)) is not None]
+    if len(found) > 1:  # a dot beside digits (a decimal point, a pen's first touch) is no digit
+        found = [(group, part) for group, part in found if not part.speck] or found
+    by_strokes = stroke_stretches([group for group, _ in found], sketch.strokes, sketch.size,
+                                  sketch.brush)
+    return [Stretch({edge: part for edge, group in stretch.parts.items()
+                     if (part := part_of(group)) is not None}, stretch.boundaries,
+                    stretch.height)
+            for stretch in by_strokes]
+
+
+def _candidate(ink: Ink | None) -> Candidate | None:
+    return None if ink is None else Candidate.of(ink)
+
+
+def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:
+    """The ink `find_ink` finds on the sketch's canvas drawn with these strokes alone, drawn
+    only where they lie: a few digits' worth of pixels instead of the whole window's."""
+    size = np.array(sketch.size)
+    points = np.concatenate([np.reshape(s, (-1, 2)) for s in strokes]) * size
+    if not len(points):
+        return None
+    margin = brush_pixels(sketch.brush, int(size.min())) // 2 + 3  # the brush and its smoothing
+    low = np.maximum(np.floor(points.min(0)).astype(int) - margin, 0)
+    high = np.minimum(np.ceil(points.max(0)).astype(int) + margin, size)
+    if (high <= low).any():  # wholly off the canvas
+        return None
+    region = np.zeros((high[1] - low[1], high[0] - low[0]), np.uint8)
+    moved = [np.asarray(s, np.float64) - low / size for s in strokes]
+    ink = find_ink(render_strokes(moved, sketch.size, sketch.brush, out=region), invert=False)
+    if ink is None:
+        return None
+    box = Box(ink.box.left + int(low[0]), ink.box.top + int(low[1]), ink.box.width,
+              ink.box.height)
+    return replace(ink, image_shape=(sketch.size[1], sketch.size[0]), box=box)
+
+
 def _run_stretch(run: list[list[int]], ink: _StrokeInk) -> Stretch[list[int]]:
     """One run of close groups as a stretch: a boundary before each group, one inside it per
     way to split it, and one after the last."""
@@ -107,13 +171,13 @@ def _run_stretch(run: list[list[int]], ink: _StrokeInk) -> Stretch[list[int]]:
         for k, (left, right) in enumerate(splits, 1):
             parts[node, node + k], parts[node + k, end] = left, right
         node = end
-    shape = (*starts, node)
+    boundaries = (*starts, node)
     for k in range(len(run) - 1):  # two neighbours as one, if together no wider than a digit
         pair = sorted(run[k] + run[k + 1])
         low, high = ink.hull(pair)
         if high - low <= ONE_DIGIT_SPAN * ink.height:
-            parts[shape[k], shape[k + 2]] = pair
-    return Stretch(parts, shape, ink.height)
+            parts[boundaries[k], boundaries[k + 2]] = pair
+    return Stretch(parts, boundaries, ink.height)
 
 
 def _likely_splits(group: list[int], ink: _StrokeInk) -> list[tuple[list[int], list[int]]]:

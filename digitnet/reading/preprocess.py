@@ -17,7 +17,6 @@ from digitnet import DigitnetError
 from digitnet.common.box import Box
 from digitnet.common.digits import IMAGE_SIZE
 
-TRANSFORM_VERSION = 1
 FRAME = IMAGE_SIZE
 BOX = 20
 CENTRE = 14.0  # MNIST's mean centre of mass (row, col), measured on the training set

@@ -30,7 +30,7 @@ from digitnet.common.prediction import Prediction
 from digitnet.reading.line_geometry import transform_points
 from digitnet.reading.lines import Lines, TextLine, find_lines
 from digitnet.reading.preprocess import Ink, frame_ink
-from digitnet.reading.read import DigitReading, Reading
+from digitnet.reading.result import DigitReading, Reading
 
 INKED = 0.3  # a line image's pixel this bright is ink, for a character's box
 

@@ -18,6 +18,7 @@ import math
 import cv2
 import numpy as np
 
+from digitnet.common.prediction import Prediction
 from digitnet.common.sketch import BRUSH_RANGE
 from digitnet.reading.preprocess import Ink
 
@@ -43,6 +44,14 @@ def rejected(probs: np.ndarray, threshold: float | None) -> np.ndarray:
     a model without one rejects nothing)."""
     top = np.asarray(probs).max(axis=-1)
     return np.zeros(top.shape, bool) if threshold is None else top < threshold
+
+
+def to_prediction(probs: np.ndarray, threshold: float | None) -> Prediction:
+    """The model's [10] probabilities for one part -> its answer: the most probable digit,
+    rejected if below the threshold."""
+    digit = int(probs.argmax())
+    return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs),
+                      bool(rejected(probs, threshold)))
 
 
 def calibrate(top_probs: np.ndarray, keep: float) -> float:

@@ -20,7 +20,7 @@ from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.records import RecordError, from_plain
 from digitnet.common.wording import counted
 from digitnet.data.mnist import load_mnist
-from digitnet.model.recognizer import Recognizer
+from digitnet.model.classifier import Classifier
 from digitnet.model.weights import EpochRecord, WeightsMetadata
 from digitnet.reading.reject import rejected
 from digitnet.train.config import EvaluateConfig
@@ -171,11 +171,11 @@ class EvaluationResult:
                 "reports": list(self.reports), "training_curves": self.training_curves}
 
 
-def predict_probabilities(recognizer: Recognizer, images: np.ndarray) -> np.ndarray:
+def predict_probabilities(classifier: Classifier, images: np.ndarray) -> np.ndarray:
     """uint8 MNIST images [N, 28, 28] -> probabilities [N, 10], a batch at a time."""
     batches = [images[i : i + BATCH_SIZE].astype(np.float32) / 255
                for i in range(0, len(images), BATCH_SIZE)]
-    return np.concatenate([recognizer.probabilities(batch) for batch in batches])
+    return np.concatenate([classifier.probabilities(batch) for batch in batches])
 
 
 def read_metrics(path: str | Path) -> list[EpochRecord]:
@@ -289,18 +289,18 @@ def make_folder(out: Path) -> None:
 def evaluate(config: EvaluateConfig) -> EvaluationResult:
     """Evaluate as `config` says and write the reports."""
     # all cores: a batch job, not the UI
-    recognizer = Recognizer.load(config.weights, threads=None, reject=config.reject)
-    history = training_history(recognizer.metadata, config.metrics)
+    classifier = Classifier.load(config.weights, threads=None, reject=config.reject)
+    history = training_history(classifier.metadata, config.metrics)
     images, labels = load_mnist("test", config.data_dir)
     if config.limit:
         images, labels = images[: config.limit], labels[: config.limit]
-    out = Path(config.out or Path("reports") / recognizer.name)
+    out = Path(config.out or Path("reports") / classifier.name)
     make_folder(out)
 
-    probs = predict_probabilities(recognizer, images)  # MNIST's digits are no specks: no speck rule
-    metrics = summarize(labels, probs, rejected(probs, recognizer.threshold))
-    drawn = draw_reports(recognizer.name, metrics, images, labels, probs, history)
-    return EvaluationResult(recognizer.name, str(recognizer.path), recognizer.threshold, metrics,
+    probs = predict_probabilities(classifier, images)  # MNIST's digits are no specks: no speck rule
+    metrics = summarize(labels, probs, rejected(probs, classifier.threshold))
+    drawn = draw_reports(classifier.name, metrics, images, labels, probs, history)
+    return EvaluationResult(classifier.name, str(classifier.path), classifier.threshold, metrics,
                             write_reports(out, drawn), history.source or None)
 
 

@@ -28,7 +28,7 @@ import torch
 
 from digitnet import DigitnetError
 from digitnet.common.atomic import check_writable
-from digitnet.common.digits import NUM_CLASSES
+from digitnet.common.digits import NUM_CLASSES, TRANSFORM_VERSION
 from digitnet.common.paths import default_samples_dir, user_data_dir, weights_path
 from digitnet.common.records import to_plain
 from digitnet.common.wording import counted
@@ -44,7 +44,6 @@ from digitnet.model.weights import (
     save_weights,
     utc_now,
 )
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 from digitnet.train.augment import Augment
 from digitnet.train.config import FinetuneConfig, TrainConfig
 from digitnet.train.loop import reject_threshold

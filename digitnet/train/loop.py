@@ -33,6 +33,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from digitnet import DigitnetError
+from digitnet.common.digits import TRANSFORM_VERSION
 from digitnet.data.folds import inputs
 from digitnet.data.mnist import load_mnist
 from digitnet.data.sources import PENDIGITS_TUNING_FOLD, Lookup, load_fold
@@ -47,7 +48,6 @@ from digitnet.model.weights import (
     save_weights,
     utc_now,
 )
-from digitnet.reading.preprocess import TRANSFORM_VERSION
 from digitnet.reading.reject import calibrate
 from digitnet.train import distributed
 from digitnet.train.augment import Augment
