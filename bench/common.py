@@ -32,6 +32,9 @@ MNIST_DIR_HELP = "folder with the MNIST .gz files"
 DATA_DIR_HELP = ("the MNIST folder; the other data sets are looked for beside it (default: "
                  "$DIGITNET_DATA, ...; see digitnet.common.paths)")
 FOLD_HELP = "the benchmark folds (default), or the tuning folds to choose on"
+# Where and how large bench/real_handwriting.py draws each pen digit; fixed, so every run draws
+# the same canvases, and the numbers and pages benchmarks read those same single digits.
+HANDWRITING_SEED = 0
 
 
 def parser_for(doc: str | None) -> argparse.ArgumentParser:
@@ -65,7 +68,7 @@ def add_json(parser: argparse.ArgumentParser,
 def png_path(text: str) -> Path:
     """An argparse type: a grid is written as PNG, so its path must say so."""
     if Path(text).suffix.lower() != ".png":
-        raise argparse.ArgumentTypeError(f"takes a .png path, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a .png path, got {text!r}")
     return Path(text)
 
 

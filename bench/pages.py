@@ -40,7 +40,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from common import add_data_dir, add_fold, add_weights, parser_for, percentiles
+from common import (
+    HANDWRITING_SEED,
+    add_data_dir,
+    add_fold,
+    add_weights,
+    parser_for,
+    percentiles,
+)
 
 from digitnet import DigitnetError
 from digitnet.cli.choose import FileReading, Readers, read_image_with
@@ -71,7 +78,6 @@ from digitnet.reading.lines import Lines, find_lines, line_crop
 from digitnet.reading.read import read_canvas
 
 SEEDS = {"benchmark": 2525, "tune": 2524}  # this benchmark's own, apart from training's
-HANDWRITING_SEED = 0  # bench/real_handwriting.py's: the same single-digit canvases
 PAGE = (640, 480)
 COUNT = 60  # pages per group
 LEVEL = 3.0  # pages not tilted on purpose are tilted up to this many degrees either way

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from common import (
     DATA_DIR_HELP,
+    HANDWRITING_SEED,
     add_data_dir,
     add_fold,
     add_grid,
@@ -45,7 +46,6 @@ from digitnet.model.recognizer import Recognizer
 from digitnet.train.evaluate import confusion_matrix, per_class_accuracy, top_confusions
 
 MEASURED = tuple(name for name in DIGIT_SOURCES if name != "mnist")
-SEED = 0  # where and how large each digit is drawn; fixed, so every run draws the same canvases
 FLAG_WIDTH = 0.25  # a 1 at least this wide for its height has a flag (or a foot)
 
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     recognizer = Recognizer.load(args.weights, threads=None)
     lookup = lookup_for(recognizer, args.data_dir)
     folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or MEASURED]
-    readings = [read_fold(recognizer, fold, SEED) for fold in folds]
+    readings = [read_fold(recognizer, fold, HANDWRITING_SEED) for fold in folds]
     results = [summarize(r) for r in readings]
     show(results, format_report(results, recognizer), args.json)
     if args.grid:

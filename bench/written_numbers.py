@@ -35,6 +35,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from common import (
+    HANDWRITING_SEED,
     Cell,
     add_data_dir,
     add_grid,
@@ -57,7 +58,6 @@ from digitnet.reading.read import Reading, read_canvas, read_sketch
 
 SEED = 1616  # the benchmark's own: training's generators use other seeds and other code
 LENGTHS = (1, 2, 3, 4, 5, 6)
-HANDWRITING_SEED = 0  # bench/real_handwriting.py's: the same 1,499 single-digit canvases
 TARGET = 0.97  # exact numbers of 2-6 digits, held-out pen writers, both paths
 APP, PREDICT = "app path (strokes -> read_sketch)", "predict path (image -> read_canvas)"
 ROUTES = {PEN: (APP, PREDICT), MNIST: (PREDICT,)}  # the paths that read each source
