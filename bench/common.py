@@ -28,9 +28,6 @@ from digitnet.data.pendigits import BENCHMARK_WRITERS, seen_benchmark_writers
 from digitnet.model.recognizer import Recognizer
 
 WEIGHTS_HELP = "weights file (default: the best shipped model)"
-MNIST_DIR_HELP = "folder with the MNIST .gz files"
-DATA_DIR_HELP = ("the MNIST folder; the other data sets are looked for beside it (default: "
-                 "$DIGITNET_DATA, ...; see digitnet.common.paths)")
 FOLD_HELP = "the benchmark folds (default), or the tuning folds to choose on"
 # Where and how large bench/real_handwriting.py draws each pen digit; fixed, so every run draws
 # the same canvases, and the numbers and pages benchmarks read those same single digits.
@@ -47,8 +44,9 @@ def add_weights(parser: argparse.ArgumentParser, help: str = WEIGHTS_HELP) -> No
     parser.add_argument("--weights", help=help)
 
 
-def add_data_dir(parser: argparse.ArgumentParser, help: str = MNIST_DIR_HELP) -> None:
-    parser.add_argument("--data-dir", help=help)
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="the MNIST folder; the other data sets are looked "
+                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.common.paths)")
 
 
 def add_pendigits(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +58,9 @@ def add_fold(parser: argparse.ArgumentParser, help: str = FOLD_HELP) -> None:
     parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark", help=help)
 
 
-def add_json(parser: argparse.ArgumentParser,
-             help: str = "print one JSON object instead of the report") -> None:
-    parser.add_argument("--json", action="store_true", help=help)
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the report")
 
 
 def png_path(text: str) -> Path:

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 from common import (
-    DATA_DIR_HELP,
     Cell,
     add_data_dir,
     add_fold,
@@ -253,9 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = parser_for(__doc__)
     add_weights(parser)
     add_fold(parser)
-    add_data_dir(parser, DATA_DIR_HELP)
+    add_data_dir(parser)
     add_grid(parser, "write the worst cases here")
-    add_json(parser, "print one JSON object")
+    add_json(parser)
     parser.add_argument("--sweep", type=shares, metavar="SHARES", help="also show what the "
                         "thresholds keeping these shares of the digits would do (0.99,0.995)")
     args = parser.parse_args(argv)

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 from common import (
-    DATA_DIR_HELP,
     HANDWRITING_SEED,
     add_data_dir,
     add_fold,
@@ -139,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", choices=MEASURED, action="append",
                         help="a source to measure (repeatable; default: all of them)")
     add_fold(parser)
-    add_data_dir(parser, DATA_DIR_HELP)
+    add_data_dir(parser)
     add_grid(parser, "write the error grid here")
-    add_json(parser, "print one JSON object")
+    add_json(parser)
     args = parser.parse_args(argv)
     recognizer = Recognizer.load(args.weights, threads=None)
     lookup = lookup_for(recognizer, args.data_dir)
