@@ -27,21 +27,16 @@ p95 <= 50 ms; reading p95 <= 15 ms for one digit and <= 25 ms for six; the drive
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import ctypes
 import os
-import queue
-import re
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
+from app_window import APP, WINDOW_SIZE, Rects, RunningApp, XClient, on_screen, started
+from common import add_load, add_weights, busy_cores, parser_for, percentiles
 
 from digitnet.app.drawing import Drawing
 from digitnet.app.frame import render_frame
@@ -56,9 +51,7 @@ from digitnet.data.strokes import APP_STYLE, lay_out
 from digitnet.model.classifier import Classifier
 from digitnet.reading.read import read_sketch
 
-APP = Path(__file__).resolve().parent.parent / "realtime_opencv.py"
 SIZE = (1280, 720)  # in-process frames
-WINDOW_SIZE = (1024, 640)  # the real window: the app's default, its canvas APP_STYLE's 492 px
 DRIVE_DIGITS_PER_CLASS = 3
 DRIVE_SEED = 21
 POINT_GAP_S = 0.01  # a mouse reports a point about every 10 ms
@@ -113,24 +106,6 @@ def resampled(points: np.ndarray, step: float) -> np.ndarray:
     along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
     ticks = np.linspace(0, along[-1], max(2, int(along[-1] / step) + 1))
     return np.stack([np.interp(ticks, along, points[:, k]) for k in (0, 1)], 1)
-
-
-def percentiles(seconds: list[float]) -> str:
-    p50, p95 = 1000 * np.percentile(seconds, [50, 95])
-    return f"p50 {p50:6.2f} ms, p95 {p95:6.2f} ms"
-
-
-@contextlib.contextmanager
-def busy_cores(count: int) -> Iterator[None]:
-    """`count` processes that each keep a core busy, as another program on a laptop would."""
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        time.sleep(0.5 if count else 0)  # let the scheduler see them
-        yield
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
 
 
 # in process
@@ -189,142 +164,7 @@ def in_process(recognizer: Classifier, frames: int) -> None:
               f"{len(readings)} readings)")
 
 
-# the real window
-
-
-class XClient:
-    """A second connection to the X server: sends input through XTest, as a person's devices
-    would, and reads back what is on the screen."""
-
-    def __init__(self, display: str):
-        x11 = ctypes.cdll.LoadLibrary("libX11.so.6")
-        self.xtst = ctypes.cdll.LoadLibrary("libXtst.so.6")
-        x11.XOpenDisplay.restype = ctypes.c_void_p
-        x11.XDefaultRootWindow.restype = ctypes.c_ulong
-        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
-        x11.XGetImage.restype = ctypes.c_void_p
-        x11.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
-                                  ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-        x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-        x11.XStringToKeysym.restype = ctypes.c_ulong
-        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        self.xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
-                                                ctypes.c_ulong]
-        self.xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
-                                                   ctypes.c_int, ctypes.c_ulong]
-        self.xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
-                                                   ctypes.c_ulong]
-        self.x11 = x11
-        self.connection = x11.XOpenDisplay(display.encode())
-        if not self.connection:
-            raise SystemExit(f"error: cannot open display {display}")
-        self.root = x11.XDefaultRootWindow(self.connection)
-
-    def key(self, keysym: str) -> None:
-        code = self.x11.XKeysymToKeycode(self.connection,
-                                         self.x11.XStringToKeysym(keysym.encode()))
-        self.xtst.XTestFakeKeyEvent(self.connection, code, 1, 0)
-        self.xtst.XTestFakeKeyEvent(self.connection, code, 0, 0)
-        self.x11.XSync(self.connection, 0)
-
-    def move(self, x: int, y: int) -> None:
-        self.xtst.XTestFakeMotionEvent(self.connection, -1, x, y, 0)
-        self.x11.XSync(self.connection, 0)
-
-    def button(self, down: bool) -> None:
-        self.xtst.XTestFakeButtonEvent(self.connection, 1, int(down), 0)
-        self.x11.XSync(self.connection, 0)
-
-    def grab(self, x: int, y: int, w: int, h: int) -> bytes:
-        """The screen's pixels in a rectangle (as the server holds them: what is on show)."""
-        image = self.x11.XGetImage(self.connection, self.root, x, y, w, h, 0xFFFFFFFF, 2)
-        if not image:
-            raise SystemExit("error: cannot read the screen back")
-        # XImage: width, height, xoffset, format, data (char*), ..., bytes_per_line at 44
-        fields = ctypes.cast(image, ctypes.POINTER(ctypes.c_int))
-        data = ctypes.cast(image, ctypes.POINTER(ctypes.c_void_p))[2]
-        bytes_per_line = fields[11]
-        pixels = ctypes.string_at(data, bytes_per_line * h)
-        destroy = ctypes.cast(image, ctypes.POINTER(ctypes.c_void_p))[12]  # f.destroy_image
-        ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(destroy)(image)
-        return pixels
-
-    def wait_change(self, region: tuple[int, int, int, int], before: bytes,
-                    timeout: float = 2.0) -> float:
-        """Seconds until the region shows something other than `before` (nan: it never did)."""
-        start = time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < timeout:
-            if self.grab(*region) != before:
-                return elapsed
-            time.sleep(0.0005)
-        return float("nan")
-
-
-class RunningApp:
-    """realtime_opencv.py -v in a subprocess, its log lines timestamped as they arrive."""
-
-    script = APP  # --app: another checkout's, to compare
-
-    def __init__(self, args: list[str]):
-        self.start = time.perf_counter()
-        env = {**os.environ, "PYTHONPATH": str(self.script.parent)}  # its own package
-        self.process = subprocess.Popen([sys.executable, str(self.script), "-v", *args],
-                                        stdout=subprocess.PIPE, text=True, env=env)
-        self.lines: queue.Queue[tuple[float, str] | None] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put((time.perf_counter(), line.rstrip("\n")))
-        self.lines.put(None)
-
-    def expect(self, pattern: str, timeout: float = 60.0) -> tuple[float, re.Match]:
-        """The next line matching `pattern` and when it arrived."""
-        deadline = time.perf_counter() + timeout
-        while (left := deadline - time.perf_counter()) > 0:
-            try:
-                item = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            if item is None:
-                raise SystemExit(f"error: the app ended before {pattern!r}: {self.seen[-5:]}")
-            self.seen.append(item[1])
-            if match := re.fullmatch(pattern, item[1]):
-                return item[0], match
-        raise SystemExit(f"error: the app never logged {pattern!r}; last: {self.seen[-5:]}")
-
-    def drain(self) -> list[str]:
-        """The lines logged so far and not yet taken."""
-        lines: list[str] = []
-        while True:
-            try:
-                item = self.lines.get_nowait()
-            except queue.Empty:
-                return lines
-            if item is not None:
-                self.seen.append(item[1])
-                lines.append(item[1])
-
-    def settled_digit(self, quiet_s: float = 0.3) -> str:
-        """The digit of the reading on show once the app has read the drawing after its last
-        stroke and gone quiet ('none': not a digit)."""
-        _, match = self.expect(r"prediction digit=(\d|none) .*trigger=mouseup.*")
-        digit = match[1]
-        while True:
-            try:
-                item = self.lines.get(timeout=quiet_s)
-            except queue.Empty:
-                return digit
-            if item is not None:
-                self.seen.append(item[1])
-                if found := re.fullmatch(r"prediction digit=(\d|none) .*", item[1]):
-                    digit = found[1]
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait()
+# the real window (bench/app_window.py drives it)
 
 
 def launch_times(weights: list[str], count: int) -> None:
@@ -340,26 +180,6 @@ def launch_times(weights: list[str], count: int) -> None:
                                   ("ready", ready, "<= 2.5 s")]:
         print(f"  launch -> {name + ':':12s} {', '.join(f'{s:.2f}' for s in seconds)} s "
               f"(median {np.median(seconds):.2f} s; target {target})")
-
-
-Rects = tuple[tuple[int, int, int, int], tuple[int, int, int, int]]
-
-
-def started(weights: list[str]) -> tuple[RunningApp, Rects]:
-    """The app at the default window size, ready: (app, (image, canvas) rectangles on screen)."""
-    app = RunningApp([*weights, "--size", "x".join(map(str, WINDOW_SIZE))])
-    _, match = app.expect(r"layout image=(-?\d+),(-?\d+),(\d+),(\d+) "
-                          r"canvas=(\d+),(\d+),(\d+),(\d+)")
-    values = tuple(map(int, match.groups()))
-    app.expect(r"ready .*")
-    time.sleep(0.5)
-    return app, (values[:4], values[4:])  # type: ignore[return-value]
-
-
-def on_screen(rects: Rects, u: float, v: float) -> tuple[int, int]:
-    image, canvas = rects
-    return (image[0] + canvas[0] + round(u * canvas[2]),
-            image[1] + canvas[1] + round(v * canvas[3]))
 
 
 def input_latency(x: XClient, app: RunningApp, rects: Rects, count: int) -> None:
@@ -485,11 +305,9 @@ def real_window(weights: list[str], launches: int, latency: int, drive: bool) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
-    parser.add_argument("--load", type=int, default=0, metavar="K",
-                        help="busy-loop processes beside the app (default 0: a quiet machine)")
+    parser = parser_for(__doc__)
+    add_weights(parser)
+    add_load(parser, "busy-loop processes beside the app (default 0: a quiet machine)")
     parser.add_argument("--frames", type=int, default=300, help="timed frames per drawing")
     parser.add_argument("--launches", type=int, default=5, help="timed app launches (0: none)")
     parser.add_argument("--latency", type=int, default=40,

@@ -10,7 +10,7 @@ paper with a number of 1-8 digits written by one pen writer (in ink: digitnet.da
 into the picture, then held by a hand: it moves and turns a little, is seen at an angle, the
 hand's shadow passes over it, the light changes, fast moves blur it, and the sensor adds noise.
 Writers are the handwriting benchmark's (never trained on), or with --fold tune the tuning
-fold's; the layout of numbers is written_numbers.py's, with this benchmark's own seed.
+fold's; the layout of numbers is bench/number_synthesis.py's, with this benchmark's own seed.
 
 Every video plays through digitnet.app.camera.CameraFeed in real time into the app's state
 (digitnet.app.state.AppState with its reading worker), and frames are drawn as the window draws
@@ -26,9 +26,7 @@ number steady for more than 0.5 s.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,18 +34,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from common import add_fold, add_load, add_weights, busy_cores, parser_for, percentiles
+from number_synthesis import compose_pen, pick_layout
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_speed import busy_cores, percentiles  # noqa: E402
-from written_numbers import compose_pen, pick_layout  # noqa: E402
-
-from digitnet.app.camera import CameraFeed  # noqa: E402
-from digitnet.app.frame import frame_layout, keys_help, render_frame  # noqa: E402
-from digitnet.app.state import AppState  # noqa: E402
-from digitnet.app.window import DEFAULT_SIZE, FRAME_S, WAIT_MS  # noqa: E402
-from digitnet.app.workers import ReadingWorker, load_recognizer  # noqa: E402
-from digitnet.common.errors import run_entry_point  # noqa: E402
-from digitnet.data.ink import TRAINING_INK, ink_coverage, scan  # noqa: E402
+from digitnet.app.camera import CameraFeed
+from digitnet.app.frame import frame_layout, keys_help, render_frame
+from digitnet.app.state import AppState
+from digitnet.app.window import DEFAULT_SIZE, FRAME_S, WAIT_MS
+from digitnet.app.workers import ReadingWorker, load_recognizer
+from digitnet.common.errors import run_entry_point
+from digitnet.data.ink import TRAINING_INK, ink_coverage, scan
 from digitnet.data.pendigits import (
     BENCHMARK_WRITERS,
     PenSample,
@@ -55,8 +51,8 @@ from digitnet.data.pendigits import (
     of_writers,
     writer_folds,
 )
-from digitnet.data.sources import PENDIGITS_TUNING_FOLD  # noqa: E402
-from digitnet.model.classifier import Classifier  # noqa: E402
+from digitnet.data.sources import PENDIGITS_TUNING_FOLD
+from digitnet.model.classifier import Classifier
 
 SEED = 2607  # this benchmark's own
 SIZE = (640, 480)
@@ -238,14 +234,11 @@ def report(results: list[Watched]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
+    parser = parser_for(__doc__)
+    add_weights(parser)
     parser.add_argument("--count", type=int, default=40, help="videos (default 40)")
-    parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
-                        help="whose numbers: the benchmark's writers, or the tuning fold's")
-    parser.add_argument("--load", type=int, default=0, metavar="K",
-                        help="busy-loop processes beside it (default 0)")
+    add_fold(parser, "whose numbers: the benchmark's writers, or the tuning fold's")
+    add_load(parser, "busy-loop processes beside it (default 0)")
     args = parser.parse_args(argv)
     writers = BENCHMARK_WRITERS if args.fold == "benchmark" else \
         writer_folds()[PENDIGITS_TUNING_FOLD].heldout

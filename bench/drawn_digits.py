@@ -20,7 +20,6 @@ generator (digitnet.train.augment), so this measures shapes that training did no
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from common import add_data_dir, add_json, add_weights, p50_p95, parser_for, show
 from drawn import DrawStyle, draw_like_a_person
 
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
@@ -65,15 +65,13 @@ def confusions(truth: np.ndarray, guess: np.ndarray, top: int = 8) -> list[tuple
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
+    parser = parser_for(__doc__)
+    add_weights(parser)
     parser.add_argument("--n", type=int, default=2000,
                         help="number of drawings (the test set has 10,000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object instead of the report")
+    add_data_dir(parser)
+    add_json(parser)
     parser.add_argument("--save-errors", metavar="DIR",
                         help="write the misread drawings here as PNGs")
     parser.add_argument("--continental", type=float, default=0.0, metavar="P",
@@ -116,6 +114,7 @@ def measure(args: argparse.Namespace) -> dict:
             save_error(args.save_errors, int(i), int(labels[i]), app_guess[-1], canvas)
         if count % 500 == 0:
             print(f"  {count}/{len(indices)} drawings", file=sys.stderr)
+    p50, p95 = p50_p95(latencies)
     truth, guess = labels[indices], np.array(app_guess)
     naive_guess = recognizer.probabilities(np.stack(naive_images)).argmax(1)
     return {
@@ -130,8 +129,8 @@ def measure(args: argparse.Namespace) -> dict:
                       for d in np.unique(truth).tolist()},
         "top_confusions": [{"true": t, "read": g, "count": c}
                            for t, g, c in confusions(truth, guess)],
-        "canvas_to_prediction_ms_p50": 1000 * float(np.percentile(latencies, 50)),
-        "canvas_to_prediction_ms_p95": 1000 * float(np.percentile(latencies, 95)),
+        "canvas_to_prediction_ms_p50": p50,
+        "canvas_to_prediction_ms_p95": p95,
     }
 
 
@@ -155,7 +154,7 @@ def report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = measure(args)
-    print(json.dumps(result) if args.json else report(result))
+    show(result, report(result), args.json)
     return 0
 
 

@@ -15,13 +15,13 @@ MNIST's *training* set, so the MNIST test figure is untouched by them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
+from common import add_data_dir, add_json, add_weights, parser_for, show
 from drawn import draw_like_a_person, skeleton_strokes
 
 from digitnet.common.argtypes import non_negative_int, positive_int
@@ -34,7 +34,7 @@ from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import to_mnist
 from digitnet.reading.read import read_digit
 from digitnet.train.config import FinetuneConfig
-from digitnet.train.finetune import describe, finetune
+from digitnet.train.finetune import FinetuneResult, describe, finetune
 
 CANVAS = (400, 400)  # the app's canvas, light ink on black
 DEFAULTS = FinetuneConfig()
@@ -64,9 +64,8 @@ def pick_per_digit(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.n
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights to fine-tune (default: the best shipped model)")
+    parser = parser_for(__doc__)
+    add_weights(parser, "weights to fine-tune (default: the best shipped model)")
     parser.add_argument("--per-digit", type=positive_int, default=10,
                         help="samples of each digit to learn from")
     parser.add_argument("--held", type=positive_int, default=20,
@@ -79,10 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist-limit", type=non_negative_int, default=0,
                         help="measure on the first N MNIST test images only")
     parser.add_argument("--seed", type=non_negative_int, default=0)
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
+    add_data_dir(parser)
     parser.add_argument("--keep", metavar="DIR", help="keep the samples and the new weights in DIR")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object instead of the report")
+    add_json(parser)
     args = parser.parse_args(argv)
 
     keep = nullcontext(args.keep) if args.keep else None
@@ -106,18 +104,22 @@ def run(args: argparse.Namespace, work: Path) -> int:
         epochs=args.epochs, lr=args.lr, holdout=args.held / (args.per_digit + args.held),
         data_dir=args.data_dir, mnist_limit=args.mnist_limit, seed=args.seed)
     result = finetune(config, progress=lambda message: print(f"  {message}", file=sys.stderr))
-    if args.json:
-        style = {"slant": args.slant, "brush": args.brush}
-        print(json.dumps({"style": style, "normal_drawings_acc": normal_acc, **result.as_dict()}))
-        return 0
-    print(f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, "
-          f"{args.per_digit} samples per digit learnt, {args.held} held aside")
-    print(f"  base {result.base_weights}: usual drawings of the same digits "
-          f"{100 * normal_acc:.1f} %")
-    print(f"  {describe(result)}")
-    kept = f"; weights {result.weights}" if args.keep else ""
-    print(f"  fine-tuning took {result.time_s} s{kept}")
+    style = {"slant": args.slant, "brush": args.brush}
+    show({"style": style, "normal_drawings_acc": normal_acc, **result.as_dict()},
+         report(args, result, normal_acc), args.json)
     return 0
+
+
+def report(args: argparse.Namespace, result: FinetuneResult, normal_acc: float) -> str:
+    kept = f"; weights {result.weights}" if args.keep else ""
+    return "\n".join([
+        f"fine-tuning benchmark: backward slant {args.slant}, pen {args.brush}, "
+        f"{args.per_digit} samples per digit learnt, {args.held} held aside",
+        f"  base {result.base_weights}: usual drawings of the same digits "
+        f"{100 * normal_acc:.1f} %",
+        f"  {describe(result)}",
+        f"  fine-tuning took {result.time_s} s{kept}",
+    ])
 
 
 if __name__ == "__main__":

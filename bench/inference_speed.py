@@ -8,11 +8,11 @@ Uses one thread, as Classifier does (fastest for a single 28x28 image here).
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import torch
+from common import p50_p95, parser_for
 
 from digitnet.common.argtypes import positive_int
 from digitnet.common.digits import IMAGE_SIZE
@@ -24,14 +24,14 @@ from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
 
 
-def time_forward(recognizer: Classifier, runs: int) -> np.ndarray:
+def time_forward(recognizer: Classifier, runs: int) -> list[float]:
     image = np.random.default_rng(0).random((1, IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         recognizer.probabilities(image)
         times.append(time.perf_counter() - start)
-    return 1000 * np.array(times)
+    return times
 
 
 def recognizer_for(name: str, shipped: bool) -> Classifier:
@@ -41,18 +41,16 @@ def recognizer_for(name: str, shipped: bool) -> Classifier:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--runs", type=positive_int, default=2000)
     parser.add_argument("--shipped", action="store_true", help="time the shipped weights files")
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, batch of one, {args.runs} runs after warm-up")
     for name in MODEL_NAMES:
         recognizer = recognizer_for(name, args.shipped)
-        ms = time_forward(recognizer, args.runs)
+        p50, p95 = p50_p95(time_forward(recognizer, args.runs))
         params = sum(p.numel() for p in recognizer.model.parameters())
-        print(f"{name:9s} {params:8,d} params  forward p50 {np.percentile(ms, 50):.3f} ms  "
-              f"p95 {np.percentile(ms, 95):.3f} ms")
+        print(f"{name:9s} {params:8,d} params  forward p50 {p50:.3f} ms  p95 {p95:.3f} ms")
     return 0
 
 

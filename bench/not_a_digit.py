@@ -1,7 +1,7 @@
 """Not-a-digit benchmark: digits kept against non-digits rejected, as the app decides.
 
 Every registered source's benchmark fold (digitnet.data.sources), read by the app's whole path
-(digitnet.train.judging: the canvas transform, the speck test, the model and the reject threshold
+(bench/judging.py: the canvas transform, the speck test, the model and the reject threshold
 stored in its weights). Digits: MNIST's test set (the model and its threshold only), the
 unseen writers of pendigits, UNIPEN and CVL, and MNIST test digits redrawn as mouse drawings
 (bench/drawn.py). Not digits: UNIPEN's held-out collections' letters and symbols, Quick,
@@ -24,16 +24,26 @@ digits) as a PNG.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from common import (
+    Cell,
+    add_data_dir,
+    add_fold,
+    add_grid,
+    add_json,
+    add_weights,
+    parser_for,
+    show,
+    write_grid,
+)
 from drawn import draw_like_a_person
+from judging import Readings, lookup_for, read_fold, unseen_fold
 
 from digitnet.common.argtypes import fraction
 from digitnet.common.digits import IMAGE_SIZE
@@ -42,7 +52,6 @@ from digitnet.data.folds import NOT_A_DIGIT, Canvases, Fold, Scans, Sketches
 from digitnet.data.sources import DIGIT_SOURCES, SOURCES, Lookup
 from digitnet.model.classifier import Classifier
 from digitnet.reading.reject import calibrate
-from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
 BASELINE_KEEP = 0.99  # of MNIST's test digits, for weights without a threshold
 SEED = 15  # the drawings' placement and the drawn digits; training uses other seeds
@@ -187,7 +196,7 @@ def sweep(readings: list[Readings], keeps: list[float]) -> str:
     return "\n".join(lines)
 
 
-def worst(readings: list[Readings], digits: bool, limit: int) -> tuple[np.ndarray, list[str]]:
+def worst(readings: list[Readings], digits: bool, limit: int, colour: str) -> list[Cell]:
     """Digits rejected, least confident first; or non-digits passed, most confident first."""
     picked = []
     for r in readings:
@@ -201,35 +210,29 @@ def worst(readings: list[Readings], digits: bool, limit: int) -> tuple[np.ndarra
                        f"\u2192 {r.predictions[i]}: {100 * top[i]:.0f} %\n{fold.names[i][:12]}")
             picked.append((top[i] if digits else -top[i], r.images[i], caption))
     picked.sort(key=lambda p: p[0])
-    picked = picked[:limit]
-    images = np.array([p[1] for p in picked]).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
-    return images, [p[2] for p in picked]
+    return [Cell(image.reshape(IMAGE_SIZE, IMAGE_SIZE), caption, colour)
+            for _, image, caption in picked[:limit]]
 
 
-def write_grid(path: Path, figures: Figures, readings: list[Readings], columns: int = 10) -> Path:
+def whole_rows(cells: list[Cell], columns: int) -> list[Cell | None]:
+    """The cells, then empty places to the end of their last row (one empty row for none)."""
+    return [*cells, *[None] * (max(1, -(-len(cells) // columns)) * columns - len(cells))]
+
+
+def grid(path: Path, figures: Figures, readings: list[Readings], columns: int = 10) -> Path:
     """The worst cases both ways, as the network saw them."""
-    from digitnet.train import reports  # matplotlib: only when a grid is asked for
+    from digitnet.train.reports import ORANGE, RED  # matplotlib: only when a grid is asked for
 
-    rejected, rejected_captions = worst(readings, True, 3 * columns)
-    passed, passed_captions = worst(readings, False, 3 * columns)
-    rows = max(1, -(-len(rejected) // columns)) + max(1, -(-len(passed) // columns))
+    rejected = worst(readings, True, 3 * columns, RED)
+    passed = worst(readings, False, 3 * columns, ORANGE)
     notes = [f"{figures.model}: rejecting below top probability {figures.threshold:.3f}",
              f"top rows: digits rejected, least confident first ({len(rejected)} shown; "
              "caption: the digit, top probability, source)",
              "bottom rows: non-digits read as digits, most confident first (caption: read as, "
              "top probability, what it is)"]
-    fig, axes = reports.figure("Not a digit: the worst cases", notes, columns * 1.15,
-                               rows * 1.6, rows, columns)
-    cells = list(np.ravel(axes))
-    split = max(1, -(-len(rejected) // columns)) * columns
-    for ax in cells:
-        ax.axis("off")
-    for start, images, captions, colour in ((0, rejected, rejected_captions, reports.RED),
-                                            (split, passed, passed_captions, reports.ORANGE)):
-        for k, (image, caption) in enumerate(zip(images, captions, strict=True)):
-            cells[start + k].imshow(image, cmap="gray_r", vmin=0, vmax=255)
-            cells[start + k].set_title(caption, color=colour, size=8, pad=3)
-    return reports.save_figure(path, fig)
+    cells = whole_rows(rejected, columns) + whole_rows(passed, columns)
+    return write_grid(path, "Not a digit: the worst cases", notes, cells, columns, (1.15, 1.6),
+                      "gray_r", size=8, pad=3)
 
 
 def shares(text: str) -> list[float]:
@@ -238,27 +241,22 @@ def shares(text: str) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
-    parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
-                        help="the benchmark folds (default), or the tuning folds to choose on")
-    parser.add_argument("--data-dir", help="the MNIST folder; the other data sets are looked "
-                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.common.paths)")
-    parser.add_argument("--grid", type=Path, metavar="PNG", help="write the worst cases here")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser = parser_for(__doc__)
+    add_weights(parser)
+    add_fold(parser)
+    add_data_dir(parser)
+    add_grid(parser, "write the worst cases here")
+    add_json(parser)
     parser.add_argument("--sweep", type=shares, metavar="SHARES", help="also show what the "
                         "thresholds keeping these shares of the digits would do (0.99,0.995)")
     args = parser.parse_args(argv)
-    if args.grid and args.grid.suffix.lower() != ".png":
-        parser.error(f"--grid takes a .png path, got {args.grid}")
     recognizer = Classifier.load(args.weights, threads=None)
     figures, readings = measure(recognizer, args.fold, args.data_dir)
-    print(json.dumps(asdict(figures)) if args.json else format_report(figures))
+    show(figures, format_report(figures), args.json)
     if args.sweep:
         print(sweep(readings, args.sweep))
     if args.grid:
-        print(f"  worst cases: {write_grid(args.grid, figures, readings)}", file=sys.stderr)
+        print(f"  worst cases: {grid(args.grid, figures, readings)}", file=sys.stderr)
     return 0
 
 

@@ -31,7 +31,6 @@ by their digits. Timing: finding the lines and reading them, per page, one torch
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import subprocess
 import time
@@ -41,6 +40,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from common import (
+    HANDWRITING_SEED,
+    add_data_dir,
+    add_fold,
+    add_weights,
+    parser_for,
+    percentiles,
+)
 
 from digitnet import DigitnetError
 from digitnet.cli.choose import FileReading, Readers, read_image_with
@@ -61,7 +68,6 @@ from digitnet.reading.read import read_canvas, read_digit
 from digitnet.reading.read_lines import read_lines, read_page
 
 SEEDS = {"benchmark": 2525, "tune": 2524}  # this benchmark's own, apart from training's
-HANDWRITING_SEED = 0  # bench/real_handwriting.py's: the same single-digit canvases
 PAGE = (640, 480)
 COUNT = 60  # pages per group
 LEVEL = 3.0  # pages not tilted on purpose are tilted up to this many degrees either way
@@ -274,9 +280,8 @@ def report(pages: list[tuple[str, Page]], results: dict[str, list[Read]]) -> str
     cells = [line_share(pages, results[n], 2, 10) for n in names]
     rows.append(f"{'2-10':<14}" + "".join(f"{100 * c:>15.1f}%" for c in cells))
     rows += ["", "seconds per page (reading; the line reader with finding its lines): "
-             + ", ".join(f"{n} median {1000 * np.median([r.seconds for r in results[n]]):.1f} "
-                         f"ms, p95 {1000 * np.percentile([r.seconds for r in results[n]], 95):.1f}"
-                         " ms" for n in names)]
+             + ", ".join(f"{n} {percentiles([r.seconds for r in results[n]], '.1f', 'median')}"
+                         for n in names)]
     return "\n".join(rows)
 
 
@@ -311,19 +316,17 @@ def single_digits(lines_model: SequenceReader, recognizer: Classifier, lookup: L
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--lines-weights", required=True, help="the line reader's weights")
-    parser.add_argument("--weights", help="today's reader's weights (default: the best shipped)")
-    parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
-                        help="the writers and styles to read (tune: to choose on)")
+    add_weights(parser, "today's reader's weights (default: the best shipped)")
+    add_fold(parser, "the writers and styles to read (tune: to choose on)")
     parser.add_argument("--count", type=positive_int, default=COUNT,
                         help=f"pages per group (default {COUNT})")
     parser.add_argument("--readers", nargs="+", choices=READERS, default=list(READERS),
                         metavar="READER", help=f"which to run (default all: {', '.join(READERS)})")
     parser.add_argument("--single", action="store_true",
                         help="also read the real-handwriting benchmark's single digits")
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
+    add_data_dir(parser)
     args = parser.parse_args(argv)
     lookup = Lookup(args.data_dir)
     lines_model = SequenceReader.load(args.lines_weights, reject=False)

@@ -23,26 +23,26 @@ The target: photo accuracy >= 99 % of clean-paper accuracy. For single digits th
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from common import (
+    add_data_dir,
+    add_pendigits,
+    add_weights,
+    parser_for,
+    percentiles,
+    refuse_seen_writers,
+)
 
-from digitnet import DigitnetError
 from digitnet.common.argtypes import non_negative_int, positive_int
 from digitnet.common.errors import run_entry_point
 from digitnet.common.sketch import render_strokes
 from digitnet.data.mnist import load_mnist
-from digitnet.data.pendigits import (
-    BENCHMARK_WRITERS,
-    PenSample,
-    load_pendigits,
-    of_writers,
-    seen_benchmark_writers,
-)
+from digitnet.data.pendigits import BENCHMARK_WRITERS, PenSample, load_pendigits, of_writers
 from digitnet.model.classifier import Classifier
 from digitnet.reading.preprocess import find_ink, frame_ink
 from digitnet.reading.read import read_canvas
@@ -300,29 +300,23 @@ def format_report(pages: Sequence[Page], clean: Tally, photo: Tally, old: float,
             f"{100 * photo.pages_right[lengths == n].mean():.1f}" for n in LENGTHS),
         f"  single digits on the photos, the old path (find_ink of the whole image): "
         f"{percent(old)}",
-        f"  read_canvas (predict's path, model included) on a {PAGE[0]}x{PAGE[1]} photo: median "
-        f"{1000 * np.median(photo.seconds):.1f} ms, "
-        f"p95 {1000 * np.percentile(photo.seconds, 95):.1f} ms",
+        f"  read_canvas (predict's path, model included) on a {PAGE[0]}x{PAGE[1]} photo: "
+        f"{percentiles(photo.seconds, '.1f', 'median')}",
     ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--count", type=positive_int, default=600, help="pages (default 600)")
     parser.add_argument("--seed", type=non_negative_int, default=SEED,
                         help=f"the pages' seed (default {SEED})")
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files")
-    parser.add_argument("--pendigits", help="pendigits-orig.tra (default: $DIGITNET_PENDIGITS, "
-                        "else pendigits/ beside the MNIST folder)")
+    add_weights(parser)
+    add_data_dir(parser)
+    add_pendigits(parser)
     args = parser.parse_args(argv)
     recognizer = Classifier.load(args.weights, reject=False)  # the forced choice
-    seen = seen_benchmark_writers(recognizer.metadata.learned_from)
-    if seen:
-        raise DigitnetError(f"{recognizer.path} learned from the benchmark's writers "
-                            f"{', '.join(map(str, seen))}: it cannot be measured on unseen writers")
+    refuse_seen_writers(recognizer)
     sources = writers(args.data_dir, args.pendigits)
     rng = np.random.default_rng(args.seed)
     pages = [compose(rng, sources[i % len(sources)], LENGTHS[i % len(LENGTHS)])

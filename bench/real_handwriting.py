@@ -4,7 +4,7 @@ Every registered digit source (digitnet.data.sources) but MNIST: pendigits' benc
 (fold 0 of its writer folds: writers 5, 6, 8, 15, 21, 27), UNIPEN's held-out collections
 (CEDAR's and Montreal's: cea, ceb, ced, uqb) and CVL's validation writers. Pen digits are
 drawn as a person draws in the app's default window and read by the app's path; CVL's scans
-are read as `predict` reads paper (digitnet.train.judging). Weights that learned from any writer or
+are read as `predict` reads paper (bench/judging.py). Weights that learned from any writer or
 collection of a fold are refused. `--fold tune` measures the tuning folds instead: those are
 for choosing (a mixture, a schedule); the benchmark folds are reported once, never used to
 choose.
@@ -21,13 +21,22 @@ sources), the most frequent confusions and the confidence of the errors.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from common import (
+    HANDWRITING_SEED,
+    add_data_dir,
+    add_fold,
+    add_grid,
+    add_json,
+    add_weights,
+    parser_for,
+    show,
+)
+from judging import Readings, lookup_for, read_fold, unseen_fold
 
 from digitnet.common.digits import NUM_CLASSES
 from digitnet.common.errors import run_entry_point
@@ -35,10 +44,8 @@ from digitnet.data.folds import Trajectories
 from digitnet.data.sources import DIGIT_SOURCES, SOURCES
 from digitnet.model.classifier import Classifier
 from digitnet.train.evaluate import confusion_matrix, per_class_accuracy, top_confusions
-from digitnet.train.judging import Readings, lookup_for, read_fold, unseen_fold
 
 MEASURED = tuple(name for name in DIGIT_SOURCES if name != "mnist")
-SEED = 0  # where and how large each digit is drawn; fixed, so every run draws the same canvases
 FLAG_WIDTH = 0.25  # a 1 at least this wide for its height has a flag (or a foot)
 
 
@@ -127,27 +134,21 @@ def write_grid(path: Path, readings: list[Readings], recognizer: Classifier) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="weights file (default: the best shipped model)")
+    parser = parser_for(__doc__)
+    add_weights(parser)
     parser.add_argument("--source", choices=MEASURED, action="append",
                         help="a source to measure (repeatable; default: all of them)")
-    parser.add_argument("--fold", choices=("benchmark", "tune"), default="benchmark",
-                        help="the benchmark folds (default), or the tuning folds to choose on")
-    parser.add_argument("--data-dir", help="the MNIST folder; the other data sets are looked "
-                        "for beside it (default: $DIGITNET_DATA, ...; see digitnet.common.paths)")
-    parser.add_argument("--grid", type=Path, metavar="PNG", help="write the error grid here")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_fold(parser)
+    add_data_dir(parser)
+    add_grid(parser, "write the error grid here")
+    add_json(parser)
     args = parser.parse_args(argv)
-    if args.grid and args.grid.suffix.lower() != ".png":
-        parser.error(f"--grid takes a .png path, got {args.grid}")
     recognizer = Classifier.load(args.weights, threads=None)
     lookup = lookup_for(recognizer, args.data_dir)
     folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or MEASURED]
-    readings = [read_fold(recognizer, fold, SEED) for fold in folds]
+    readings = [read_fold(recognizer, fold, HANDWRITING_SEED) for fold in folds]
     results = [summarize(r) for r in readings]
-    print(json.dumps([asdict(r) for r in results]) if args.json
-          else format_report(results, recognizer))
+    show(results, format_report(results, recognizer), args.json)
     if args.grid:
         print(f"  error grid: {write_grid(args.grid, readings, recognizer)}", file=sys.stderr)
     return 0

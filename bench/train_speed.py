@@ -13,11 +13,11 @@ each epoch; the test-set evaluation after each epoch is timed separately and not
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 
 import torch
+from common import parser_for
 from torch import nn
 
 from digitnet.common.argtypes import fraction
@@ -55,8 +55,7 @@ class EpochClock:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     add_arguments(parser, TrainConfig)
     parser.add_argument("--target", type=fraction, default=0.993,
                         help="test accuracy to report the time for")

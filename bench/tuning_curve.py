@@ -14,11 +14,11 @@ The drawings are drawn once, as the app's path draws them (strokes.APP_STYLE, sc
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 import torch
+from common import parser_for
 from torch import nn
 
 from digitnet import DigitnetError
@@ -65,8 +65,7 @@ class TuningCurve:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     add_arguments(parser, TrainConfig)
     parser.set_defaults(test=False)
     config = from_args(TrainConfig, parser.parse_args(argv))

@@ -1,4 +1,4 @@
-"""The numbers benchmark's composers (bench/written_numbers.py): numbers carry the right labels,
+"""The numbers benchmark's composers (bench/number_synthesis.py): numbers carry the right labels,
 in order, at the gaps they say, from one writer each; no model reads them. Weights that learnt
 the writers asked for are refused."""
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import cv2
+import number_synthesis as synthesis
 import numpy as np
 import pytest
 
@@ -53,15 +54,15 @@ def stroke_boxes(sketch: Sketch) -> np.ndarray:
     return np.array(boxes)
 
 
-def test_pen_numbers_are_one_held_out_writers_digits_in_order(bench: ModuleType,
-                                                              monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(bench, "SLANT", 0.0)  # a slant would change the widths naming labels
+def test_pen_numbers_are_one_held_out_writers_digits_in_order(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(synthesis, "SLANT", 0.0)  # a slant would change the widths naming labels
     samples = pen_file(BENCHMARK_WRITERS + TRAINING_WRITERS[:2])
-    cases = list(bench.pen_cases(samples, [1, 4, 6], 8, seed=3))
+    cases = list(synthesis.pen_cases(samples, [1, 4, 6], 8, seed=3))
     assert [len(c.truth) for c in cases] == [1] * 8 + [4] * 8 + [6] * 8
-    assert [c.bucket for c in cases[:8]] == list(bench.GAPS) * 2
+    assert [c.bucket for c in cases[:8]] == list(synthesis.GAPS) * 2
     for case in cases:
         assert case.origin in {f"writer {w}" for w in BENCHMARK_WRITERS}
+        assert case.sketch is not None  # a pen number is strokes
         assert case.sketch.size[1] == APP_CANVAS_PX and case.sketch.size[0] >= APP_CANVAS_PX
         assert case.sketch.brush == DEFAULT_BRUSH
         boxes = stroke_boxes(case.sketch)
@@ -71,17 +72,17 @@ def test_pen_numbers_are_one_held_out_writers_digits_in_order(bench: ModuleType,
         np.testing.assert_allclose(case.centres, boxes[:, :2].mean(1), atol=1e-3)
         assert case.image.shape == case.sketch.size[::-1] and case.image[0, 0] == 255
     assert len({c.truth for c in cases}) > 20  # the digits vary
-    again = list(bench.pen_cases(samples, [6], 8, seed=3))
+    again = list(synthesis.pen_cases(samples, [6], 8, seed=3))
     assert [c.truth for c in again] == [c.truth for c in cases[16:]]  # each length its own seed
 
 
-def test_a_tuning_fold_takes_only_its_own_writers(bench: ModuleType):
+def test_a_tuning_fold_takes_only_its_own_writers():
     fold = writer_folds()[1].heldout
     samples = pen_file(BENCHMARK_WRITERS + TRAINING_WRITERS)
-    cases = list(bench.pen_cases(samples, [3], 40, seed=5, writers=fold))
+    cases = list(synthesis.pen_cases(samples, [3], 40, seed=5, writers=fold))
     assert {c.origin for c in cases} == {f"writer {w}" for w in fold}
     with pytest.raises(DigitnetError, match="lacks some of the writers"):
-        list(bench.pen_cases(pen_file(BENCHMARK_WRITERS), [3], 1, seed=5, writers=fold))
+        list(synthesis.pen_cases(pen_file(BENCHMARK_WRITERS), [3], 1, seed=5, writers=fold))
 
 
 def test_weights_that_learnt_the_folds_writers_are_refused(bench: ModuleType,
@@ -91,12 +92,12 @@ def test_weights_that_learnt_the_folds_writers_are_refused(bench: ModuleType,
     assert "learned from the writers" in capsys.readouterr().err
 
 
-def test_pen_gaps_between_inks_are_the_layouts(bench: ModuleType):
+def test_pen_gaps_between_inks_are_the_layouts():
     samples = [PenSample(label, 5, (labelled_stroke(label),)) for label in (3, 0, 9)]
     gaps = (-0.05, 0.0, 0.5)
     for gap in gaps:
-        layout = bench.Layout("test", (gap, gap), 0.0, 0.0, (0.0,) * 3, (1.0,) * 3)
-        sketch = bench.compose_pen(samples, layout, np.random.default_rng(0))
+        layout = synthesis.Layout("test", (gap, gap), 0.0, 0.0, (0.0,) * 3, (1.0,) * 3)
+        sketch = synthesis.compose_pen(samples, layout, np.random.default_rng(0))
         boxes = stroke_boxes(sketch)
         height = np.ptp(sketch.strokes[0][:, 1]) * APP_CANVAS_PX
         brush = brush_pixels(DEFAULT_BRUSH, APP_CANVAS_PX)
@@ -104,12 +105,12 @@ def test_pen_gaps_between_inks_are_the_layouts(bench: ModuleType):
         np.testing.assert_allclose(ink_gaps, gap, atol=1e-3)
 
 
-def test_mnist_numbers_are_consecutive_test_digits_apart_on_white(bench: ModuleType):
+def test_mnist_numbers_are_consecutive_test_digits_apart_on_white():
     images = np.zeros((30, 28, 28), np.uint8)
     for i in range(30):  # a bar per digit, its width growing with the label
         images[i, 4:24, 10:13 + i % 10] = 255
     labels = np.arange(30) % 10
-    cases = list(bench.mnist_cases(images, labels, [2, 5], 4, seed=1))
+    cases = list(synthesis.mnist_cases(images, labels, [2, 5], 4, seed=1))
     assert [len(c.truth) for c in cases] == [2] * 4 + [5] * 4
     for case in cases:
         first = int(case.origin.split("#")[1].split("-")[0])
