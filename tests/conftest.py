@@ -21,7 +21,7 @@ from digitnet.reading.preprocess import TRANSFORM_VERSION
 # `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
 # README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
 # the shipped weights over all of MNIST, a wheel built.
-GUI_MODULES = {"test_app_window.py"}
+GUI_MODULES = {"test_real_window.py"}
 SLOW_MODULES = {"test_distributed.py", "test_shipped_weights.py", "test_packaging.py",
                 "test_train.py", "test_finetune.py", "test_evaluate.py", "test_reports.py",
                 "test_mixture.py", "test_sequence.py"}

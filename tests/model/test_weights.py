@@ -33,7 +33,7 @@ from digitnet.train.config import FinetuneConfig, TrainConfig
 
 TINY = {"width": 8, "hidden": 32}
 # written by the finetune of 2026-11, before metadata was typed
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "legacy"
 OLD_FINETUNED = DATA / "finetuned-v1.pt"
 EPOCHS = tuple(EpochRecord(e, 1 / e, 0.9, 0.95, 1e-3, 1000.0, 10.0 * e) for e in (1, 2))
 
@@ -88,7 +88,7 @@ def test_a_fine_tune_carries_its_lineage_and_the_curves_of_its_base():
 
 @pytest.mark.parametrize("name, epochs, base_epochs", [("simple", 15, None), ("improved", 8, 40)])
 def test_the_shipped_weights_of_the_old_format_load_typed(name, epochs, base_epochs):
-    """The weights digitnet shipped before pen data (kept as tests/data/MODEL-v1.pt)."""
+    """The weights digitnet shipped before pen data (kept as tests/legacy/MODEL-v1.pt)."""
     path = DATA / f"{name}-v1.pt"
     recognizer = Recognizer.load(path)
     metadata = recognizer.metadata

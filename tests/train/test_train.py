@@ -24,7 +24,7 @@ from digitnet.train.config import TrainConfig
 from digitnet.train.evaluate import predict_probabilities
 from digitnet.train.loop import distillation_loss, log_epoch, to_tensor, train
 
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
+OLD_FINETUNED = Path(__file__).parents[1] / "legacy" / "finetuned-v1.pt"  # simple, width 8, seed 0
 
 
 def tiny(out: Path, mnist_dir: Path, **changes) -> TrainConfig:

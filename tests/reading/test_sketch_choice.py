@@ -15,7 +15,7 @@ from digitnet.model.recognizer import Recognizer
 from digitnet.reading.grouping import group_strokes
 from digitnet.reading.read import read_sketch, sketch_stretches
 
-WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS = Path(__file__).resolve().parents[2] / "weights"
 SIZE = (700, 300)  # digits about 220 px tall
 ONE = [(80, 80), (120, 40), (120, 260)]
 

@@ -23,7 +23,7 @@ from digitnet.reading.preprocess import find_ink
 from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected
 from digitnet.train.loop import digits_and_outliers_loss
 
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # version 1: no threshold
+OLD_FINETUNED = Path(__file__).parents[1] / "legacy" / "finetuned-v1.pt"  # version 1: no threshold
 SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units
 
 
