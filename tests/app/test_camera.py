@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_app import DOWN, Screen, by_place, logged
+from screen import DOWN, Screen, by_place, logged
 
 from digitnet.app.camera import (
     HOLD_S,
