@@ -1,21 +1,23 @@
-"""Shared fixtures: the real MNIST files, and small weights files built on the spot."""
+"""Shared fixtures (the real MNIST files, weights files) and the markers of slow and real-window
+tests. Helpers that are not fixtures are in helpers.py and shapes.py, imported as modules."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+# still imported from here by test_reading, test_reject and test_train (edited by others now);
+# the next commit points them at helpers and drops this line
+from helpers import REPO_ROOT, SideEffect, require, with_reject_threshold  # noqa: F401
+
 from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.data.mnist import DataError, load_mnist
 from digitnet.model.networks import create_model
-from digitnet.model.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
+from digitnet.model.weights import WeightsInfo, WeightsMetadata, save_weights
 from digitnet.reading.preprocess import TRANSFORM_VERSION
 
 # `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
@@ -33,49 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.gui)
         if item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
-
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC."""
-    checksum = struct.pack(">I", zlib.crc32(kind + data))
-    return struct.pack(">I", len(data)) + kind + data + checksum
-
-
-def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
-    """A PNG of a few hundred bytes whose header claims width x height gray pixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    rows = zlib.compress(b"\x00" * 4000, 9)
-    chunks = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-class SideEffect:
-    """Unpickling this creates the folder `marker`: what a hostile weights file would do."""
-
-    def __init__(self, marker: Path):
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, tuple[str]]:
-        return (os.mkdir, (str(self.marker),))
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip on a developer's machine that lacks something; in CI, a missing prerequisite fails."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is missing a prerequisite: {reason}")
-    pytest.skip(reason)
-
-
-def with_reject_threshold(source: Path, threshold: float | None, out: Path) -> Path:
-    """A copy of a weights file whose metadata holds this reject threshold (no training)."""
-    model, info = load_weights(source)
-    metadata = dataclasses.replace(info.metadata, reject_threshold=threshold)
-    return save_weights(out, dataclasses.replace(info, metadata=metadata), model)
 
 
 @pytest.fixture(autouse=True)

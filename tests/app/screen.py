@@ -11,6 +11,7 @@ from unittest import mock
 import cv2
 import numpy as np
 import torch
+from shapes import DIGITS
 
 from digitnet.app.frame import frame_layout, render_frame
 from digitnet.app.layout import Layout, Rect
@@ -33,15 +34,6 @@ TINY = [(1, 1), (16, 12), (40, 30), (100, 75), (200, 20), (20, 200)]
 
 # from 320x240 up: everything legible
 USABLE = [(1024, 640), *(size for size in SIZES if size[0] >= 320 and size[1] >= 240)]
-# digits as a person draws them, in canvas units
-DIGITS = {
-    0: [[(0.5, 0.15), (0.32, 0.25), (0.27, 0.5), (0.32, 0.75), (0.5, 0.85), (0.68, 0.75),
-         (0.73, 0.5), (0.68, 0.25), (0.5, 0.15)]],
-    1: [[(0.45, 0.25), (0.55, 0.15), (0.55, 0.85)]],
-    4: [[(0.6, 0.15), (0.25, 0.6), (0.75, 0.6)], [(0.6, 0.35), (0.6, 0.85)]],
-    7: [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
-}
-
 THREE = (0.02,) * 3 + (0.82,) + (0.02,) * 6  # what the stand-in model answers
 BOX = Box(0, 0, 10, 10)
 

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, require
+from helpers import REPO_ROOT, require
 from screen import (
     DIGITS,
     DOWN,

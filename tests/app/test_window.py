@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import with_reject_threshold
+from helpers import with_reject_threshold
 
 from digitnet import DigitnetError
 from digitnet.app.display import DisplayError, display_checked
