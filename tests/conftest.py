@@ -20,20 +20,32 @@ from digitnet.model.networks import create_model
 from digitnet.model.weights import WeightsInfo, WeightsMetadata, save_weights
 from digitnet.reading.preprocess import TRANSFORM_VERSION
 
-# `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
+# `pytest -m "not slow and not gui"` is the quick loop while working (under a minute); the
 # README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
-# the shipped weights over all of MNIST, a wheel built.
+# the shipped weights over all of MNIST, a wheel built, and the tests of SLOW_TESTS.
 GUI_MODULES = {"test_real_window.py"}
 SLOW_MODULES = {"test_distributed.py", "test_shipped_weights.py", "test_packaging.py",
                 "test_train.py", "test_finetune.py", "test_evaluate.py", "test_reports.py",
                 "test_mixture.py", "test_sequence.py"}
+# slow tests in quick modules: whole data sets read, or digitnet run in a new Python (torch
+# imported afresh, 2-3 s each)
+SLOW_TESTS = {
+    "test_strings.py": {
+        "test_the_folds_hands_share_no_writer_and_training_pages_use_training_writers_only"},
+    "test_predict_cli.py": {"test_predict_json_on_real_digits_in_both_polarities",
+                            "test_bad_files_fail_alone",
+                            "test_a_user_error_from_the_shell_is_one_line"},
+    "test_cli.py": {"test_a_closed_pipe_ends_quietly"},
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in GUI_MODULES:
+        name = item.path.name
+        if name in GUI_MODULES:
             item.add_marker(pytest.mark.gui)
-        if item.path.name in SLOW_MODULES:
+        test = item.originalname if isinstance(item, pytest.Function) else item.name
+        if name in SLOW_MODULES or test in SLOW_TESTS.get(name, ()):
             item.add_marker(pytest.mark.slow)
 
 
