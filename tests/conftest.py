@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-
-# still imported from here by test_reading, test_reject and test_train (edited by others now);
-# the next commit points them at helpers and drops this line
-from helpers import REPO_ROOT, SideEffect, require, with_reject_threshold  # noqa: F401
+from helpers import REPO_ROOT, require
 
 from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.data.mnist import DataError, load_mnist

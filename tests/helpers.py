@@ -19,7 +19,7 @@ from digitnet.model.weights import load_weights, save_weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LEGACY = Path(__file__).resolve().parent / "legacy"  # weights files digitnet wrote before pen data
-OLD_FINETUNED = LEGACY / "finetuned-v1.pt"
+OLD_FINETUNED = LEGACY / "finetuned-v1.pt"  # simple, width 8, seed 0; format 1: no reject threshold
 
 
 def require(condition: bool, reason: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import require
+from helpers import require
 
 from digitnet.common.sketch import Stroke, brush_pixels
 from digitnet.data.pendigits import PenSample, default_pendigits_path, load_pendigits, of_writers

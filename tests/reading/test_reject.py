@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import with_reject_threshold
+from helpers import OLD_FINETUNED, with_reject_threshold
 
 from digitnet.common.prediction import BLANK
 from digitnet.common.sketch import render_strokes
@@ -23,7 +23,6 @@ from digitnet.reading.preprocess import find_ink
 from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected
 from digitnet.train.loop import digits_and_outliers_loss
 
-OLD_FINETUNED = Path(__file__).parents[1] / "legacy" / "finetuned-v1.pt"  # version 1: no threshold
 SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units
 
 

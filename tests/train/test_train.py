@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SideEffect
+from helpers import OLD_FINETUNED, SideEffect
 
 from digitnet import DigitnetError
 from digitnet.cli.main import main
@@ -23,8 +23,6 @@ from digitnet.train.checkpoint import CheckpointError
 from digitnet.train.config import TrainConfig
 from digitnet.train.evaluate import predict_probabilities
 from digitnet.train.loop import distillation_loss, log_epoch, to_tensor, train
-
-OLD_FINETUNED = Path(__file__).parents[1] / "legacy" / "finetuned-v1.pt"  # simple, width 8, seed 0
 
 
 def tiny(out: Path, mnist_dir: Path, **changes) -> TrainConfig:
