@@ -1,81 +1,49 @@
-"""Shared fixtures: the real MNIST files, and small weights files built on the spot."""
+"""Shared fixtures (the real MNIST files, weights files) and the markers of slow and real-window
+tests. Helpers that are not fixtures are in helpers.py and shapes.py, imported as modules."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import REPO_ROOT, require
 
 from digitnet.common.digits import TRANSFORM_VERSION
 from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.data.mnist import DataError, load_mnist
 from digitnet.model.networks import create_model
-from digitnet.model.weights import WeightsInfo, WeightsMetadata, load_weights, save_weights
+from digitnet.model.weights import WeightsInfo, WeightsMetadata, save_weights
 
-# `pytest -m "not slow and not gui"` is the quick loop while working (about a minute); the
+# `pytest -m "not slow and not gui"` is the quick loop while working (under a minute); the
 # README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
-# the shipped weights over all of MNIST, a wheel built.
-GUI_MODULES = {"test_app_window.py"}
+# the shipped weights over all of MNIST, a wheel built, and the tests of SLOW_TESTS.
+GUI_MODULES = {"test_real_window.py"}
 SLOW_MODULES = {"test_distributed.py", "test_shipped_weights.py", "test_packaging.py",
                 "test_train.py", "test_finetune.py", "test_evaluate.py", "test_reports.py",
                 "test_mixture.py", "test_sequence.py"}
+# slow tests in quick modules: whole data sets read, or digitnet run in a new Python (torch
+# imported afresh, 2-3 s each)
+SLOW_TESTS = {
+    "test_strings.py": {
+        "test_the_folds_hands_share_no_writer_and_training_pages_use_training_writers_only"},
+    "test_predict_cli.py": {"test_predict_json_on_real_digits_in_both_polarities",
+                            "test_bad_files_fail_alone",
+                            "test_a_user_error_from_the_shell_is_one_line"},
+    "test_cli.py": {"test_a_closed_pipe_ends_quietly"},
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in GUI_MODULES:
+        name = item.path.name
+        if name in GUI_MODULES:
             item.add_marker(pytest.mark.gui)
-        if item.path.name in SLOW_MODULES:
+        test = item.originalname if isinstance(item, pytest.Function) else item.name
+        if name in SLOW_MODULES or test in SLOW_TESTS.get(name, ()):
             item.add_marker(pytest.mark.slow)
-
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC."""
-    checksum = struct.pack(">I", zlib.crc32(kind + data))
-    return struct.pack(">I", len(data)) + kind + data + checksum
-
-
-def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
-    """A PNG of a few hundred bytes whose header claims width x height gray pixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    rows = zlib.compress(b"\x00" * 4000, 9)
-    chunks = png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-class SideEffect:
-    """Unpickling this creates the folder `marker`: what a hostile weights file would do."""
-
-    def __init__(self, marker: Path):
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, tuple[str]]:
-        return (os.mkdir, (str(self.marker),))
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip on a developer's machine that lacks something; in CI, a missing prerequisite fails."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is missing a prerequisite: {reason}")
-    pytest.skip(reason)
-
-
-def with_reject_threshold(source: Path, threshold: float | None, out: Path) -> Path:
-    """A copy of a weights file whose metadata holds this reject threshold (no training)."""
-    model, info = load_weights(source)
-    metadata = dataclasses.replace(info.metadata, reject_threshold=threshold)
-    return save_weights(out, dataclasses.replace(info, metadata=metadata), model)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import with_reject_threshold
+from helpers import OLD_FINETUNED, with_reject_threshold
 
 from digitnet.common.prediction import BLANK, Prediction
 from digitnet.common.sketch import render_strokes
@@ -24,7 +24,6 @@ from digitnet.reading.read import read_digit
 from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected, to_prediction
 from digitnet.train.trainer import digits_and_outliers_loss
 
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # version 1: no threshold
 SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require
+from helpers import require
 
 from digitnet.common.paths import find_data
 from digitnet.data.cvl import load_cvl
@@ -141,7 +141,7 @@ def test_every_source_loads_a_fold_of_labelled_drawings():
 
 
 def test_the_data_card_describes_every_registered_source():
-    card = (Path(__file__).resolve().parent.parent / "docs" / "data.md").read_text()
+    card = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text()
     for name, source in SOURCES.items():
         assert f"(`{name}`)" in card, name
         if source.data:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from hands import template_hands
+from shapes import template_hands
 
 from digitnet.common.line_format import LINE_HEIGHT
 from digitnet.data.pages import PageSpec, make_page

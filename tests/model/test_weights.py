@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SideEffect
+from helpers import LEGACY, OLD_FINETUNED, SideEffect
 
 from digitnet import DigitnetError
 from digitnet.common.records import RecordError, from_plain, to_plain
@@ -33,8 +33,6 @@ from digitnet.train.config import FinetuneConfig, TrainConfig
 
 TINY = {"width": 8, "hidden": 32}
 # written by the finetune of 2026-11, before metadata was typed
-DATA = Path(__file__).parent / "data"
-OLD_FINETUNED = DATA / "finetuned-v1.pt"
 EPOCHS = tuple(EpochRecord(e, 1 / e, 0.9, 0.95, 1e-3, 1000.0, 10.0 * e) for e in (1, 2))
 
 
@@ -88,8 +86,8 @@ def test_a_fine_tune_carries_its_lineage_and_the_curves_of_its_base():
 
 @pytest.mark.parametrize("name, epochs, base_epochs", [("simple", 15, None), ("improved", 8, 40)])
 def test_the_shipped_weights_of_the_old_format_load_typed(name, epochs, base_epochs):
-    """The weights digitnet shipped before pen data (kept as tests/data/MODEL-v1.pt)."""
-    path = DATA / f"{name}-v1.pt"
+    """The weights digitnet shipped before pen data (kept as tests/legacy/MODEL-v1.pt)."""
+    path = LEGACY / f"{name}-v1.pt"
     recognizer = Classifier.load(path)
     metadata = recognizer.metadata
     assert recognizer.path == path and recognizer.name == name
@@ -168,7 +166,7 @@ def test_wrong_types_and_ranges_are_refused_naming_the_field(tmp_path, change, m
     (lambda m: {**m, "history": [{"epoch": 1}]}, "metadata.history[0].train_loss is missing"),
 ])
 def test_old_format_files_are_checked_the_same_way(tmp_path, change, message):
-    payload = payload_of(DATA / "simple-v1.pt")
+    payload = payload_of(LEGACY / "simple-v1.pt")
     payload["metadata"] = change(payload["metadata"])
     path = tmp_path / "old.pt"
     torch.save(payload, path)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from test_app import DOWN, Screen, by_place, logged
+from helpers import paper_video
+from screen import DOWN, Screen, by_place, logged
+from shapes import NUMBER_STROKES
 
 from digitnet.app.camera import (
     HOLD_S,
@@ -20,29 +21,6 @@ from digitnet.app.camera import (
 )
 from digitnet.app.frame import keys_help
 from digitnet.common.sketch import render_strokes
-
-# a 1, a 7 and a 0 side by side, in picture units
-NUMBER_STROKES = [
-    [(0.18, 0.35), (0.22, 0.3), (0.22, 0.7)],
-    [(0.35, 0.3), (0.55, 0.3), (0.43, 0.7)],
-    [(0.75, 0.3), (0.66, 0.35), (0.64, 0.5), (0.66, 0.65), (0.75, 0.7), (0.84, 0.65),
-     (0.86, 0.5), (0.84, 0.35), (0.75, 0.3)],
-]
-
-
-def paper_video(path: Path, frames: int = 30, fps: float = 30.0,
-                size: tuple[int, int] = (320, 240)) -> Path:
-    """A video of a number written on paper (dark ink on light), shaking a little."""
-    ink = render_strokes([np.array(s, np.float32) for s in NUMBER_STROKES], size, 0.03)
-    paper = (235 - 0.8 * ink.astype(np.float32)).astype(np.uint8)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
-    for i in range(frames):
-        shake = np.array([[1, 0, 4 * np.sin(i / 3)], [0, 1, 3 * np.cos(i / 4)]], np.float32)
-        picture = cv2.warpAffine(paper, shake, size, borderValue=235)
-        writer.write(cv2.cvtColor(picture, cv2.COLOR_GRAY2BGR))
-    writer.release()
-    return path
-
 
 # the feed
 

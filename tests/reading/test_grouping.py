@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from conftest import require
+from helpers import require
 
 from digitnet.common.paths import find_data
 from digitnet.common.sketch import Stroke, brush_pixels

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import require
+from helpers import require
 
 from digitnet.common.paths import find_data
 from digitnet.data.omniglot import (

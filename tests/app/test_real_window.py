@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, require
-from test_camera import paper_video
+from helpers import REPO_ROOT, paper_video, require
+from shapes import DIGITS
 
 from digitnet.app.display import display_checked
 from digitnet.app.window import STOP_WAIT_S
@@ -34,7 +34,7 @@ APP = REPO_ROOT / "realtime_opencv.py"
 # for any one log line: the app starts in 1-3 s, far longer on a machine busy training
 TIMEOUT_S = 60
 CORNER_REST_S = 0.15  # the pointer rests this long at each corner of a drag (App.drag)
-SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]  # in canvas units
+SEVEN = DIGITS[7][0]  # in canvas units
 SCREEN = (1600, 1000)
 
 
@@ -293,9 +293,7 @@ def in_slot(points, slot: int, slots: int):
 
 
 # a 1 with a flag, a 7, a 0: one stroke each, plainly drawn
-ONE = [(0.45, 0.25), (0.55, 0.15), (0.55, 0.85)]
-ZERO = [(0.5, 0.15), (0.32, 0.25), (0.27, 0.5), (0.32, 0.75), (0.5, 0.85), (0.68, 0.75),
-        (0.73, 0.5), (0.68, 0.25), (0.5, 0.15)]
+ONE, ZERO = DIGITS[1][0], DIGITS[0][0]
 
 
 def test_a_number_drawn_digit_by_digit_is_read_as_a_number(display, tmp_path):
@@ -322,7 +320,7 @@ def test_a_number_drawn_digit_by_digit_is_read_as_a_number(display, tmp_path):
     assert app.finish() == 0 and app.process.stderr.read() == ""
 
 
-FOUR = [[(0.6, 0.15), (0.25, 0.6), (0.75, 0.6)], [(0.6, 0.35), (0.6, 0.85)]]  # two strokes
+FOUR = DIGITS[4]  # two strokes
 POINT_GAP_S = 0.01  # a mouse reports a point about every 10 ms
 STROKE_S = 0.4  # a stroke at a person's pace
 

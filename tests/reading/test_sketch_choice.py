@@ -5,17 +5,17 @@ grouping merged read as two, and a plain number costs no extra reading."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 
 from digitnet.common.sketch import Sketch
 from digitnet.model.classifier import Classifier
 from digitnet.reading.grouping import group_strokes, sketch_stretches
 from digitnet.reading.read import read_sketch
 
-WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS = REPO_ROOT / "weights"
 SIZE = (700, 300)  # digits about 220 px tall
 ONE = [(80, 80), (120, 40), (120, 260)]
 

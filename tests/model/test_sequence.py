@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hands import template_hands
+from shapes import template_hands
 
 import digitnet.train.lines as train_lines_module
 from digitnet.common.box import Box

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import with_reject_threshold
+from helpers import OLD_FINETUNED, with_reject_threshold
 
 from digitnet.cli.main import main
 from digitnet.common.records import to_plain
@@ -45,7 +45,6 @@ REPORTS = ["confusion_matrix", "per_class_accuracy", "misclassified", "reliabili
 HISTORY = tuple(EpochRecord(e, 1 / e, 0.8 + e / 100, 0.9 + e / 100, 1e-3, 1000.0, 10.0 * e)
                 for e in (1, 2, 3))
 # written by the finetune of 2026-11, before metadata was typed
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"
 
 # three classes, counted by hand: rows true, columns predicted
 LABELS = np.array([0, 0, 1, 1, 2, 2, 2])

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SideEffect
+from helpers import OLD_FINETUNED, SideEffect
 
 from digitnet import DigitnetError
 from digitnet.cli.main import main
@@ -25,8 +25,6 @@ from digitnet.train.evaluate import predict_probabilities
 from digitnet.train.loop import train
 from digitnet.train.run_folder import log_epoch
 from digitnet.train.trainer import distillation_loss, to_tensor
-
-OLD_FINETUNED = Path(__file__).parent / "data" / "finetuned-v1.pt"  # simple, width 8, seed 0
 
 
 def tiny(out: Path, mnist_dir: Path, **changes) -> TrainConfig:

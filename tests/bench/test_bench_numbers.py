@@ -20,7 +20,7 @@ from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, brush_pixels
 from digitnet.data.pendigits import BENCHMARK_WRITERS, TRAINING_WRITERS, PenSample, writer_folds
 from digitnet.data.strokes import APP_CANVAS_PX
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "written_numbers.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "written_numbers.py"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, bomb_png, with_reject_threshold
+from helpers import REPO_ROOT, bomb_png, with_reject_threshold
 from PIL import Image
 
 from digitnet.cli.choose import FileReading

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import with_reject_threshold
+from helpers import with_reject_threshold
 
 from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES

@@ -10,14 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import bomb_png, png_chunk
+from helpers import bomb_png, png_chunk
 from PIL import Image, PngImagePlugin, TiffImagePlugin
+from shapes import SEVEN
 
 from digitnet.common.sketch import render_strokes
 from digitnet.data.images import MAX_SIDE, ImageError, read_image
 from digitnet.reading.preprocess import to_mnist
-
-SEVEN = [np.array([[0.2, 0.2], [0.8, 0.2], [0.4, 0.9]])]
 
 
 def seven(size: tuple[int, int] = (160, 120)) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, require
+from helpers import REPO_ROOT, require
 
 from digitnet import DigitnetError
 from digitnet.common import paths

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require
+from helpers import require
 
 from digitnet.common.paths import find_data
 from digitnet.data.pendigits import (

@@ -8,7 +8,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from hands import template_hands
+from shapes import template_hands
 from test_sources import shared
 
 from digitnet.common.line_format import SEPARATORS
