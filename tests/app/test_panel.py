@@ -29,15 +29,16 @@ def test_the_readout_and_its_label_and_each_strip_label_and_its_digit_stay_toget
     read_now(screen.state)
     texts = dict(texts_drawn(screen))
     symbol, label = texts["?"], texts[NOT_A_DIGIT]
-    assert 0 <= label.y - symbol.bottom <= 0.5 * symbol.h
+    assert 0 <= label.top - symbol.bottom <= 0.5 * symbol.height
     screen = Screen(size, recognizer=by_place(0.9, 0.3, 0.6))
     screen.draw_number("174")
     read_now(screen.state)
     texts = dict(texts_drawn(screen))
     for cell, text in zip(number_view(screen.layout, 3).cells, ["1 (90%)", "2 (30%)", "3 (60%)"],
                           strict=True):
-        image_bottom = cell.y + min(cell.w, cell.h)  # its preview, at most as tall as wide
-        assert texts[text].y - image_bottom <= 0.25 * cell.w
+        # its preview, at most as tall as wide
+        image_bottom = cell.top + min(cell.width, cell.height)
+        assert texts[text].top - image_bottom <= 0.25 * cell.width
 
 
 def test_a_doubtful_digit_is_marked_alone_and_in_a_number():
