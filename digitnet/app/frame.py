@@ -66,7 +66,7 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     view = number_view(layout, len(reading.digits))
     draw_strip(frame, view.cells, reading, selected)
     shown = camera_readout(state, selected) if state.watching_camera else \
-        readout(reading, loading=state.recognizer is None, selected=selected)
+        readout(reading, loading=state.classifier is None, selected=selected)
     if state.stale:  # of ink since taken away: muted until its new reading comes
         shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED, doubtful=())
     draw_readout(frame, view.readout, shown)

@@ -156,7 +156,7 @@ def camera_readout(state: AppState, selected: int | None) -> Readout:
     the newest reading's number, muted, over "reading"; none in sight, nothing."""
     assert state.watching is not None
     watching, newest = state.watching, state.reading.number
-    if state.recognizer is None:
+    if state.classifier is None:
         return Readout("", MUTED, LOADING, MUTED)
     if steady := watching.steady.shown:
         label = "frozen" if watching.frozen else "changing" if watching.steady.unsure \

@@ -31,7 +31,7 @@ from digitnet.app.camera import CameraFeed
 from digitnet.app.display import display_checked
 from digitnet.app.frame import frame_layout, keys_help, render_frame
 from digitnet.app.state import KEYS, AppState
-from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
+from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_classifier
 from digitnet.common.argtypes import add_no_reject
 from digitnet.common.box import Box
 from digitnet.common.errors import run_entry_point
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     command = prog or f"python {parser.prog}"
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
-    load = functools.partial(load_recognizer, reject=args.reject)  # a fine-tuned model too
+    load = functools.partial(load_classifier, reject=args.reject)  # a fine-tuned model too
     loading = BackgroundLoad(load)
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
     code = run_entry_point(lambda: run(args, command, loading, finetuner), debug=args.debug)

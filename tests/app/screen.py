@@ -90,8 +90,8 @@ class Screen:
     """An AppState shown in a frame of `size`, as the window's loop shows it: mouse events are
     given the canvas rectangle of that frame."""
 
-    def __init__(self, size=(1280, 720), recognizer=None, **parts):
-        self.state = AppState(StandIn() if recognizer is None else recognizer, **parts)
+    def __init__(self, size=(1280, 720), classifier=None, **parts):
+        self.state = AppState(StandIn() if classifier is None else classifier, **parts)
         self.resize(size)
 
     def resize(self, size) -> None:

@@ -35,7 +35,7 @@ from digitnet.common.sketch import DEFAULT_BRUSH, brush_pixels
 
 @pytest.mark.parametrize("size", USABLE, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_six_digit_number_fits_every_size_and_all_text_is_legible(size):
-    screen = Screen(size, recognizer=by_place(0.9, 0.3, threshold=0.5))
+    screen = Screen(size, classifier=by_place(0.9, 0.3, threshold=0.5))
     screen.draw_number("174017")
     read_now(screen.state, "mouseup")
     assert len(screen.state.reading.digits) == 6
@@ -79,7 +79,7 @@ def preview_shown(frame: np.ndarray, cell: Box) -> np.ndarray:
 
 
 def test_the_strip_shows_each_digits_network_input_labelled_and_its_confidence():
-    screen = Screen((1280, 720), recognizer=by_place(0.9, 0.3, 0.6))
+    screen = Screen((1280, 720), classifier=by_place(0.9, 0.3, 0.6))
     screen.draw_number("174")
     read_now(screen.state, "mouseup")
     frame = screen.frame()
@@ -125,7 +125,7 @@ def test_a_frame_renders_at_any_size(size, loading):
     state.drawing = Drawing(DIGITS[4], canvas_size=screen.layout.canvas.size)
     read_now(state)
     if loading:
-        state.recognizer = None
+        state.classifier = None
     state.teaching.status.set("fine-tuning failed: " + "a long message " * 20, error=True)
     frame = screen.frame()
     assert frame.shape == (size[1], size[0], 3) and frame.dtype == np.uint8
@@ -179,7 +179,7 @@ def test_every_frame_of_one_digit_or_none_is_legible_and_fits(size, shown):
         screen.draw(4)
         read_now(screen.state)
     if shown == "loading":
-        screen.state.recognizer = None
+        screen.state.classifier = None
     texts = texts_drawn(screen)
     for text, box in texts:
         assert (box.left >= 0 and box.top >= 0 and box.right <= size[0]
