@@ -87,7 +87,7 @@ def draw_brush(frame: np.ndarray, box: Box, brush: float) -> None:
     cv2.circle(frame, centre, diameter // 2, BRUSH_DOT, -1, cv2.LINE_AA)
     scale = LINE_SCALE * line_h
     text = Box(box.left + margin, centre[1] - line_h // 2,
-                centre[0] - row_h // 2 - margin - box.left - margin, line_h)
+               centre[0] - row_h // 2 - margin - box.left - margin, line_h)
     if text_width(label, scale) <= text.width:
         put_text(frame, label, text, scale, MUTED, align="right")
 

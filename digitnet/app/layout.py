@@ -34,7 +34,7 @@ class Layout:
     def summary(self) -> Box:
         """The preview and the readout together: a number's readout and strip share it."""
         return Box(self.preview.left, self.readout.top, self.readout.right - self.preview.left,
-                    self.readout.height)
+                   self.readout.height)
 
 
 @dataclass(frozen=True)
@@ -117,5 +117,5 @@ def _split_panel(panel: Box, gap: int) -> tuple[Box, Box, Box]:
     # no taller than its preview allows: a digit and its label stay together in a wide panel
     height = min(summary.height, READOUT_SHARE * side)
     readout = Box.rounded(preview.right + gap, summary.top + (summary.height - height) / 2,
-                   summary.right - preview.right - gap, height)
+                          summary.right - preview.right - gap, height)
     return preview, readout, bars

@@ -251,7 +251,7 @@ def ink_box(text: str, origin: tuple[int, int], scale: float, thickness: int) ->
     cv2.putText(patch, text, (pad, pad + height), font, scale, 255, thickness, cv2.LINE_AA)
     rows, cols = np.flatnonzero(patch.any(axis=1)), np.flatnonzero(patch.any(axis=0))
     return Box(origin[0] - pad + cols[0], origin[1] - pad - height + rows[0],
-                cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
+               cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
 
 
 def digit_height(scale: float, thickness: int) -> int:
@@ -271,5 +271,6 @@ def assert_canvas_shows_the_ink(frame: np.ndarray, screen: Screen) -> None:
     h, w = ink.shape
     np.testing.assert_array_equal(shown[: round(0.85 * h)], cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR)[
         : round(0.85 * h)])
-    assert shows(frame, Box(screen.layout.canvas.left, screen.layout.canvas.top + round(0.85 * h),
-                             w, h - round(0.85 * h)), BRUSH_DOT)
+    canvas = screen.layout.canvas
+    assert shows(frame, Box(canvas.left, canvas.top + round(0.85 * h), w, h - round(0.85 * h)),
+                 BRUSH_DOT)
