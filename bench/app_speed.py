@@ -43,7 +43,7 @@ from digitnet.app.frame import render_frame
 from digitnet.app.layout import Layout, compute_layout
 from digitnet.app.state import AppState
 from digitnet.app.window import FRAME_S
-from digitnet.app.workers import load_recognizer
+from digitnet.app.workers import load_classifier
 from digitnet.common.errors import run_entry_point
 from digitnet.common.sketch import Sketch
 from digitnet.data.pendigits import TRAINING_WRITERS, load_pendigits, of_writers
@@ -111,13 +111,13 @@ def resampled(points: np.ndarray, step: float) -> np.ndarray:
 # in process
 
 
-def frames_while_reading(recognizer: Classifier, layout: Layout, strokes: list[np.ndarray],
+def frames_while_reading(classifier: Classifier, layout: Layout, strokes: list[np.ndarray],
                          frames: int) -> tuple[list[float], list[float], str]:
     """Render `frames` frames of a drawing on this thread, as often as the window draws them
     while a stroke is drawn, while another thread reads it as the reading worker does while
     drawing (each reading followed by a pause as long): (frame seconds, reading seconds, the
     number read)."""
-    state = AppState(recognizer)
+    state = AppState(classifier)
     state.drawing = Drawing(strokes, canvas_size=layout.canvas.size)
     state.schedule.request("key")
     state.tick(0.0)  # the reading on show, so the frame draws it
@@ -129,7 +129,7 @@ def frames_while_reading(recognizer: Classifier, layout: Layout, strokes: list[n
     def read_as_the_schedule_does() -> None:  # each reading followed by a pause as long
         while not done.is_set():
             start = time.perf_counter()
-            read_sketch(recognizer, sketch)
+            read_sketch(classifier, sketch)
             readings.append(time.perf_counter() - start)
             time.sleep(readings[-1])
 
@@ -147,7 +147,7 @@ def frames_while_reading(recognizer: Classifier, layout: Layout, strokes: list[n
     return times, readings[1:], state.reading.number or "none"
 
 
-def in_process(recognizer: Classifier, frames: int) -> None:
+def in_process(classifier: Classifier, frames: int) -> None:
     layout = compute_layout(*SIZE)
     print(f"in process, {SIZE[0]}x{SIZE[1]} frames at the window's pace while the worker reads "
           "at its pace:")
@@ -156,7 +156,7 @@ def in_process(recognizer: Classifier, frames: int) -> None:
              (f"{len(NUMBER)} digits close (the model also asked how strokes group)",
               drawn_number(spacing=CLOSE_SPACING))]
     for name, strokes in cases if frames else []:
-        frame_times, readings, number = frames_while_reading(recognizer, layout, strokes, frames)
+        frame_times, readings, number = frames_while_reading(classifier, layout, strokes, frames)
         print(f"  {name}, read as {number}:")
         print(f"    frame:    {percentiles(frame_times)}   (target p95 <= 16 ms)")
         target = "15" if len(strokes) == 1 else "25"
@@ -324,12 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     RunningApp.script = args.app.resolve()
     weights = ["--weights", args.weights] if args.weights else []
     with busy_cores(args.load):
-        recognizer = load_recognizer(Path(args.weights) if args.weights else None)  # as the app
+        classifier = load_classifier(Path(args.weights) if args.weights else None)  # as the app
         if args.threads:
             torch.set_num_threads(args.threads)
-        print(f"app speed, model {recognizer.name}, torch threads {torch.get_num_threads()}, "
+        print(f"app speed, model {classifier.name}, torch threads {torch.get_num_threads()}, "
               f"{args.load} busy-loop process(es) beside it, {os.cpu_count()} cores")
-        in_process(recognizer, args.frames)
+        in_process(classifier, args.frames)
         if args.window:
             real_window(weights, args.launches, args.latency, args.drive)
     return 0

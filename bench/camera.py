@@ -41,7 +41,7 @@ from digitnet.app.camera import CameraFeed
 from digitnet.app.frame import frame_layout, keys_help, render_frame
 from digitnet.app.state import AppState
 from digitnet.app.window import DEFAULT_SIZE, FRAME_S, WAIT_MS
-from digitnet.app.workers import ReadingWorker, load_recognizer
+from digitnet.app.workers import ReadingWorker, load_classifier
 from digitnet.common.errors import run_entry_point
 from digitnet.data.ink import TRAINING_INK, ink_coverage, scan
 from digitnet.data.pendigits import (
@@ -176,12 +176,12 @@ class Watched:
     ages: list[float]
 
 
-def watch(recognizer: Classifier, reader: ReadingWorker, video: Video) -> Watched:
+def watch(classifier: Classifier, reader: ReadingWorker, video: Video) -> Watched:
     """Play a video through the app's camera path in real time, drawing frames as the window
     does, until it ends."""
     feed = CameraFeed(str(video.path))
     started = feed.newest().taken
-    state = AppState(recognizer, camera=feed, reader=reader)
+    state = AppState(classifier, camera=feed, reader=reader)
     layout = frame_layout(*DEFAULT_SIZE, keys_help(state))
     shown_version, next_frame, frames, ages, readings = -1, 0.0, 0, [], 0
     steady: list[tuple[float, str | None]] = [(started, None)]
@@ -242,15 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     writers = BENCHMARK_WRITERS if args.fold == "benchmark" else \
         writer_folds()[PENDIGITS_TUNING_FOLD].heldout
-    recognizer = load_recognizer(Path(args.weights) if args.weights else None)
+    classifier = load_classifier(Path(args.weights) if args.weights else None)
     with tempfile.TemporaryDirectory() as folder:
         videos = make_videos(Path(folder), args.count, writers, SEED + (args.fold == "tune"))
         print(f"camera benchmark: {len(videos)} videos of {args.fold} writers' numbers, "
-              f"{SIZE[0]}x{SIZE[1]} at {FPS} frames a second, model {recognizer.name}, "
+              f"{SIZE[0]}x{SIZE[1]} at {FPS} frames a second, model {classifier.name}, "
               f"{args.load} busy-loop process(es) beside it")
         reader = ReadingWorker()
         with busy_cores(args.load):
-            results = [watch(recognizer, reader, video) for video in videos]
+            results = [watch(classifier, reader, video) for video in videos]
         reader.close()
     report(results)
     return 0

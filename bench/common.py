@@ -74,13 +74,13 @@ def add_grid(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--grid", type=png_path, metavar="PNG", help=help)
 
 
-def refuse_seen_writers(recognizer: Classifier,
+def refuse_seen_writers(classifier: Classifier,
                         writers: Iterable[int] = BENCHMARK_WRITERS) -> None:
     """Stop, in one line, if the weights learnt from any of the pen writers measured: their
     figure would not be one of unseen writers."""
-    seen = seen_benchmark_writers(recognizer.metadata.learned_from, writers)
+    seen = seen_benchmark_writers(classifier.metadata.learned_from, writers)
     if seen:
-        raise DigitnetError(f"{recognizer.path} learned from the writers "
+        raise DigitnetError(f"{classifier.path} learned from the writers "
                             f"{', '.join(map(str, seen))}: it cannot be measured on unseen writers")
 
 

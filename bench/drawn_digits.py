@@ -96,7 +96,7 @@ def save_error(folder: str, index: int, label: int, read: int, canvas: np.ndarra
 def measure(args: argparse.Namespace) -> dict:
     """Draw, read both ways, and score: the result as one JSON-ready dict."""
     style = DrawStyle(continental_prob=args.continental)
-    recognizer = Classifier.load(args.weights)
+    classifier = Classifier.load(args.weights)
     images, labels = load_mnist("test", args.data_dir)
     rng = np.random.default_rng(args.seed)
     digits = tuple(sorted(int(d) for d in set(args.digits)))
@@ -105,7 +105,7 @@ def measure(args: argparse.Namespace) -> dict:
     for count, i in enumerate(indices, 1):
         canvas = draw_like_a_person(images[i], rng, style, int(labels[i]))
         start = time.perf_counter()
-        prediction = read_digit(recognizer, canvas).prediction
+        prediction = read_digit(classifier, canvas).prediction
         latencies.append(time.perf_counter() - start)
         app_guess.append(-1 if prediction.digit is None else prediction.digit)
         rejected.append(prediction.rejected)
@@ -116,10 +116,10 @@ def measure(args: argparse.Namespace) -> dict:
             print(f"  {count}/{len(indices)} drawings", file=sys.stderr)
     p50, p95 = p50_p95(latencies)
     truth, guess = labels[indices], np.array(app_guess)
-    naive_guess = recognizer.probabilities(np.stack(naive_images)).argmax(1)
+    naive_guess = classifier.probabilities(np.stack(naive_images)).argmax(1)
     return {
-        "weights": str(recognizer.path),
-        "model": recognizer.name,
+        "weights": str(classifier.path),
+        "model": classifier.name,
         "n": int(len(indices)),
         "seed": args.seed,
         "accuracy": float((guess == truth).mean()),

@@ -24,17 +24,17 @@ from digitnet.model.registry import MODEL_NAMES
 from digitnet.model.weights import WeightsInfo, WeightsMetadata
 
 
-def time_forward(recognizer: Classifier, runs: int) -> list[float]:
+def time_forward(classifier: Classifier, runs: int) -> list[float]:
     image = np.random.default_rng(0).random((1, IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        recognizer.probabilities(image)
+        classifier.probabilities(image)
         times.append(time.perf_counter() - start)
     return times
 
 
-def recognizer_for(name: str, shipped: bool) -> Classifier:
+def classifier_for(name: str, shipped: bool) -> Classifier:
     if shipped:
         return Classifier.load(weights_path(name))
     return Classifier(create_model(name), WeightsInfo(name, {}, WeightsMetadata()))
@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, batch of one, {args.runs} runs after warm-up")
     for name in MODEL_NAMES:
-        recognizer = recognizer_for(name, args.shipped)
-        p50, p95 = p50_p95(time_forward(recognizer, args.runs))
-        params = sum(p.numel() for p in recognizer.model.parameters())
+        classifier = classifier_for(name, args.shipped)
+        p50, p95 = p50_p95(time_forward(classifier, args.runs))
+        params = sum(p.numel() for p in classifier.model.parameters())
         print(f"{name:9s} {params:8,d} params  forward p50 {p50:.3f} ms  p95 {p95:.3f} ms")
     return 0
 

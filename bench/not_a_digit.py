@@ -79,16 +79,16 @@ class Figures:
     sources: list[SourceFigures]
 
 
-def judged(recognizer: Classifier, mnist_probs: np.ndarray) -> tuple[Classifier, str]:
-    """The recognizer as the app runs it, or, for weights without a threshold, one with the
+def judged(classifier: Classifier, mnist_probs: np.ndarray) -> tuple[Classifier, str]:
+    """The classifier as the app runs it, or, for weights without a threshold, one with the
     baseline's."""
-    if recognizer.threshold is not None:
-        return recognizer, "weights"
+    if classifier.threshold is not None:
+        return classifier, "weights"
     threshold = float(np.quantile(mnist_probs.max(axis=1), 1 - BASELINE_KEEP))
-    metadata = dataclasses.replace(recognizer.metadata, reject_threshold=threshold)
-    info = dataclasses.replace(recognizer.info, metadata=metadata)
+    metadata = dataclasses.replace(classifier.metadata, reject_threshold=threshold)
+    info = dataclasses.replace(classifier.info, metadata=metadata)
     rule = f"top probability keeping {100 * BASELINE_KEEP:g} % of MNIST test"
-    return Classifier(recognizer.model, info, recognizer.path, threads=None), rule
+    return Classifier(classifier.model, info, classifier.path, threads=None), rule
 
 
 def drawn_digits(fold: Fold) -> Fold:
@@ -101,11 +101,11 @@ def drawn_digits(fold: Fold) -> Fold:
                                drawn=Canvases(canvases))
 
 
-def measured_folds(recognizer: Classifier, fold: str, lookup: Lookup) -> list[Fold]:
+def measured_folds(classifier: Classifier, fold: str, lookup: Lookup) -> list[Fold]:
     """Every source's fold, MNIST's first (the scribbles one kind at a time), and at the
     benchmark the drawn digits."""
-    digits = [unseen_fold(recognizer, name, fold, lookup) for name in DIGIT_SOURCES]
-    others = [unseen_fold(recognizer, name, fold, lookup) for name in SOURCES
+    digits = [unseen_fold(classifier, name, fold, lookup) for name in DIGIT_SOURCES]
+    others = [unseen_fold(classifier, name, fold, lookup) for name in SOURCES
               if name not in DIGIT_SOURCES]
     drawn = [drawn_digits(digits[0])] if fold == "benchmark" else []
     split = []
@@ -135,21 +135,21 @@ def figures_of(readings: Readings) -> SourceFigures:
                          {str(d): c for d, c in sorted(passing.items(), key=lambda p: -p[1])})
 
 
-def measure(recognizer: Classifier, fold: str,
+def measure(classifier: Classifier, fold: str,
             data_dir: str | None) -> tuple[Figures, list[Readings]]:
-    lookup = lookup_for(recognizer, data_dir)
-    folds = measured_folds(recognizer, fold, lookup)
-    mnist = read_fold(recognizer, folds[0], SEED)
-    recognizer, rule = judged(recognizer, mnist.probs)
-    readings = [read_fold(recognizer, f, SEED) for f in folds]
-    assert recognizer.threshold is not None
+    lookup = lookup_for(classifier, data_dir)
+    folds = measured_folds(classifier, fold, lookup)
+    mnist = read_fold(classifier, folds[0], SEED)
+    classifier, rule = judged(classifier, mnist.probs)
+    readings = [read_fold(classifier, f, SEED) for f in folds]
+    assert classifier.threshold is not None
     top = readings[0].probs.max(axis=1)
     others: dict[str, list[np.ndarray]] = {}
     for r in readings[1:]:
         if (r.fold.labels == NOT_A_DIGIT).all():
             kind = "generated" if r.fold.source.startswith("scribbles") else r.fold.source
             others.setdefault(kind, []).append(r.probs.max(axis=1))
-    figures = Figures(str(recognizer.path), recognizer.name, fold, recognizer.threshold, rule,
+    figures = Figures(str(classifier.path), classifier.name, fold, classifier.threshold, rule,
                       {k: auroc(top, np.concatenate(v)) for k, v in others.items()},
                       [figures_of(r) for r in readings])
     return figures, readings
@@ -250,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", type=shares, metavar="SHARES", help="also show what the "
                         "thresholds keeping these shares of the digits would do (0.99,0.995)")
     args = parser.parse_args(argv)
-    recognizer = Classifier.load(args.weights, threads=None)
-    figures, readings = measure(recognizer, args.fold, args.data_dir)
+    classifier = Classifier.load(args.weights, threads=None)
+    figures, readings = measure(classifier, args.fold, args.data_dir)
     show(figures, format_report(figures), args.json)
     if args.sweep:
         print(sweep(readings, args.sweep))

@@ -180,10 +180,10 @@ def numbers_of(read: FileReading) -> list[str]:
     return [read.reading.number] if read.reading.number else []
 
 
-def todays_reader(recognizer: Classifier) -> Reader:
+def todays_reader(classifier: Classifier) -> Reader:
     def read(page: Page, _: Lines) -> Read:
         started = time.perf_counter()
-        number = read_canvas(recognizer, page.image).number
+        number = read_canvas(classifier, page.image).number
         return Read([number] if number else [], time.perf_counter() - started)
 
     return read
@@ -291,20 +291,20 @@ def line_share(pages: list[tuple[str, Page]], reads: list[Read], low: int, high:
     return float(np.mean(found)) if found else float("nan")
 
 
-def single_digits(lines_model: SequenceReader, recognizer: Classifier, lookup: Lookup,
+def single_digits(lines_model: SequenceReader, classifier: Classifier, lookup: Lookup,
                   fold: str) -> str:
     """The real-handwriting benchmark's single digits (bench/real_handwriting.py: pen digits
     drawn on the app's canvas, CVL's scans), read by today's path (reading.read.read_digit), by the
     line reader (right when it reads one line, of exactly that digit) and by predict's."""
     rows = [f"single digits of the {fold} fold, as bench/real_handwriting.py draws them:"]
-    readers = Readers(recognizer, lines_model)
+    readers = Readers(classifier, lines_model)
     for source in ("pendigits", "unipen-digits", "cvl"):
         loaded = load_fold(source, fold, lookup)
         invert = loaded.dark_ink(APP_STYLE)
         today = lines = auto = 0
         for page, label in zip(loaded.pages(APP_STYLE, HANDWRITING_SEED), loaded.labels,
                                strict=True):
-            today += read_digit(recognizer, page, invert).prediction.digit == label
+            today += read_digit(classifier, page, invert).prediction.digit == label
             read = read_page(lines_model, page, invert)
             lines += [digits_of(line.text) for line in read.lines] == [str(label)]
             chosen = read_image_with(readers, page, "auto", invert)
@@ -330,18 +330,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lookup = Lookup(args.data_dir)
     lines_model = SequenceReader.load(args.lines_weights, reject=False)
-    recognizer = Classifier.load(args.weights, reject=False)
+    classifier = Classifier.load(args.weights, reject=False)
     for learned, name, judged in [(lines_model.metadata.learned_from, args.lines_weights, True),
-                                  (recognizer.metadata.learned_from, str(recognizer.path),
+                                  (classifier.metadata.learned_from, str(classifier.path),
                                    args.fold == "benchmark")]:
         if seen := seen_writers(learned, name, lookup, args.fold):
             if judged:  # its figure would not measure unseen writers
                 raise DigitnetError(f"{seen}: no figure on unseen writers")
             print(f"note: {seen}; its figures there are no measure of unseen writers")
     pages = make_pages(load_hands(args.fold, lookup), args.fold, args.count)
-    makers = {"predict": lambda: predict_reader(Readers(recognizer, lines_model)),
+    makers = {"predict": lambda: predict_reader(Readers(classifier, lines_model)),
               "line reader": lambda: line_reader(lines_model),
-              "today's reader": lambda: todays_reader(recognizer),
+              "today's reader": lambda: todays_reader(classifier),
               "PaddleOCR": paddle_reader, "Tesseract": tesseract_reader}
     readers = {name: makers[name]() for name in READERS if name in args.readers}
     results: dict[str, list[Read]] = {name: [] for name in readers}
@@ -351,10 +351,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name].append(reader(page, lines))
     print(f"{len(pages)} pages of the {args.fold} fold ({args.count} per group), "
           f"{PAGE[0]}x{PAGE[1]}; the line reader {args.lines_weights}, today's reader "
-          f"{recognizer.path}; pages read exactly:")
+          f"{classifier.path}; pages read exactly:")
     print(report(pages, results))
     if args.single:
-        print(single_digits(lines_model, recognizer, lookup, args.fold))
+        print(single_digits(lines_model, classifier, lookup, args.fold))
     return 0
 
 

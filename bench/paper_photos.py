@@ -244,19 +244,19 @@ def table_edge(rng: np.random.Generator, photo: np.ndarray) -> None:
     photo[table > 0] = rng.uniform(0.05, 0.3)
 
 
-def read(recognizer: Classifier, image: np.ndarray) -> tuple[list[int], float]:
+def read(classifier: Classifier, image: np.ndarray) -> tuple[list[int], float]:
     """The digits predict reads in the image (reading.read_canvas: the parts found, where the
     shape is unsure the way the model reads best), forced choice, and its time."""
     start = time.perf_counter()
-    reading = read_canvas(recognizer, image)
+    reading = read_canvas(classifier, image)
     seconds = time.perf_counter() - start
     return [int(part.prediction.digit or 0) for part in reading.digits], seconds
 
 
-def tally(recognizer: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> Tally:
+def tally(classifier: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> Tally:
     digits_right, pages_right, cut_right, seconds = 0, [], [], []
     for page, image in zip(pages, images, strict=True):
-        read_as, took = read(recognizer, image)
+        read_as, took = read(classifier, image)
         seconds.append(took)
         cut = len(read_as) == len(page.labels)
         right = sum(a == b for a, b in zip(read_as, page.labels, strict=False)) if cut else 0
@@ -267,26 +267,26 @@ def tally(recognizer: Classifier, pages: Sequence[Page], images: Sequence[np.nda
                  np.array(cut_right), seconds)
 
 
-def old_path(recognizer: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> float:
+def old_path(classifier: Classifier, pages: Sequence[Page], images: Sequence[np.ndarray]) -> float:
     """Single-digit pages read as before issue #16: the whole image's find_ink."""
     right = []
     for page, image in zip(pages, images, strict=True):
         ink = find_ink(image)
         if len(page.labels) == 1:
             digit = None if ink is None else \
-                int(recognizer.probabilities(frame_ink(ink)[None])[0].argmax())
+                int(classifier.probabilities(frame_ink(ink)[None])[0].argmax())
             right.append(digit == page.labels[0])
     return float(np.mean(right)) if right else float("nan")
 
 
 def format_report(pages: Sequence[Page], clean: Tally, photo: Tally, old: float,
-                  recognizer: Classifier, seed: int) -> str:
+                  classifier: Classifier, seed: int) -> str:
     percent = lambda share: f"{100 * share:.2f} %"  # noqa: E731
     lengths = np.array([len(p.labels) for p in pages])
     lines = [
         f"paper-photo benchmark: {len(pages)} pages, {clean.digits} digits (MNIST test digits "
         f"and held-out pen writers {', '.join(map(str, BENCHMARK_WRITERS))}), seed {seed}, "
-        f"model {recognizer.name} ({recognizer.path})",
+        f"model {classifier.name} ({classifier.path})",
         f"  digits read right: clean paper {percent(clean.digits_right / clean.digits)}, "
         f"photo {percent(photo.digits_right / photo.digits)} "
         f"(= {percent(photo.digits_right / max(clean.digits_right, 1))} of clean)",
@@ -315,16 +315,16 @@ def main(argv: list[str] | None = None) -> int:
     add_data_dir(parser)
     add_pendigits(parser)
     args = parser.parse_args(argv)
-    recognizer = Classifier.load(args.weights, reject=False)  # the forced choice
-    refuse_seen_writers(recognizer)
+    classifier = Classifier.load(args.weights, reject=False)  # the forced choice
+    refuse_seen_writers(classifier)
     sources = writers(args.data_dir, args.pendigits)
     rng = np.random.default_rng(args.seed)
     pages = [compose(rng, sources[i % len(sources)], LENGTHS[i % len(LENGTHS)])
              for i in range(args.count)]
     photos = [photograph(rng, page) for page in pages]
-    clean = tally(recognizer, pages, [clean_paper(page) for page in pages])
-    photo = tally(recognizer, pages, photos)
-    print(format_report(pages, clean, photo, old_path(recognizer, pages, photos), recognizer,
+    clean = tally(classifier, pages, [clean_paper(page) for page in pages])
+    photo = tally(classifier, pages, photos)
+    print(format_report(pages, clean, photo, old_path(classifier, pages, photos), classifier,
                         args.seed))
     return 0
 

@@ -95,9 +95,9 @@ def summarize(readings: Readings) -> Result:
     )
 
 
-def format_report(results: list[Result], recognizer: Classifier) -> str:
-    lines = [f"real-handwriting benchmark, {results[0].fold} folds: model {recognizer.name} "
-             f"({recognizer.path})"]
+def format_report(results: list[Result], classifier: Classifier) -> str:
+    lines = [f"real-handwriting benchmark, {results[0].fold} folds: model {classifier.name} "
+             f"({classifier.path})"]
     for r in results:
         lines += [
             f"  {SOURCES[r.source].title} ({r.n} digits, {r.writers} writers): "
@@ -115,7 +115,7 @@ def format_report(results: list[Result], recognizer: Classifier) -> str:
     return "\n".join(lines)
 
 
-def write_grid(path: Path, readings: list[Readings], recognizer: Classifier) -> Path:
+def write_grid(path: Path, readings: list[Readings], classifier: Classifier) -> Path:
     """The misread digits of every source, most confident first: what the network saw,
     captioned true -> read, with the source's item number."""
     from digitnet.train import reports  # matplotlib: only when a grid is asked for
@@ -123,7 +123,7 @@ def write_grid(path: Path, readings: list[Readings], recognizer: Classifier) -> 
     wrong = [(r, i) for r in readings for i in np.flatnonzero(~r.right)]
     wrong.sort(key=lambda item: -item[0].probs[item[1]].max())
     total = sum(len(r.fold) for r in readings)
-    subject = (f"{recognizer.name}: {total - len(wrong)} of {total} digits by unseen writers "
+    subject = (f"{classifier.name}: {total - len(wrong)} of {total} digits by unseen writers "
                f"read right ({', '.join(r.fold.source for r in readings)}); # = the fold's item")
     pick = lambda key: np.array([key(r, i) for r, i in wrong])  # noqa: E731
     figure = reports.misclassified_grid(
@@ -143,14 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     add_grid(parser, "write the error grid here")
     add_json(parser)
     args = parser.parse_args(argv)
-    recognizer = Classifier.load(args.weights, threads=None)
-    lookup = lookup_for(recognizer, args.data_dir)
-    folds = [unseen_fold(recognizer, name, args.fold, lookup) for name in args.source or MEASURED]
-    readings = [read_fold(recognizer, fold, HANDWRITING_SEED) for fold in folds]
+    classifier = Classifier.load(args.weights, threads=None)
+    lookup = lookup_for(classifier, args.data_dir)
+    folds = [unseen_fold(classifier, name, args.fold, lookup) for name in args.source or MEASURED]
+    readings = [read_fold(classifier, fold, HANDWRITING_SEED) for fold in folds]
     results = [summarize(r) for r in readings]
-    show(results, format_report(results, recognizer), args.json)
+    show(results, format_report(results, classifier), args.json)
     if args.grid:
-        print(f"  error grid: {write_grid(args.grid, readings, recognizer)}", file=sys.stderr)
+        print(f"  error grid: {write_grid(args.grid, readings, classifier)}", file=sys.stderr)
     return 0
 
 

@@ -100,22 +100,22 @@ class Outcome:
         return "rejected" if self.read is None else "misread"
 
 
-def one_digit(recognizer: Classifier, image: np.ndarray) -> str | None:
+def one_digit(classifier: Classifier, image: np.ndarray) -> str | None:
     """What the one-digit path (read_digit, the whole image as one digit, as before
     numbers) reads; a rejected or blank image reads as None."""
-    prediction = read_digit(recognizer, image).prediction
+    prediction = read_digit(classifier, image).prediction
     return None if prediction.digit is None or prediction.rejected else str(prediction.digit)
 
 
-def read_case(recognizer: Classifier, case: Case, path: str) -> Outcome:
+def read_case(classifier: Classifier, case: Case, path: str) -> Outcome:
     start = time.perf_counter()
     if path == APP:
         assert case.sketch is not None  # pen numbers only
-        reading: Reading = read_sketch(recognizer, case.sketch)
+        reading: Reading = read_sketch(classifier, case.sketch)
     else:
-        reading = read_canvas(recognizer, case.image)
+        reading = read_canvas(classifier, case.image)
     seconds = time.perf_counter() - start
-    before = one_digit(recognizer, case.image) if len(case.truth) == 1 else None
+    before = one_digit(classifier, case.image) if len(case.truth) == 1 else None
     return Outcome(case.source, path, case.truth, case.bucket, case.origin, reading.number,
                    len(reading.digits), cut_right(case, path, reading), before, seconds)
 
@@ -165,12 +165,12 @@ class Results:
     examples: list[tuple[Outcome, np.ndarray]]  # misread numbers and what was read
 
 
-def read_all(recognizer: Classifier, cases: Iterable[Case], results: Results) -> None:
+def read_all(classifier: Classifier, cases: Iterable[Case], results: Results) -> None:
     """Read every case by every path its source has; keep the first few misread ones of each
     kind and length as examples."""
     for number, case in enumerate(cases, 1):
         for path in ROUTES[case.source]:
-            outcome = read_case(recognizer, case, path)
+            outcome = read_case(classifier, case, path)
             results.outcomes.append(outcome)
             if not outcome.right and sum(like(o, outcome) for o, _ in results.examples) < KEPT:
                 results.examples.append((outcome, thumbnail(case.image)))
@@ -190,18 +190,18 @@ class Singles:
     agree: int  # canvases where the app path reads what the one-digit path reads
 
 
-def heldout_singles(recognizer: Classifier, samples: Sequence[PenSample],
+def heldout_singles(classifier: Classifier, samples: Sequence[PenSample],
                     writers: Sequence[int] = BENCHMARK_WRITERS) -> Singles:
     rng = np.random.default_rng(HANDWRITING_SEED)  # in file order, as real_handwriting.py draws
     rows = []
     for sample in (s for s in samples if s.writer in writers):
         sketch = lay_out(sample.strokes, rng, APP_STYLE)
         canvas = sketch.render()
-        guess = read_digit(recognizer, canvas, invert=False).prediction
+        guess = read_digit(classifier, canvas, invert=False).prediction
         rows.append((str(sample.label), str(guess.digit),
                      None if guess.rejected else str(guess.digit),
-                     read_sketch(recognizer, sketch).number,
-                     read_canvas(recognizer, 255 - canvas).number))
+                     read_sketch(classifier, sketch).number,
+                     read_canvas(classifier, 255 - canvas).number))
     truth, best, strict, app, predict = (np.array(c, object) for c in zip(*rows, strict=True))
     return Singles(len(rows), float(np.mean(best == truth)), float(np.mean(strict == truth)),
                    float(np.mean(app == truth)), float(np.mean(predict == truth)),
@@ -254,10 +254,10 @@ def singles_lines(singles: Singles) -> list[str]:
     ]
 
 
-def format_report(results: Results, args: argparse.Namespace, recognizer: Classifier,
+def format_report(results: Results, args: argparse.Namespace, classifier: Classifier,
                   singles: Singles | None) -> str:
     gaps = ", ".join(f"{b} {low:g} to {high:g}" for b, (low, high) in GAPS.items())
-    lines = [f"numbers benchmark: model {recognizer.name} ({recognizer.path}), seed {args.seed}, "
+    lines = [f"numbers benchmark: model {classifier.name} ({classifier.path}), seed {args.seed}, "
              f"{args.count} numbers per length, source and path; pen writers "
              f"{', '.join(map(str, writer_folds()[args.fold].heldout))} (fold {args.fold})",
              f"  gap between neighbours' ink, in digit heights: {gaps}"]
@@ -318,18 +318,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    recognizer = Classifier.load(args.weights)
+    classifier = Classifier.load(args.weights)
     writers = writer_folds()[args.fold].heldout
-    refuse_seen_writers(recognizer, writers)
+    refuse_seen_writers(classifier, writers)
     samples = load_pendigits(args.pendigits)
     results = Results([], [])
-    read_all(recognizer, pen_cases(samples, args.lengths, args.count, args.seed, writers), results)
+    read_all(classifier, pen_cases(samples, args.lengths, args.count, args.seed, writers), results)
     if args.fold == 0:  # MNIST names no writers: its test digits are the benchmark's alone
         images, labels = load_mnist("test", args.data_dir)
-        read_all(recognizer, mnist_cases(images, labels, args.lengths, args.count, args.seed),
+        read_all(classifier, mnist_cases(images, labels, args.lengths, args.count, args.seed),
                  results)
-    singles = heldout_singles(recognizer, samples, writers) if 1 in args.lengths else None
-    print(format_report(results, args, recognizer, singles))
+    singles = heldout_singles(classifier, samples, writers) if 1 in args.lengths else None
+    print(format_report(results, args, classifier, singles))
     if args.grid:
         print(f"  grid of misread numbers: {grid(args.grid, results.examples)}",
               file=sys.stderr)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from os import PathLike
 
-    from digitnet.app.layout import Rect
+    from digitnet.common.box import Box
     from digitnet.reading.result import Reading
 
 
@@ -27,9 +27,9 @@ class EventLog:
         lines, self._lines = self._lines, []
         return lines
 
-    def layout(self, image: Rect, canvas: Rect) -> None:
+    def layout(self, image: Box, canvas: Box) -> None:
         """The window's image and the canvas in it changed: where a mouse position lands."""
-        self._lines.append(f"layout image={image} canvas={canvas}")
+        self._lines.append(f"layout image={_where(image)} canvas={_where(canvas)}")
 
     def ready(self, model: str, load_s: float) -> None:
         """The model is loaded: from here on, drawings are read."""
@@ -119,3 +119,8 @@ class EventLog:
 
     def exit(self) -> None:
         self._lines.append("exit")
+
+
+def _where(box: Box) -> str:
+    """A box as the log writes it, left,top,width,height: bench/app_window.py parses it."""
+    return f"{box.left},{box.top},{box.width},{box.height}"

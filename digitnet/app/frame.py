@@ -11,7 +11,7 @@ import numpy as np
 
 from digitnet.app.canvas import draw_canvas, draw_picture
 from digitnet.app.keys import help_line
-from digitnet.app.layout import Layout, Rect, compute_layout, number_view
+from digitnet.app.layout import Layout, compute_layout, number_view
 from digitnet.app.panel import (
     NO_PROBS,
     camera_readout,
@@ -35,6 +35,7 @@ from digitnet.app.style import (
     wrap_words,
 )
 from digitnet.app.teaching import how_many
+from digitnet.common.box import Box
 
 
 def keys_help(state: AppState) -> str:
@@ -46,7 +47,7 @@ def frame_layout(width: int, height: int, keys: str | None = None) -> Layout:
     """The layout of a frame: the key help (`keys`, default the drawing's) gets a second line
     where one would not hold it."""
     layout = compute_layout(width, height)
-    if text_width(keys or help_line(), LINE_SCALE * layout.samples.h) > layout.footer.w:
+    if text_width(keys or help_line(), LINE_SCALE * layout.samples.height) > layout.footer.width:
         return compute_layout(width, height, help_lines=2)
     return layout
 
@@ -65,7 +66,7 @@ def render_frame(state: AppState, layout: Layout) -> np.ndarray:
     view = number_view(layout, len(reading.digits))
     draw_strip(frame, view.cells, reading, selected)
     shown = camera_readout(state, selected) if state.watching_camera else \
-        readout(reading, loading=state.recognizer is None, selected=selected)
+        readout(reading, loading=state.classifier is None, selected=selected)
     if state.stale:  # of ink since taken away: muted until its new reading comes
         shown = replace(shown, symbol_colour=MUTED, label_colour=MUTED, doubtful=())
     draw_readout(frame, view.readout, shown)
@@ -82,15 +83,15 @@ def draw_lines(frame: np.ndarray, layout: Layout, state: AppState) -> None:
     smaller where they would not fit). A status too long for its two lines is shrunk as far as
     it stays legible, then given the lines it needs, over the panel above: it gives way to the
     next drawing."""
-    line_h = layout.samples.h
-    help_lines = 2 if layout.footer.h >= 2 * line_h > 0 else 1
-    keys_lines, scale = fit_lines(keys_help(state), layout.footer.w, help_lines,
+    line_h = layout.samples.height
+    help_lines = 2 if layout.footer.height >= 2 * line_h > 0 else 1
+    keys_lines, scale = fit_lines(keys_help(state), layout.footer.width, help_lines,
                                   LINE_SCALE * line_h)
     status = state.teaching.status
     if status.text:
         draw_status(frame, layout, status.text, scale, ERROR if status.error else TEXT)
-    if counts := samples_line(state.teaching.counts, layout.samples.w, scale):
-        counts_lines, counts_scale = fit_lines(counts, layout.samples.w, 1, scale)
+    if counts := samples_line(state.teaching.counts, layout.samples.width, scale):
+        counts_lines, counts_scale = fit_lines(counts, layout.samples.width, 1, scale)
         put_lines(frame, counts_lines, layout.samples, line_h, counts_scale, MUTED)
     put_lines(frame, keys_lines, layout.footer, line_h, scale, MUTED)
 
@@ -99,16 +100,16 @@ def draw_status(frame: np.ndarray, layout: Layout, text: str, scale: float,
                 colour: Colour) -> None:
     """The status in its two lines (one line sits just above the samples), or more lines over
     what is above them where two would make it illegible."""
-    box, line_h = layout.status, layout.samples.h
-    spacing = box.h - 2 * line_h
-    lines, fitted = fit_lines(text, box.w, 2, scale)
+    box, line_h = layout.status, layout.samples.height
+    spacing = box.height - 2 * line_h
+    lines, fitted = fit_lines(text, box.width, 2, scale)
     if fitted < min(MIN_SCALE, scale):
         fitted = min(MIN_SCALE, scale)
-        lines = wrap_words(text, box.w, fitted)
+        lines = wrap_words(text, box.width, fitted)
     height = len(lines) * line_h + (len(lines) - 1) * spacing
-    where = Rect(box.x, box.bottom - height, box.w, height)
+    where = Box(box.left, box.bottom - height, box.width, height)
     if len(lines) > 2:  # over the panel and canvas, on the background, until the next drawing
-        cv2.rectangle(frame, (0, max(where.y - spacing, 0)), (frame.shape[1] - 1, box.bottom),
+        cv2.rectangle(frame, (0, max(where.top - spacing, 0)), (frame.shape[1] - 1, box.bottom),
                       BACKGROUND, -1)
     put_lines(frame, lines, where, line_h, fitted, colour)
 

@@ -8,9 +8,8 @@ undistorted at every size) and the panel beside or below it arranges itself to i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
-import numpy as np
+from digitnet.common.box import Box
 
 LINE_MIN_PX = 14  # the shortest line of text: its digits 10 px tall (app.style.MIN_TEXT_PX)
 CANVAS_SHARE = 0.58  # at most this fraction of the frame's long side goes to the canvas
@@ -20,64 +19,22 @@ READOUT_SHARE = 1.3  # the readout is at most this many times as tall as the pre
 NUMBER_SHARE = 0.42  # a number's readout takes this share of the summary, its strip the rest
 
 
-class Rect(NamedTuple):
-    """An axis-aligned rectangle in frame pixels; never negative in size."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.w, self.h
-
-    def contains(self, px: float, py: float) -> bool:
-        return self.x <= px < self.right and self.y <= py < self.bottom
-
-    def to_units(self, px: float, py: float) -> tuple[float, float]:
-        """A frame pixel as (x, y) in units of this rectangle, clipped to it: 0..1 each."""
-        u = (px - self.x) / max(self.w, 1)
-        v = (py - self.y) / max(self.h, 1)
-        return min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
-
-    def view(self, image: np.ndarray) -> np.ndarray:
-        """The part of `image` this rectangle covers (a view: writing to it draws on the image)."""
-        return image[self.y : self.bottom, self.x : self.right]
-
-    def __str__(self) -> str:
-        return f"{self.x},{self.y},{self.w},{self.h}"
-
-
-def rect(x: float, y: float, w: float, h: float) -> Rect:
-    """A Rect with rounded coordinates; a negative size (a frame too small) becomes zero."""
-    return Rect(round(x), round(y), max(round(w), 0), max(round(h), 0))
-
-
 @dataclass(frozen=True)
 class Layout:
     frame: tuple[int, int]  # (width, height)
-    canvas: Rect  # square drawing area
-    preview: Rect  # square: the 28x28 network input, scaled up
-    readout: Rect  # the predicted digit and its confidence
-    bars: Rect  # ten confidence bars, 0 to 9: the selected digit's
-    status: Rect  # two lines: the last action's outcome (a sample saved, fine-tuning's progress)
-    samples: Rect  # one line: how many samples of each digit are saved
-    footer: Rect  # one or two lines: the key help
+    canvas: Box  # square drawing area
+    preview: Box  # square: the 28x28 network input, scaled up
+    readout: Box  # the predicted digit and its confidence
+    bars: Box  # ten confidence bars, 0 to 9: the selected digit's
+    status: Box  # two lines: the last action's outcome (a sample saved, fine-tuning's progress)
+    samples: Box  # one line: how many samples of each digit are saved
+    footer: Box  # one or two lines: the key help
 
     @property
-    def summary(self) -> Rect:
+    def summary(self) -> Box:
         """The preview and the readout together: a number's readout and strip share it."""
-        return Rect(self.preview.x, self.readout.y, self.readout.right - self.preview.x,
-                    self.readout.h)
+        return Box(self.preview.left, self.readout.top, self.readout.right - self.preview.left,
+                   self.readout.height)
 
 
 @dataclass(frozen=True)
@@ -85,8 +42,8 @@ class NumberView:
     """Where a reading of `count` parts goes: one digit as ever (its preview beside its
     readout); several, the number's readout over a strip of their previews."""
 
-    readout: Rect
-    cells: tuple[Rect, ...]  # one per part, left to right: its 28x28 image and its label
+    readout: Box
+    cells: tuple[Box, ...]  # one per part, left to right: its 28x28 image and its label
 
 
 def number_view(layout: Layout, count: int) -> NumberView:
@@ -94,11 +51,11 @@ def number_view(layout: Layout, count: int) -> NumberView:
     if count <= 1:
         return NumberView(layout.readout, (layout.preview,))
     box = layout.summary
-    gap = max(2, round(0.02 * box.w))
-    readout = rect(box.x, box.y, box.w, NUMBER_SHARE * box.h)
+    gap = max(2, round(0.02 * box.width))
+    readout = Box.rounded(box.left, box.top, box.width, NUMBER_SHARE * box.height)
     strip_y = readout.bottom + gap
-    width = (box.w - (count - 1) * gap) / count
-    cells = tuple(rect(box.x + i * (width + gap), strip_y, width, box.bottom - strip_y)
+    width = (box.width - (count - 1) * gap) / count
+    cells = tuple(Box.rounded(box.left + i * (width + gap), strip_y, width, box.bottom - strip_y)
                   for i in range(count))
     return NumberView(readout, cells)
 
@@ -116,44 +73,49 @@ def compute_layout(width: int, height: int, help_lines: int = 1) -> Layout:
     line_h = min(max(LINE_MIN_PX, round(0.03 * short)), height // 10)
     spacing = gap // 2  # between lines of text
     footer_h = help_lines * line_h + (help_lines - 1) * spacing
-    footer = rect(gap, height - gap - footer_h, width - 2 * gap, footer_h)
-    samples = rect(gap, footer.y - spacing - line_h, width - 2 * gap, line_h)
+    footer = Box.rounded(gap, height - gap - footer_h, width - 2 * gap, footer_h)
+    samples = Box.rounded(gap, footer.top - spacing - line_h, width - 2 * gap, line_h)
     status_h = 2 * line_h + spacing
-    status = rect(gap, samples.y - spacing - status_h, width - 2 * gap, status_h)
-    content = rect(gap, gap, width - 2 * gap, status.y - 2 * gap)
-    if content.w >= content.h:
-        side = min(content.h, round(CANVAS_SHARE * content.w))
-        canvas = rect(content.x, content.y + (content.h - side) // 2, side, side)
-        panel = rect(canvas.right + gap, content.y, content.right - canvas.right - gap, content.h)
+    status = Box.rounded(gap, samples.top - spacing - status_h, width - 2 * gap, status_h)
+    content = Box.rounded(gap, gap, width - 2 * gap, status.top - 2 * gap)
+    if content.width >= content.height:
+        side = min(content.height, round(CANVAS_SHARE * content.width))
+        canvas = Box.rounded(content.left, content.top + (content.height - side) // 2, side, side)
+        panel = Box.rounded(canvas.right + gap, content.top, content.right - canvas.right - gap,
+                            content.height)
     else:
-        side = min(content.w, round(CANVAS_SHARE * content.h))
-        canvas = rect(content.x + (content.w - side) // 2, content.y, side, side)
+        side = min(content.width, round(CANVAS_SHARE * content.height))
+        canvas = Box.rounded(content.left + (content.width - side) // 2, content.top, side, side)
         panel_h = content.bottom - canvas.bottom - gap
-        panel = rect(content.x, canvas.bottom + gap, content.w, panel_h)
+        panel = Box.rounded(content.left, canvas.bottom + gap, content.width, panel_h)
     parts = (canvas, *_split_panel(panel, gap), status, samples, footer)
     return Layout((width, height), *(_clip(part, width, height) for part in parts))
 
 
-def _clip(part: Rect, width: int, height: int) -> Rect:
+def _clip(part: Box, width: int, height: int) -> Box:
     """The part of `part` inside the frame: in frames too small for the gaps, parts shrink to
     nothing."""
-    x, y = min(max(part.x, 0), width), min(max(part.y, 0), height)
-    return Rect(x, y, max(min(part.right, width) - x, 0), max(min(part.bottom, height) - y, 0))
+    x, y = min(max(part.left, 0), width), min(max(part.top, 0), height)
+    return Box(x, y, max(min(part.right, width) - x, 0), max(min(part.bottom, height) - y, 0))
 
 
-def _split_panel(panel: Rect, gap: int) -> tuple[Rect, Rect, Rect]:
+def _split_panel(panel: Box, gap: int) -> tuple[Box, Box, Box]:
     """Preview and readout side by side (the summary); the bars below it in a tall panel, beside
     it in a wide one."""
-    if panel.h >= TALL_PANEL * panel.w:
-        summary = rect(panel.x, panel.y, panel.w, min(panel.w / 2, SUMMARY_SHARE * panel.h))
-        bars = rect(panel.x, summary.bottom + gap, panel.w, panel.bottom - summary.bottom - gap)
+    if panel.height >= TALL_PANEL * panel.width:
+        summary = Box.rounded(panel.left, panel.top, panel.width,
+                              min(panel.width / 2, SUMMARY_SHARE * panel.height))
+        bars = Box.rounded(panel.left, summary.bottom + gap, panel.width,
+                           panel.bottom - summary.bottom - gap)
     else:
-        summary = rect(panel.x, panel.y, min(2 * panel.h, panel.w / 2), panel.h)
-        bars = rect(summary.right + gap, panel.y, panel.right - summary.right - gap, panel.h)
-    side = min(summary.h, (summary.w - gap) // 2)
-    preview = rect(summary.x, summary.y + (summary.h - side) // 2, side, side)
+        summary = Box.rounded(panel.left, panel.top, min(2 * panel.height, panel.width / 2),
+                              panel.height)
+        bars = Box.rounded(summary.right + gap, panel.top, panel.right - summary.right - gap,
+                           panel.height)
+    side = min(summary.height, (summary.width - gap) // 2)
+    preview = Box.rounded(summary.left, summary.top + (summary.height - side) // 2, side, side)
     # no taller than its preview allows: a digit and its label stay together in a wide panel
-    height = min(summary.h, READOUT_SHARE * side)
-    readout = rect(preview.right + gap, summary.y + (summary.h - height) / 2,
-                   summary.right - preview.right - gap, height)
+    height = min(summary.height, READOUT_SHARE * side)
+    readout = Box.rounded(preview.right + gap, summary.top + (summary.height - height) / 2,
+                          summary.right - preview.right - gap, height)
     return preview, readout, bars

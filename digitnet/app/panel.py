@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitnet.app.layout import LINE_MIN_PX, Rect
+from digitnet.app.layout import LINE_MIN_PX
 from digitnet.app.state import AppState
 from digitnet.app.style import (
     ACCENT,
@@ -31,6 +31,7 @@ from digitnet.app.style import (
     stroke_width,
     text_width,
 )
+from digitnet.common.box import Box
 from digitnet.common.digits import IMAGE_SIZE, NUM_CLASSES
 from digitnet.common.wording import counted
 from digitnet.reading.result import DigitReading, Reading
@@ -44,7 +45,7 @@ DOUBTFUL = 0.6  # a digit read with less confidence than this is marked as doubt
 NO_PROBS = (0.0,) * NUM_CLASSES
 
 
-def draw_strip(frame: np.ndarray, cells: tuple[Rect, ...], reading: Reading,
+def draw_strip(frame: np.ndarray, cells: tuple[Box, ...], reading: Reading,
                selected: int | None) -> None:
     """One digit (or none): its preview, as ever. Several: each one's preview over a bar as
     long as its confidence and its label (the digit read, or "?"); the selected one stands out."""
@@ -53,49 +54,51 @@ def draw_strip(frame: np.ndarray, cells: tuple[Rect, ...], reading: Reading,
         # a speck is not scaled up to fill the frame: the network was not shown it
         draw_preview(frame, cells[0], part.image if part and not part.speck else None)
         return
-    width = min(cell.w for cell in cells)
-    label_h = max(LINE_MIN_PX, round(0.16 * cells[0].h))
+    width = min(cell.width for cell in cells)
+    label_h = max(LINE_MIN_PX, round(0.16 * cells[0].height))
     scale = LINE_SCALE * label_h
-    labelled = cells[0].h - label_h >= 0.6 * cells[0].h and text_width("8", scale) <= width
+    labelled = (cells[0].height - label_h >= 0.6 * cells[0].height
+                and text_width("8", scale) <= width)
     full = labelled and text_width("8 100%", scale) <= 0.9 * width  # room for confidences
     for index, (cell, part) in enumerate(zip(cells, reading.digits, strict=True)):
         draw_cell(frame, cell, part, index == selected, label_h if labelled else 0, full)
 
 
-def draw_cell(frame: np.ndarray, cell: Rect, part: DigitReading, selected: bool, label_h: int,
+def draw_cell(frame: np.ndarray, cell: Box, part: DigitReading, selected: bool, label_h: int,
               full: bool) -> None:
     """A part of a number in the strip: its preview, its confidence bar, its label."""
-    bar_h = max(2, round(0.04 * cell.h))
-    space = max(1, round(0.03 * cell.h))
-    side = max(min(cell.w, cell.h - label_h - bar_h - 2 * space), 0)
-    image = Rect(cell.x + (cell.w - side) // 2, cell.y, side, side)
+    bar_h = max(2, round(0.04 * cell.height))
+    space = max(1, round(0.03 * cell.height))
+    side = max(min(cell.width, cell.height - label_h - bar_h - 2 * space), 0)
+    image = Box(cell.left + (cell.width - side) // 2, cell.top, side, side)
     draw_preview(frame, image, None if part.speck else part.image)
     if selected:
-        cv2.rectangle(frame, (image.x - 2, image.y - 2), (image.right + 1, image.bottom + 1),
+        cv2.rectangle(frame, (image.left - 2, image.top - 2), (image.right + 1, image.bottom + 1),
                       ACCENT, 2)
     bar_y = image.bottom + space
-    cv2.rectangle(frame, (cell.x, bar_y), (cell.right - 1, bar_y + bar_h - 1), BAR_TRACK, -1)
-    if filled := round(part.prediction.confidence * cell.w):
+    cv2.rectangle(frame, (cell.left, bar_y), (cell.right - 1, bar_y + bar_h - 1), BAR_TRACK, -1)
+    if filled := round(part.prediction.confidence * cell.width):
         colour = ACCENT if selected else BAR_MUTED if part.rejected else BAR
-        cv2.rectangle(frame, (cell.x, bar_y), (cell.x + filled - 1, bar_y + bar_h - 1), colour, -1)
+        cv2.rectangle(frame, (cell.left, bar_y), (cell.left + filled - 1, bar_y + bar_h - 1),
+                      colour, -1)
     if label_h:  # just below its bar, however tall the cell: it belongs to this digit
         symbol = "?" if part.digit is None else str(part.digit)
         text = f"{symbol} ({percent(part.prediction.confidence)})" if full and not part.speck \
             else symbol
         colour = ACCENT if selected else MUTED if part.rejected else DOUBT if doubtful(part) \
             else TEXT
-        put_text(frame, text, Rect(cell.x, bar_y + bar_h + space, cell.w, label_h),
+        put_text(frame, text, Box(cell.left, bar_y + bar_h + space, cell.width, label_h),
                  LINE_SCALE * label_h, colour, align="center")
 
 
-def draw_preview(frame: np.ndarray, box: Rect, image: np.ndarray | None) -> None:
+def draw_preview(frame: np.ndarray, box: Box, image: np.ndarray | None) -> None:
     """The network's input, scaled up by a whole number with visible pixels, centred in its box
     (in a box smaller than 28 pixels, scaled down)."""
-    if box.w == 0 or box.h == 0:
+    if box.width == 0 or box.height == 0:
         return
-    scale = max(box.w // IMAGE_SIZE, 1)
-    side = min(IMAGE_SIZE * scale, box.w)
-    inner = Rect(box.x + (box.w - side) // 2, box.y + (box.h - side) // 2, side, side)
+    scale = max(box.width // IMAGE_SIZE, 1)
+    side = min(IMAGE_SIZE * scale, box.width)
+    inner = Box(box.left + (box.width - side) // 2, box.top + (box.height - side) // 2, side, side)
     gray: np.ndarray = np.zeros((side, side), np.uint8)
     if image is not None:
         shrink = side < IMAGE_SIZE
@@ -153,7 +156,7 @@ def camera_readout(state: AppState, selected: int | None) -> Readout:
     the newest reading's number, muted, over "reading"; none in sight, nothing."""
     assert state.watching is not None
     watching, newest = state.watching, state.reading.number
-    if state.recognizer is None:
+    if state.classifier is None:
         return Readout("", MUTED, LOADING, MUTED)
     if steady := watching.steady.shown:
         label = "frozen" if watching.frozen else "changing" if watching.steady.unsure \
@@ -169,14 +172,15 @@ def percent(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
-def draw_readout(frame: np.ndarray, box: Rect, shown: Readout) -> None:
+def draw_readout(frame: np.ndarray, box: Box, shown: Readout) -> None:
     """The readout's symbol, big, over its label (left out where it would not be legible). In a
     number, a "?" stands out in the error colour, a doubtful digit is dull, and the selected
     digit is underlined."""
-    digit_box = Rect(box.x, box.y, box.w, round(0.72 * box.h))
-    label_box = Rect(box.x, digit_box.bottom, box.w, box.h - digit_box.h)
+    digit_box = Box(box.left, box.top, box.width, round(0.72 * box.height))
+    label_box = Box(box.left, digit_box.bottom, box.width, box.height - digit_box.height)
     # sized for "8"s so every digit is equally big, a question mark included
-    scale = fit_scale("8" * max(len(shown.symbol), 1), digit_box.w, round(0.8 * digit_box.h))
+    scale = fit_scale("8" * max(len(shown.symbol), 1), digit_box.width,
+                      round(0.8 * digit_box.height))
     if len(shown.symbol) == 1:
         put_text(frame, shown.symbol, digit_box, scale, shown.symbol_colour, align="center",
                  weight=2.0)
@@ -184,19 +188,20 @@ def draw_readout(frame: np.ndarray, box: Rect, shown: Readout) -> None:
         draw_number(frame, digit_box, shown, scale)
     if shown.label:
         # the size of a confidence, or the smallest legible; a longer label may be smaller
-        height = min(max(round(0.6 * label_box.h), LINE_MIN_PX), label_box.h)
-        label_scale = min(fit_scale("100%", box.w, height), fit_scale(shown.label, box.w, height))
+        height = min(max(round(0.6 * label_box.height), LINE_MIN_PX), label_box.height)
+        label_scale = min(fit_scale("100%", box.width, height),
+                          fit_scale(shown.label, box.width, height))
         if label_scale >= MIN_SCALE:
             put_text(frame, shown.label, label_box, label_scale, shown.label_colour,
                      align="center")
 
 
-def draw_number(frame: np.ndarray, box: Rect, shown: Readout, scale: float) -> None:
+def draw_number(frame: np.ndarray, box: Box, shown: Readout, scale: float) -> None:
     """A number's symbols side by side, centred, each in its colour; the marked one underlined."""
     thickness = stroke_width(scale, 2.0)
-    x = box.x + (box.w - cv2.getTextSize(shown.symbol, FONT, scale, thickness)[0][0]) // 2
+    x = box.left + (box.width - cv2.getTextSize(shown.symbol, FONT, scale, thickness)[0][0]) // 2
     (_, text_h), _ = cv2.getTextSize("8", FONT, scale, thickness)
-    baseline = box.y + (box.h + text_h) // 2
+    baseline = box.top + (box.height + text_h) // 2
     for index, symbol in enumerate(shown.symbol):
         width = cv2.getTextSize(symbol, FONT, scale, thickness)[0][0]
         colour = ERROR if symbol == "?" else DOUBT if index in shown.doubtful \
@@ -208,56 +213,57 @@ def draw_number(frame: np.ndarray, box: Rect, shown: Readout, scale: float) -> N
         x += width
 
 
-def draw_bars(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None,
+def draw_bars(frame: np.ndarray, box: Box, probs: tuple[float, ...], digit: int | None,
               muted: bool = False) -> None:
     """A row per digit: the digit, a bar as long as its probability, the percentage; the winner
     stands out. Muted (not a digit), every bar is dim and none stands out. Too short for ten
     rows of legible text, a column per digit instead."""
-    if box.h < NUM_CLASSES * LINE_MIN_PX:
+    if box.height < NUM_CLASSES * LINE_MIN_PX:
         draw_columns(frame, box, probs, digit, muted)
         return
-    row_h = box.h / NUM_CLASSES
+    row_h = box.height / NUM_CLASSES
     # one text size for all rows, so that labels and percentages line up
     # small rows need most of their height for legible text
     text_h = max(min(0.85 * row_h, 6 + 0.45 * row_h), LINE_MIN_PX)
-    scale = min(fit_scale("8", box.w, round(text_h)), fit_scale("8 100%", box.w // 2, round(row_h)))
+    scale = min(fit_scale("8", box.width, round(text_h)),
+                fit_scale("8 100%", box.width // 2, round(row_h)))
     label_w = text_width("8", scale) * 2
     pct_w = text_width("100%", scale) + label_w // 2
-    bar_x, bar_w = box.x + label_w, box.w - label_w - pct_w
+    bar_x, bar_w = box.left + label_w, box.width - label_w - pct_w
     thickness = max(round(0.5 * row_h), 1)
     for d, p in enumerate(probs):
-        row_y = box.y + round(d * row_h)
-        row = Rect(box.x, row_y, box.w, box.y + round((d + 1) * row_h) - row_y)
+        row_y = box.top + round(d * row_h)
+        row = Box(box.left, row_y, box.width, box.top + round((d + 1) * row_h) - row_y)
         winner = d == digit
-        top = row.y + (row.h - thickness) // 2
+        top = row.top + (row.height - thickness) // 2
         bottom = top + thickness - 1
         cv2.rectangle(frame, (bar_x, top), (bar_x + bar_w - 1, bottom), BAR_TRACK, -1)
         if filled := round(p * bar_w):
             colour = ACCENT if winner else BAR_MUTED if muted else BAR
             cv2.rectangle(frame, (bar_x, top), (bar_x + filled - 1, bottom), colour, -1)
-        put_text(frame, str(d), Rect(row.x, row.y, label_w, row.h), scale,
+        put_text(frame, str(d), Box(row.left, row.top, label_w, row.height), scale,
                  ACCENT if winner else MUTED if muted else TEXT, align="center")
-        put_text(frame, percent(p), Rect(bar_x + bar_w, row.y, pct_w, row.h), scale,
+        put_text(frame, percent(p), Box(bar_x + bar_w, row.top, pct_w, row.height), scale,
                  ACCENT if winner else MUTED, align="right")
 
 
-def draw_columns(frame: np.ndarray, box: Rect, probs: tuple[float, ...], digit: int | None,
+def draw_columns(frame: np.ndarray, box: Box, probs: tuple[float, ...], digit: int | None,
                  muted: bool) -> None:
     """The bars as columns over their digits, for a box too short for ten rows of text."""
-    col_w = box.w / NUM_CLASSES
-    label_h = LINE_MIN_PX if box.h >= 3 * LINE_MIN_PX else 0
+    col_w = box.width / NUM_CLASSES
+    label_h = LINE_MIN_PX if box.height >= 3 * LINE_MIN_PX else 0
     scale = min(LINE_SCALE * label_h, fit_scale("8", round(col_w), label_h)) if label_h else 0.0
-    height = box.h - label_h - (label_h // 4)
+    height = box.height - label_h - (label_h // 4)
     width = max(round(0.6 * col_w), 1)
     for d, p in enumerate(probs):
-        x = box.x + round(d * col_w + (col_w - width) / 2)
+        x = box.left + round(d * col_w + (col_w - width) / 2)
         winner = d == digit
-        cv2.rectangle(frame, (x, box.y), (x + width - 1, box.y + height - 1), BAR_TRACK, -1)
+        cv2.rectangle(frame, (x, box.top), (x + width - 1, box.top + height - 1), BAR_TRACK, -1)
         if filled := round(p * height):
             colour = ACCENT if winner else BAR_MUTED if muted else BAR
-            cv2.rectangle(frame, (x, box.y + height - filled), (x + width - 1, box.y + height - 1),
-                          colour, -1)
+            cv2.rectangle(frame, (x, box.top + height - filled),
+                          (x + width - 1, box.top + height - 1), colour, -1)
         if scale >= MIN_SCALE:
-            column = Rect(box.x + round(d * col_w), box.bottom - label_h, round(col_w), label_h)
+            column = Box(box.left + round(d * col_w), box.bottom - label_h, round(col_w), label_h)
             put_text(frame, str(d), column, scale, ACCENT if winner else MUTED if muted else TEXT,
                      align="center")

@@ -26,9 +26,9 @@ class PendingSave:
     version: int
     confirmed: bool = False  # pressed twice: saved even if the model reads it as not a digit
 
-    def request(self, recognizer: Classifier) -> ReadRequest:
+    def request(self, classifier: Classifier) -> ReadRequest:
         """A reading of the drawing as it was, never dropped for a newer one."""
-        return ReadRequest(recognizer, self.sketch, self.generation, self.version, "key",
+        return ReadRequest(classifier, self.sketch, self.generation, self.version, "key",
                            keep=True)
 
 

@@ -46,17 +46,17 @@ if TYPE_CHECKING:
 class AppState:
     """What the window shows, and every change the user can make to it.
 
-    The model is either handed in (`recognizer`) or still `loading` in the background; until
+    The model is either handed in (`classifier`) or still `loading` in the background; until
     it is ready, drawing works and readings wait. Readings are made by `reader`: the window
     hands in a ReadingWorker, so the model never runs on the window's thread; by default they
     are made at once (InlineReader), as tests and benchmarks want.
     """
 
-    def __init__(self, recognizer: Classifier | None = None, *,
+    def __init__(self, classifier: Classifier | None = None, *,
                  loading: BackgroundLoad | None = None, brush: float = DEFAULT_BRUSH,
                  samples: SampleStore | None = None, finetuner: BackgroundFinetune | None = None,
                  reader: Reader | None = None, camera: Feed | None = None):
-        self.recognizer = recognizer  # the model in use: None while loading; fine-tuning swaps it
+        self.classifier = classifier  # the model in use: None while loading; fine-tuning swaps it
         self.loading = loading
         self.reader: Reader = InlineReader() if reader is None else reader
         self.drawing = Drawing(brush=brush)
@@ -99,13 +99,13 @@ class AppState:
         and show the readings done."""
         if self.loading is not None and (loaded := self.loading.take()):
             self.loading = None
-            self.events.ready(loaded.recognizer.name, loaded.seconds)
-            self.use_model(loaded.recognizer)
+            self.events.ready(loaded.classifier.name, loaded.seconds)
+            self.use_model(loaded.classifier)
         if tuned := self.teaching.poll():
             self.use_model(tuned)
         if self.watching_camera:
             self._watch(now)
-        elif self.recognizer is not None and (trigger := self.schedule.due(
+        elif self.classifier is not None and (trigger := self.schedule.due(
                 self.drawing, now, self.reader.idle)):
             self.reader.submit(self._request(trigger))
             self.schedule.asked(self.drawing)
@@ -119,26 +119,26 @@ class AppState:
         self.watching.tick(now)
         if self.watching.problem and not self.teaching.status.text:
             self.teaching.status.set(f"{self.watching.problem}: D draws instead", error=True)
-        if self.recognizer is None or not self.schedule.paced(now, self.reader.idle):
+        if self.classifier is None or not self.schedule.paced(now, self.reader.idle):
             return
         if picture := self.watching.due():
             drawing = self.drawing
-            self.reader.submit(ReadRequest(self.recognizer, self.sketch(), drawing.generation,
+            self.reader.submit(ReadRequest(self.classifier, self.sketch(), drawing.generation,
                                            drawing.version, "camera", picture=picture))
 
-    def use_model(self, recognizer: Classifier) -> None:
+    def use_model(self, classifier: Classifier) -> None:
         """Put a model in use; the drawing on show, if any, is read again by it."""
-        self.recognizer = recognizer
+        self.classifier = classifier
         self._shown_changes += 1
         if not self.drawing.blank:
             self.schedule.request("model")
         for save in self._saves:  # asked for while the model loaded
-            self.reader.submit(save.request(recognizer))
+            self.reader.submit(save.request(classifier))
 
     def _request(self, trigger: str) -> ReadRequest:
-        assert self.recognizer is not None, "a reading asked for before the model is ready"
+        assert self.classifier is not None, "a reading asked for before the model is ready"
         drawing = self.drawing
-        return ReadRequest(self.recognizer, self.sketch(), drawing.generation, drawing.version,
+        return ReadRequest(self.classifier, self.sketch(), drawing.generation, drawing.version,
                            trigger)
 
     def _show(self, done: ReadDone, now: float) -> None:
@@ -313,8 +313,8 @@ class AppState:
             self._resolve(save, self.reading)
             return
         self._saves.append(save)
-        if self.recognizer is not None:
-            self.reader.submit(save.request(self.recognizer))
+        if self.classifier is not None:
+            self.reader.submit(save.request(self.classifier))
         else:
             self.teaching.status.set("the model is loading: the sample is saved once it has "
                                      "read the drawing")
@@ -347,7 +347,7 @@ class AppState:
             self.teaching.status.set("")
 
     def start_finetune(self) -> None:
-        self.teaching.start_finetune(self.recognizer)
+        self.teaching.start_finetune(self.classifier)
 
     def quit(self) -> None:
         """Stop; a fine-tuning run is asked to stop too."""

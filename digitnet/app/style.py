@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from digitnet.app.layout import Rect
+from digitnet.common.box import Box
 
 # colours, BGR
 BACKGROUND = (34, 31, 29)
@@ -53,15 +53,16 @@ def fit_scale(text: str, width: int, height: int) -> float:
     return max(min(width / text_w, height / text_h), 0.0)
 
 
-def put_text(frame: np.ndarray, text: str, box: Rect, scale: float, colour: tuple[int, int, int],
+def put_text(frame: np.ndarray, text: str, box: Box, scale: float, colour: tuple[int, int, int],
              align: str = "left", weight: float = 1.0) -> None:
     """Text centred vertically in `box`, aligned left, center or right; weight thickens it."""
-    if scale <= 0.1 or box.h == 0:  # too small to read: leave it out
+    if scale <= 0.1 or box.height == 0:  # too small to read: leave it out
         return
     thickness = stroke_width(scale, weight)
     (text_w, text_h), _ = cv2.getTextSize(text, FONT, scale, thickness)
-    x = {"left": box.x, "center": box.x + (box.w - text_w) // 2, "right": box.right - text_w}[align]
-    y = box.y + (box.h + text_h) // 2
+    x = {"left": box.left, "center": box.left + (box.width - text_w) // 2,
+         "right": box.right - text_w}[align]
+    y = box.top + (box.height + text_h) // 2
     cv2.putText(frame, text, (x, y), FONT, scale, colour, thickness, cv2.LINE_AA)
 
 
@@ -75,17 +76,18 @@ def text_width(text: str, scale: float) -> int:
     return cv2.getTextSize(text, FONT, scale, stroke_width(scale))[0][0]
 
 
-def border(frame: np.ndarray, box: Rect) -> None:
+def border(frame: np.ndarray, box: Box) -> None:
     """A one-pixel line just outside `box`."""
-    cv2.rectangle(frame, (box.x - 1, box.y - 1), (box.right, box.bottom), FRAME_LINE, 1)
+    cv2.rectangle(frame, (box.left - 1, box.top - 1), (box.right, box.bottom), FRAME_LINE, 1)
 
 
-def put_lines(frame: np.ndarray, lines: Sequence[str], box: Rect, line_h: int, scale: float,
+def put_lines(frame: np.ndarray, lines: Sequence[str], box: Box, line_h: int, scale: float,
               colour: Colour) -> None:
     """Lines of text `line_h` high, the first at the top of `box`, the last at its bottom."""
-    step = (box.h - line_h) / max(len(lines) - 1, 1)
+    step = (box.height - line_h) / max(len(lines) - 1, 1)
     for i, line in enumerate(lines):
-        put_text(frame, line, Rect(box.x, box.y + round(i * step), box.w, line_h), scale, colour)
+        put_text(frame, line, Box(box.left, box.top + round(i * step), box.width, line_h), scale,
+                 colour)
 
 
 @functools.lru_cache(maxsize=256)

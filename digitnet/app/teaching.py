@@ -95,13 +95,13 @@ class Teaching:
         self.status.set(reason, error=True)
         self.events.sample_refused(reason)
 
-    def start_finetune(self, recognizer: Classifier | None) -> None:
+    def start_finetune(self, classifier: Classifier | None) -> None:
         """Fine-tune the model in use on the saved samples, in the background."""
         if self.finetuner is None:
             self.status.set("fine-tuning is off", error=True)
-        elif recognizer is None:
+        elif classifier is None:
             self.status.set("the model is still loading: press F again in a moment")
-        elif not self.finetuner.start(recognizer.path):
+        elif not self.finetuner.start(classifier.path):
             self.status.set("fine-tuning is already running")
         else:
             self.status.set("fine-tuning started: keep drawing meanwhile")
@@ -115,7 +115,7 @@ class Teaching:
             if isinstance(news, Progress):
                 self.status.set(f"fine-tuning: {news.message}")
             elif isinstance(news, Tuned):
-                tuned = news.recognizer
+                tuned = news.classifier
                 self.status.set(f"fine-tuned, now in use: {news.figures}")
                 self.events.finetune_done(news.weights)
             elif isinstance(news, Kept):

@@ -30,10 +30,10 @@ from digitnet import DigitnetError
 from digitnet.app.camera import CameraFeed
 from digitnet.app.display import display_checked
 from digitnet.app.frame import frame_layout, keys_help, render_frame
-from digitnet.app.layout import Rect
 from digitnet.app.state import KEYS, AppState
-from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_recognizer
+from digitnet.app.workers import BackgroundFinetune, BackgroundLoad, ReadingWorker, load_classifier
 from digitnet.common.argtypes import add_no_reject
+from digitnet.common.box import Box
 from digitnet.common.errors import run_entry_point
 from digitnet.common.paths import default_samples_dir, weights_path
 from digitnet.data.samples import SampleStore
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     command = prog or f"python {parser.prog}"
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # the verbose log is read live, line by line
-    load = functools.partial(load_recognizer, reject=args.reject)  # a fine-tuned model too
+    load = functools.partial(load_classifier, reject=args.reject)  # a fine-tuned model too
     loading = BackgroundLoad(load)
     finetuner = BackgroundFinetune(default_samples_dir(args.samples), args.data_dir, load=load)
     code = run_entry_point(lambda: run(args, command, loading, finetuner), debug=args.debug)
@@ -212,7 +212,7 @@ class Window:
         self.state, self.size, self.limit, self.log = state, size, limit, log
         self.on_screen = frame_layout(*size)  # the frame on show: mouse positions refer to it
         self._shown: tuple[tuple[int, int], int] | None = None  # its size and the state's version
-        self._logged: tuple[Rect, Rect] | None = None
+        self._logged: tuple[Box, Box] | None = None
         self._next_frame = 0.0
         cv2.setMouseCallback(WINDOW, self._on_mouse)
 
@@ -221,8 +221,8 @@ class Window:
 
     def step(self) -> None:
         """One tick: draw the frame if it changed, take the mouse and keys, let the state work."""
-        image = Rect(*cv2.getWindowImageRect(WINDOW))
-        if image.w > 0 and image.h > 0:
+        image = Box(*cv2.getWindowImageRect(WINDOW))
+        if image.width > 0 and image.height > 0:
             self.size = fit_screen(image.size, self.limit)
         now = time.perf_counter()
         resized = self._shown is None or self.size != self._shown[0]  # a frame at once

@@ -43,7 +43,7 @@ Finetune = Callable[..., Any]  # digitnet.train.finetune.finetune: (config, prog
 APP_THREADS = 1
 
 
-def load_recognizer(path: Path | None, reject: bool = True) -> Classifier:
+def load_classifier(path: Path | None, reject: bool = True) -> Classifier:
     """The app's classifier for a weights file (None: the best shipped one); reject=False: it
     never says "not a digit". Imports torch."""
     from digitnet.model.classifier import Classifier
@@ -56,7 +56,7 @@ class ReadRequest:
     """A drawing to read, as it was when asked: the reading is shown only if the drawing on
     screen is still of that `generation` (digitnet.app.drawing.Drawing)."""
 
-    recognizer: Classifier
+    classifier: Classifier
     sketch: Sketch
     generation: int
     version: int
@@ -79,9 +79,9 @@ def read_request(request: ReadRequest) -> ReadDone:
     the background."""
     start = time.perf_counter()
     if request.picture is not None:  # paper held up to a camera: dark ink on light paper
-        reading = read_canvas(request.recognizer, request.picture.image, invert=True)
+        reading = read_canvas(request.classifier, request.picture.image, invert=True)
     else:
-        reading = read_sketch(request.recognizer, request.sketch)
+        reading = read_sketch(request.classifier, request.sketch)
     return ReadDone(request, reading, time.perf_counter() - start)
 
 
@@ -178,14 +178,14 @@ class InlineReader:
 
 
 class Loaded(NamedTuple):
-    recognizer: Classifier
+    classifier: Classifier
     seconds: float  # from the start of loading, torch's import included
 
 
 class BackgroundLoad:
     """Loads a classifier in a background thread; the loop takes it when it is ready."""
 
-    def __init__(self, load: Load = load_recognizer):
+    def __init__(self, load: Load = load_classifier):
         self._load = load
         self._done: queue.SimpleQueue[Loaded | BaseException] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -206,7 +206,7 @@ class BackgroundLoad:
         return self._thread is not None
 
     def take(self) -> Loaded | None:
-        """The loaded recognizer, once, when it is ready; None before. A failure is raised here."""
+        """The loaded classifier, once, when it is ready; None before. A failure is raised here."""
         if self._done.empty():
             return None
         result = self._done.get()
@@ -230,7 +230,7 @@ class Tuned(NamedTuple):
     """A fine-tuned model that meets the adoption rule: the app switches to it."""
 
     figures: str  # accuracy before and after, in one line
-    recognizer: Classifier  # the fine-tuned model, loaded and warmed up
+    classifier: Classifier  # the fine-tuned model, loaded and warmed up
     weights: str  # its file
 
 
@@ -256,7 +256,7 @@ class BackgroundFinetune:
 
     def __init__(self, samples_dir: str | os.PathLike[str],
                  data_dir: str | os.PathLike[str] | None = None, *,
-                 finetune: Finetune | None = None, load: Load = load_recognizer):
+                 finetune: Finetune | None = None, load: Load = load_classifier):
         self.samples_dir, self.data_dir = samples_dir, data_dir
         self._finetune, self._load = finetune, load
         self._news: queue.SimpleQueue[News] = queue.SimpleQueue()

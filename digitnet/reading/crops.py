@@ -77,9 +77,9 @@ def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
                   (height, width))
 
 
-def read_centred(recognizer: Classifier, image: np.ndarray,
+def read_centred(classifier: Classifier, image: np.ndarray,
                  invert: bool | None = None) -> Reading:
     """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
     neighbours' fragments at its edges left out: predict's --one-digit."""
     ink = centred_ink(image, invert)
-    return read_parts(recognizer, [Candidate.of(ink)]) if ink is not None else Reading()
+    return read_parts(classifier, [Candidate.of(ink)]) if ink is not None else Reading()

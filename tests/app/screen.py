@@ -14,7 +14,7 @@ import torch
 from shapes import DIGITS
 
 from digitnet.app.frame import frame_layout, render_frame
-from digitnet.app.layout import Layout, Rect
+from digitnet.app.layout import Layout
 from digitnet.app.state import AppState
 from digitnet.app.style import ACCENT, BRUSH_DOT, MIN_TEXT_PX
 from digitnet.common.box import Box
@@ -90,8 +90,8 @@ class Screen:
     """An AppState shown in a frame of `size`, as the window's loop shows it: mouse events are
     given the canvas rectangle of that frame."""
 
-    def __init__(self, size=(1280, 720), recognizer=None, **parts):
-        self.state = AppState(StandIn() if recognizer is None else recognizer, **parts)
+    def __init__(self, size=(1280, 720), classifier=None, **parts):
+        self.state = AppState(StandIn() if classifier is None else classifier, **parts)
         self.resize(size)
 
     def resize(self, size) -> None:
@@ -103,7 +103,7 @@ class Screen:
 
     def pixel(self, u: float, v: float) -> tuple[int, int]:
         canvas = self.layout.canvas
-        return canvas.x + round(u * canvas.w), canvas.y + round(v * canvas.h)
+        return canvas.left + round(u * canvas.width), canvas.top + round(v * canvas.height)
 
     def drag(self, points, steps: int = 1) -> None:
         """Press, move through `points` (canvas units, `steps` events per segment), release."""
@@ -172,8 +172,8 @@ def due(state: AppState, now: float = 0.0, reader_idle: bool = True) -> str | No
     return state.schedule.due(state.drawing, now, reader_idle)
 
 
-def click(screen: Screen, box: Rect) -> None:
-    x, y = box.x + box.w // 2, box.y + box.h // 2
+def click(screen: Screen, box: Box) -> None:
+    x, y = box.left + box.width // 2, box.top + box.height // 2
     screen.mouse(DOWN, x, y)
     screen.mouse(UP, x, y, 0)
 
@@ -187,28 +187,30 @@ def tick_until(state: AppState, done, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-def shows(frame: np.ndarray, box: Rect, colour) -> bool:
+def shows(frame: np.ndarray, box: Box, colour) -> bool:
     return bool(np.all(box.view(frame) == colour, axis=2).any())
 
 
-def overlap(a: Rect, b: Rect) -> bool:
-    return a.x < b.right and b.x < a.right and a.y < b.bottom and b.y < a.bottom
+def overlap(a: Box, b: Box) -> bool:
+    return a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom
 
 
-def parts(layout: Layout) -> dict[str, Rect]:
+def parts(layout: Layout) -> dict[str, Box]:
     return {f.name: getattr(layout, f.name) for f in fields(layout) if f.name != "frame"}
 
 
-def status_lines(layout: Layout) -> tuple[Rect, Rect]:
-    box, line_h = layout.status, layout.samples.h
-    return Rect(box.x, box.y, box.w, line_h), Rect(box.x, box.bottom - line_h, box.w, line_h)
+def status_lines(layout: Layout) -> tuple[Box, Box]:
+    box, line_h = layout.status, layout.samples.height
+    return (Box(box.left, box.top, box.width, line_h),
+            Box(box.left, box.bottom - line_h, box.width, line_h))
 
 
-def bar_rows(frame: np.ndarray, bars: Rect, colour) -> list[np.ndarray]:
+def bar_rows(frame: np.ndarray, bars: Box, colour) -> list[np.ndarray]:
     """Per digit's row of the bar chart: where the frame shows exactly `colour`."""
     match = np.all(frame == colour, axis=2)
-    return [match[bars.y + round(d * bars.h / 10) : bars.y + round((d + 1) * bars.h / 10),
-                  bars.x : bars.right] for d in range(10)]
+    return [match[bars.top + round(d * bars.height / 10) :
+                  bars.top + round((d + 1) * bars.height / 10),
+                  bars.left : bars.right] for d in range(10)]
 
 
 def accent_row(frame: np.ndarray, layout: Layout) -> int:
@@ -218,7 +220,7 @@ def accent_row(frame: np.ndarray, layout: Layout) -> int:
     return row
 
 
-def texts_drawn(screen: Screen, colour=None) -> list[tuple[str, Rect]]:
+def texts_drawn(screen: Screen, colour=None) -> list[tuple[str, Box]]:
     """Each text a frame shows (in `colour`, if given) and the box its ink covers, in frame
     pixels; asserts that each text drawn is legible: a digit at its size at least MIN_TEXT_PX
     tall. Text drawn over by a status that needs more than its lines is not on show."""
@@ -240,7 +242,7 @@ def texts_drawn(screen: Screen, colour=None) -> list[tuple[str, Rect]]:
             if shows(frame, box, ink) and colour in (None, ink)]
 
 
-def ink_box(text: str, origin: tuple[int, int], scale: float, thickness: int) -> Rect:
+def ink_box(text: str, origin: tuple[int, int], scale: float, thickness: int) -> Box:
     """Where putText's ink lies for this text drawn at `origin` (its baseline's left end)."""
     font = cv2.FONT_HERSHEY_SIMPLEX
     (width, height), below = cv2.getTextSize(text, font, scale, thickness)
@@ -248,8 +250,8 @@ def ink_box(text: str, origin: tuple[int, int], scale: float, thickness: int) ->
     patch = np.zeros((height + below + 2 * pad, width + 2 * pad), np.uint8)
     cv2.putText(patch, text, (pad, pad + height), font, scale, 255, thickness, cv2.LINE_AA)
     rows, cols = np.flatnonzero(patch.any(axis=1)), np.flatnonzero(patch.any(axis=0))
-    return Rect(origin[0] - pad + cols[0], origin[1] - pad - height + rows[0],
-                cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
+    return Box(origin[0] - pad + cols[0], origin[1] - pad - height + rows[0],
+               cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
 
 
 def digit_height(scale: float, thickness: int) -> int:
@@ -269,5 +271,6 @@ def assert_canvas_shows_the_ink(frame: np.ndarray, screen: Screen) -> None:
     h, w = ink.shape
     np.testing.assert_array_equal(shown[: round(0.85 * h)], cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR)[
         : round(0.85 * h)])
-    assert shows(frame, Rect(screen.layout.canvas.x, screen.layout.canvas.y + round(0.85 * h),
-                             w, h - round(0.85 * h)), BRUSH_DOT)
+    canvas = screen.layout.canvas
+    assert shows(frame, Box(canvas.left, canvas.top + round(0.85 * h), w, h - round(0.85 * h)),
+                 BRUSH_DOT)

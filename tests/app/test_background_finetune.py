@@ -55,7 +55,7 @@ def finetuning_screen(tmp_path: Path, outcome, load=None,
     fake = FakeFinetune(outcome, deaf)
     finetuner = BackgroundFinetune(tmp_path / "samples", tmp_path / "mnist", finetune=fake,
                                    **({"load": load} if load else {}))
-    return Screen(recognizer=StandIn("base.pt"), finetuner=finetuner), fake
+    return Screen(classifier=StandIn("base.pt"), finetuner=finetuner), fake
 
 
 def status_of(state: AppState) -> str:
@@ -65,7 +65,7 @@ def status_of(state: AppState) -> str:
 def test_f_while_the_model_loads_says_so(tmp_path):
     finetuner = BackgroundFinetune(tmp_path, finetune=FakeFinetune(summary(tmp_path / "x.pt")))
     screen = Screen(finetuner=finetuner)
-    screen.state.recognizer = None
+    screen.state.classifier = None
     screen.press("f")
     assert "still loading" in screen.state.teaching.status.text and not finetuner.running
 
@@ -80,7 +80,7 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
 
     screen, fake = finetuning_screen(tmp_path, summary(tmp_path / "tuned.pt"), load)
     state = screen.state
-    base = state.recognizer
+    base = state.classifier
     screen.press("f")
     assert logged(state) == ["finetune started"]
     tick_until(state, lambda s: status_of(s).startswith("fine-tuning: epoch 1/40"))
@@ -89,10 +89,10 @@ def test_f_fine_tunes_in_the_background_then_swaps_the_new_model_in(tmp_path):
     assert status_of(state) == "fine-tuning is already running" and len(fake.calls) == 1
     screen.draw(7)  # the window goes on working, with the old model
     tick_until(state, lambda s: len(base.seen) == 1)
-    assert state.recognizer is base
+    assert state.classifier is base
 
     fake.release.set()
-    tick_until(state, lambda s: s.recognizer is tuned)
+    tick_until(state, lambda s: s.classifier is tuned)
     ((config, thread),) = fake.calls
     assert (config.samples, config.weights, config.data_dir) == (
         str(tmp_path / "samples"), "base.pt", str(tmp_path / "mnist"))
@@ -125,7 +125,7 @@ def test_a_fine_tuned_model_that_is_worse_is_kept_out_and_the_app_says_why(tmp_p
     screen, fake = finetuning_screen(tmp_path, summary(tmp_path / "tuned.pt", **figures),
                                      load=loaded.append)
     state = screen.state
-    base = state.recognizer
+    base = state.classifier
     screen.draw(7)
     tick_until(state, lambda s: len(base.seen) == 1)
     logged(state)
@@ -133,7 +133,7 @@ def test_a_fine_tuned_model_that_is_worse_is_kept_out_and_the_app_says_why(tmp_p
     screen.press("f")
     tick_until(state, lambda s: not s.teaching.finetuner.running)
     state.tick(time.monotonic())
-    assert state.recognizer is base and loaded == []  # not even loaded
+    assert state.classifier is base and loaded == []  # not even loaded
     assert status_of(state) == (f"kept the current model: {reason}; its file is "
                                 f"{tmp_path / 'tuned.pt'}, load it with --weights")
     assert not state.teaching.status.error
@@ -157,13 +157,13 @@ def test_a_failed_fine_tuning_is_one_status_line_and_the_app_goes_on(tmp_path, c
     monkeypatch.delenv("DIGITNET_DEBUG", raising=False)
     screen, fake = finetuning_screen(tmp_path, error)
     state = screen.state
-    base = state.recognizer
+    base = state.classifier
     fake.release.set()
     screen.press("f")
     tick_until(state, lambda s: not s.teaching.finetuner.running)
     assert status_of(state) == f"fine-tuning failed: {message}" and state.teaching.status.error
     assert logged(state) == ["finetune started", f"finetune failed error={message}"]
-    assert state.running and state.recognizer is base
+    assert state.running and state.classifier is base
     assert capsys.readouterr().err == ""  # no traceback (DIGITNET_DEBUG=1 shows one)
     screen.press("f")  # and it can be tried again
     assert len(fake.calls) == 2

@@ -114,7 +114,7 @@ class StillFeed:
 
 def watching_screen() -> tuple[Screen, StillFeed]:
     feed = StillFeed()
-    return Screen(recognizer=by_place(0.95, 0.95, 0.95), camera=feed), feed
+    return Screen(classifier=by_place(0.95, 0.95, 0.95), camera=feed), feed
 
 
 def test_the_app_reads_each_new_picture_and_shows_the_steady_number():

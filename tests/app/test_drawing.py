@@ -34,41 +34,41 @@ def test_each_finished_stroke_is_logged_with_its_points():
 def test_mouse_positions_are_read_against_the_layout_the_event_carries():
     state = AppState(StandIn())
     small, big = frame_layout(320, 240), frame_layout(1280, 720)
-    x, y = small.canvas.x + small.canvas.w // 2, small.canvas.y + small.canvas.h // 2
+    x, y = small.canvas.left + small.canvas.width // 2, small.canvas.top + small.canvas.height // 2
     state.on_mouse(DOWN, x, y, BUTTON, small)  # half-way across the small canvas
     state.on_mouse(UP, x, y, BUTTON, small)
     state.on_mouse(DOWN, x, y, BUTTON, big)  # near the big one's corner
     state.on_mouse(UP, x, y, BUTTON, big)
     (a,), (b,) = state.drawing.strokes
     assert a.tolist() == pytest.approx([0.5, 0.5], abs=0.01)
-    assert b.tolist() == pytest.approx([(x - big.canvas.x) / big.canvas.w,
-                                        (y - big.canvas.y) / big.canvas.h])
+    assert b.tolist() == pytest.approx([(x - big.canvas.left) / big.canvas.width,
+                                        (y - big.canvas.top) / big.canvas.height])
     assert state.drawing.canvas_size == big.canvas.size
 
 
 def test_strokes_start_only_on_the_canvas_and_are_clipped_to_it():
     screen = Screen()
     canvas, drawing = screen.layout.canvas, screen.state.drawing
-    screen.mouse(DOWN, canvas.right + 5, canvas.y + 5)  # on the panel
-    screen.mouse(MOVE, canvas.x + 50, canvas.y + 50)
-    screen.mouse(UP, canvas.x + 50, canvas.y + 50)
+    screen.mouse(DOWN, canvas.right + 5, canvas.top + 5)  # on the panel
+    screen.mouse(MOVE, canvas.left + 50, canvas.top + 50)
+    screen.mouse(UP, canvas.left + 50, canvas.top + 50)
     assert drawing.blank
-    screen.mouse(DOWN, canvas.x + 10, canvas.y + 10)
-    screen.mouse(MOVE, canvas.x - 40, canvas.bottom + 40)  # off the canvas, down-left
-    screen.mouse(UP, canvas.x - 40, canvas.bottom + 40)
+    screen.mouse(DOWN, canvas.left + 10, canvas.top + 10)
+    screen.mouse(MOVE, canvas.left - 40, canvas.bottom + 40)  # off the canvas, down-left
+    screen.mouse(UP, canvas.left - 40, canvas.bottom + 40)
     assert drawing.strokes[0][-1].tolist() == [0.0, 1.0]
 
 
 def test_repeated_positions_add_no_points_and_a_move_without_the_button_ends_the_stroke():
     screen = Screen()
     canvas, drawing = screen.layout.canvas, screen.state.drawing
-    screen.mouse(DOWN, canvas.x + 10, canvas.y + 10)
+    screen.mouse(DOWN, canvas.left + 10, canvas.top + 10)
     for _ in range(3):
-        screen.mouse(MOVE, canvas.x + 20, canvas.y + 10)
+        screen.mouse(MOVE, canvas.left + 20, canvas.top + 10)
     assert drawing.current is not None and len(drawing.current) == 2
-    screen.mouse(MOVE, canvas.x + 30, canvas.y + 10, 0)  # the release happened out of sight
+    screen.mouse(MOVE, canvas.left + 30, canvas.top + 10, 0)  # the release happened out of sight
     assert not drawing.in_stroke and len(drawing.strokes) == 1 and len(drawing.strokes[0]) == 2
-    screen.mouse(MOVE, canvas.x + 40, canvas.y + 10, 0)  # plain hovering draws nothing
+    screen.mouse(MOVE, canvas.left + 40, canvas.top + 10, 0)  # plain hovering draws nothing
     assert len(drawing.strokes) == 1 and not drawing.in_stroke
 
 

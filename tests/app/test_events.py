@@ -6,7 +6,7 @@ import numpy as np
 from screen import BOX, part
 
 from digitnet.app.events import EventLog
-from digitnet.app.layout import Rect
+from digitnet.common.box import Box
 from digitnet.common.prediction import SPECK, Prediction
 from digitnet.reading.result import BLANK, DigitReading, Reading
 
@@ -15,7 +15,7 @@ def test_every_log_line_is_formatted_by_the_event_log():
     """The lines README documents, exactly: tests and users parse them."""
     log = EventLog()
     probs = (0.0,) * 7 + (0.987654,) + (0.0,) * 2
-    log.layout(Rect(-1, 20, 960, 600), Rect(24, 24, 529, 529))
+    log.layout(Box(-1, 20, 960, 600), Box(24, 24, 529, 529))
     log.ready("simple", 1.2345)
     seven = Prediction(7, 0.987654, probs)
     log.prediction(Reading((part(seven),)), 0.00234, "live")

@@ -26,24 +26,25 @@ from screen import (
 
 from digitnet.app.drawing import Drawing
 from digitnet.app.keys import help_line
-from digitnet.app.layout import Rect, number_view
+from digitnet.app.layout import number_view
 from digitnet.app.panel import LOADING, NOT_A_DIGIT
 from digitnet.app.style import ACCENT, BACKGROUND, BAR, BAR_TRACK, BRUSH_DOT, ERROR, wrap_words
+from digitnet.common.box import Box
 from digitnet.common.sketch import DEFAULT_BRUSH, brush_pixels
 
 
 @pytest.mark.parametrize("size", USABLE, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_six_digit_number_fits_every_size_and_all_text_is_legible(size):
-    screen = Screen(size, recognizer=by_place(0.9, 0.3, threshold=0.5))
+    screen = Screen(size, classifier=by_place(0.9, 0.3, threshold=0.5))
     screen.draw_number("174017")
     read_now(screen.state, "mouseup")
     assert len(screen.state.reading.digits) == 6
     screen.state.teaching.status.set("not saved: draw one digit to save a sample", error=True)
     texts = texts_drawn(screen)  # every text at least MIN_TEXT_PX tall
     width, height = size
-    frame = Rect(0, 0, width, height)
+    frame = Box(0, 0, width, height)
     for text, box in texts:
-        assert box.x >= 0 and box.y >= 0 and box.right <= width and box.bottom <= height, text
+        assert box.left >= 0 and box.top >= 0 and box.right <= width and box.bottom <= height, text
     for i, (text, box) in enumerate(texts):
         for other, other_box in texts[i + 1 :]:
             assert not overlap(box, other_box), (text, box, other, other_box)
@@ -53,7 +54,7 @@ def test_a_six_digit_number_fits_every_size_and_all_text_is_legible(size):
                 if name not in ("preview", "readout")}}
     names = list(boxes)
     for i, a in enumerate(names):
-        assert boxes[a].w > 0 and boxes[a].h > 0 and overlap(boxes[a], frame), a
+        assert boxes[a].width > 0 and boxes[a].height > 0 and overlap(boxes[a], frame), a
         assert boxes[a].right <= width and boxes[a].bottom <= height, a
         for b in names[i + 1 :]:
             assert not overlap(boxes[a], boxes[b]), (a, boxes[a], b, boxes[b])
@@ -65,7 +66,7 @@ def test_a_six_digit_number_fits_every_size_and_all_text_is_legible(size):
         help_line().split())
 
 
-def preview_shown(frame: np.ndarray, cell: Rect) -> np.ndarray:
+def preview_shown(frame: np.ndarray, cell: Box) -> np.ndarray:
     """The 28x28 image a strip cell shows: its black square's pixels, sampled at their centres."""
     view = cell.view(frame)
     black = np.all(view == 0, axis=2)
@@ -78,7 +79,7 @@ def preview_shown(frame: np.ndarray, cell: Rect) -> np.ndarray:
 
 
 def test_the_strip_shows_each_digits_network_input_labelled_and_its_confidence():
-    screen = Screen((1280, 720), recognizer=by_place(0.9, 0.3, 0.6))
+    screen = Screen((1280, 720), classifier=by_place(0.9, 0.3, 0.6))
     screen.draw_number("174")
     read_now(screen.state, "mouseup")
     frame = screen.frame()
@@ -89,15 +90,15 @@ def test_the_strip_shows_each_digits_network_input_labelled_and_its_confidence()
         assert shows(frame, cell, BAR_TRACK)
     # the confidence bars: as long as each confidence, the selected one's in the accent colour
     lengths = [np.all(cell.view(frame) == BAR, axis=2).sum(axis=1).max() for cell in cells[:2]]
-    assert lengths[0] == pytest.approx(0.9 * cells[0].w, abs=1)
-    assert lengths[1] == pytest.approx(0.3 * cells[1].w, abs=1)
-    assert np.all(cells[2].view(frame) == ACCENT, axis=2).sum(axis=1).max() >= 0.6 * cells[2].w
+    assert lengths[0] == pytest.approx(0.9 * cells[0].width, abs=1)
+    assert lengths[1] == pytest.approx(0.3 * cells[1].width, abs=1)
+    assert np.all(cells[2].view(frame) == ACCENT, axis=2).sum(axis=1).max() >= 0.6 * cells[2].width
     # labels: what the network sees, and its confidence
     assert [text for text, _ in texts_drawn(screen) if text.endswith("%)")] == [
         "1 (90%)", "2 (30%)", "3 (60%)"]
 
 
-def brush_dot_width(frame: np.ndarray, canvas: Rect) -> int:
+def brush_dot_width(frame: np.ndarray, canvas: Box) -> int:
     """How wide the dot that shows the brush is, in pixels (its widest row)."""
     return int(np.all(canvas.view(frame) == BRUSH_DOT, axis=2).sum(axis=1).max())
 
@@ -106,13 +107,14 @@ def test_the_brush_size_is_on_show_and_follows_the_brush():
     screen = Screen((1024, 640))
     canvas = screen.layout.canvas
     before = brush_dot_width(screen.frame(), canvas)
-    assert before == pytest.approx(brush_pixels(DEFAULT_BRUSH, canvas.w), abs=2)
-    assert f"brush {brush_pixels(DEFAULT_BRUSH, canvas.w)} px" in dict(texts_drawn(screen))
+    assert before == pytest.approx(brush_pixels(DEFAULT_BRUSH, canvas.width), abs=2)
+    assert f"brush {brush_pixels(DEFAULT_BRUSH, canvas.width)} px" in dict(texts_drawn(screen))
     screen.press("]")
     after = brush_dot_width(screen.frame(), canvas)
     drawing = screen.state.drawing
-    assert after > before and after == pytest.approx(brush_pixels(drawing.brush, canvas.w), abs=2)
-    assert f"brush {brush_pixels(drawing.brush, canvas.w)} px" in dict(texts_drawn(screen))
+    assert after > before
+    assert after == pytest.approx(brush_pixels(drawing.brush, canvas.width), abs=2)
+    assert f"brush {brush_pixels(drawing.brush, canvas.width)} px" in dict(texts_drawn(screen))
 
 
 @pytest.mark.parametrize("size", SIZES + TINY, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -123,7 +125,7 @@ def test_a_frame_renders_at_any_size(size, loading):
     state.drawing = Drawing(DIGITS[4], canvas_size=screen.layout.canvas.size)
     read_now(state)
     if loading:
-        state.recognizer = None
+        state.classifier = None
     state.teaching.status.set("fine-tuning failed: " + "a long message " * 20, error=True)
     frame = screen.frame()
     assert frame.shape == (size[1], size[0], 3) and frame.dtype == np.uint8
@@ -140,16 +142,17 @@ def test_the_frame_shows_the_canvas_the_network_input_and_the_winner():
     # the preview: 28x28 cells of a whole number of pixels, centred; each cell's centre shows its
     # pixel
     box, image = layout.preview, screen.state.reading.single.image
-    cell = box.w // 28
-    top, left = box.y + (box.h - 28 * cell) // 2, box.x + (box.w - 28 * cell) // 2
+    cell = box.width // 28
+    top, left = box.top + (box.height - 28 * cell) // 2, box.left + (box.width - 28 * cell) // 2
     centres = frame[top + cell // 2 : top + 28 * cell : cell,
                     left + cell // 2 : left + 28 * cell : cell, 0]
     np.testing.assert_array_equal(centres, np.round(image * 255).astype(np.uint8))
 
     accent = np.all(frame == ACCENT, axis=2)
     bars = layout.bars
-    rows = [accent[bars.y + round(d * bars.h / 10) : bars.y + round((d + 1) * bars.h / 10),
-                   bars.x : bars.right] for d in range(10)]
+    rows = [accent[bars.top + round(d * bars.height / 10) :
+                   bars.top + round((d + 1) * bars.height / 10),
+                   bars.left : bars.right] for d in range(10)]
     assert rows[3].mean() > 0.2  # the winner's bar: 82 % of its length, half the row's height
     assert all(rows[d].sum() == 0 for d in range(10) if d != 3)
     assert shows(frame, layout.readout, ACCENT)
@@ -176,10 +179,11 @@ def test_every_frame_of_one_digit_or_none_is_legible_and_fits(size, shown):
         screen.draw(4)
         read_now(screen.state)
     if shown == "loading":
-        screen.state.recognizer = None
+        screen.state.classifier = None
     texts = texts_drawn(screen)
     for text, box in texts:
-        assert box.x >= 0 and box.y >= 0 and box.right <= size[0] and box.bottom <= size[1], text
+        assert (box.left >= 0 and box.top >= 0 and box.right <= size[0]
+                and box.bottom <= size[1]), text
     for i, (text, box) in enumerate(texts):
         for other, other_box in texts[i + 1 :]:
             assert not overlap(box, other_box), (text, box, other, other_box)
@@ -201,14 +205,15 @@ def test_a_long_error_stays_legible_whole_and_inside_the_frame(size):
     lines = [text for text, _ in texts_drawn(screen, ERROR)]
     assert "".join(lines).replace(" ", "") == message.replace(" ", "")  # all of it
     for text, box in texts:
-        assert box.x >= 0 and box.y >= 0 and box.right <= size[0] and box.bottom <= size[1], text
+        assert (box.left >= 0 and box.top >= 0 and box.right <= size[0]
+                and box.bottom <= size[1]), text
     # where the message is, nothing else shows: every pixel is the background, the error's
     # colour, or a blend of the two (anti-aliasing)
     boxes = [box for _, box in texts_drawn(screen, ERROR)]
-    top, bottom = min(b.y for b in boxes), max(b.bottom for b in boxes)
+    top, bottom = min(b.top for b in boxes), max(b.bottom for b in boxes)
     pixels = screen.frame()[top:bottom].reshape(-1, 3).astype(float)
     start, end = np.array(BACKGROUND, float), np.array(ERROR, float)
     t = np.clip((pixels - start) @ (end - start) / ((end - start) @ (end - start)), 0, 1)
     assert np.abs(pixels - (start + t[:, None] * (end - start))).max() <= 3
     screen.mouse(DOWN, *screen.pixel(0.5, 0.2))  # the next drawing: it gives way
-    assert not shows(screen.frame(), Rect(0, 0, *size), ERROR)
+    assert not shows(screen.frame(), Box(0, 0, *size), ERROR)

@@ -24,20 +24,21 @@ def test_the_readout_of_a_blank_canvas_is_empty_or_says_the_model_is_loading():
 
 @pytest.mark.parametrize("size", [(600, 900), (360, 640), (1024, 640)], ids=str)
 def test_the_readout_and_its_label_and_each_strip_label_and_its_digit_stay_together(size):
-    screen = Screen(size, recognizer=StandIn(threshold=0.9))
+    screen = Screen(size, classifier=StandIn(threshold=0.9))
     screen.draw(7)
     read_now(screen.state)
     texts = dict(texts_drawn(screen))
     symbol, label = texts["?"], texts[NOT_A_DIGIT]
-    assert 0 <= label.y - symbol.bottom <= 0.5 * symbol.h
-    screen = Screen(size, recognizer=by_place(0.9, 0.3, 0.6))
+    assert 0 <= label.top - symbol.bottom <= 0.5 * symbol.height
+    screen = Screen(size, classifier=by_place(0.9, 0.3, 0.6))
     screen.draw_number("174")
     read_now(screen.state)
     texts = dict(texts_drawn(screen))
     for cell, text in zip(number_view(screen.layout, 3).cells, ["1 (90%)", "2 (30%)", "3 (60%)"],
                           strict=True):
-        image_bottom = cell.y + min(cell.w, cell.h)  # its preview, at most as tall as wide
-        assert texts[text].y - image_bottom <= 0.25 * cell.w
+        # its preview, at most as tall as wide
+        image_bottom = cell.top + min(cell.width, cell.height)
+        assert texts[text].top - image_bottom <= 0.25 * cell.width
 
 
 def test_a_doubtful_digit_is_marked_alone_and_in_a_number():
@@ -47,7 +48,7 @@ def test_a_doubtful_digit_is_marked_alone_and_in_a_number():
     assert shown.symbol == "5" and shown.symbol_colour == DOUBT != ACCENT
     shown = readout(Reading((part(sure), part(unsure), part(sure))))
     assert shown.symbol == "353" and shown.doubtful == (1,) and shown.label == "3 digits, 1 unsure"
-    screen = Screen(recognizer=by_place(0.95, 0.45, 0.95))
+    screen = Screen(classifier=by_place(0.95, 0.45, 0.95))
     screen.draw_number("174")
     read_now(screen.state, "mouseup")
     assert shows(screen.frame(), number_view(screen.layout, 3).readout, DOUBT)

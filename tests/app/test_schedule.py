@@ -28,9 +28,9 @@ def test_tick_reads_the_drawing_when_due_and_only_then():
     screen = Screen()
     state = screen.state
     state.tick(now=0.0)
-    assert state.recognizer.seen == [] and logged(state) == []
+    assert state.classifier.seen == [] and logged(state) == []
     screen.draw(7)
     state.tick(now=1.0)
     state.tick(now=2.0)
-    assert len(state.recognizer.seen) == 1
+    assert len(state.classifier.seen) == 1
     assert [line.split()[-2] for line in logged(state)] == ["trigger=mouseup"]

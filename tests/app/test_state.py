@@ -48,7 +48,7 @@ def test_recognition_reads_exactly_what_to_mnist_makes_of_the_drawn_canvas():
     drawing = screen.state.drawing
     canvas = render_strokes(drawing.strokes, screen.layout.canvas.size, drawing.brush)
     expected = to_mnist(canvas, invert=False)
-    (seen,) = screen.state.recognizer.seen
+    (seen,) = screen.state.classifier.seen
     np.testing.assert_array_equal(seen, expected[None])
     part = screen.state.reading.single
     assert part is not None and np.array_equal(part.image, expected)
@@ -61,14 +61,14 @@ def test_a_blank_canvas_is_digit_none_without_asking_the_model():
     screen = Screen()
     screen.press("s")
     read_now(screen.state)
-    assert screen.state.recognizer.seen == [] and screen.state.reading == BLANK
+    assert screen.state.classifier.seen == [] and screen.state.reading == BLANK
     (line,) = logged(screen.state)
     assert re.fullmatch(r"prediction digit=none confidence=0\.000 latency_ms=\d+\.\d trigger=key"
                         r" number=none", line)
 
 
 def test_a_drawing_below_the_threshold_is_not_a_digit_and_the_log_says_so():
-    screen = Screen(recognizer=StandIn(threshold=0.9))  # the model answers 3 at 82 %
+    screen = Screen(classifier=StandIn(threshold=0.9))  # the model answers 3 at 82 %
     screen.draw(7)
     read_now(screen.state, "mouseup")
     part = screen.state.reading.single
@@ -86,7 +86,7 @@ def test_a_dot_is_a_speck_the_model_is_not_asked_about():
     read_now(screen.state, "mouseup")
     part = screen.state.reading.single
     assert part is not None and part.speck and part.rejected and part.digit is None
-    assert screen.state.recognizer.seen == []
+    assert screen.state.classifier.seen == []
     (line,) = logged(screen.state)
     assert re.fullmatch(LOG_LINE.format("none", r"0\.000", "mouseup") + " rejected=yes number=none",
                         line)
@@ -109,7 +109,7 @@ def test_the_first_dot_of_a_stroke_never_shows_a_digit_and_the_stroke_does():
 
 
 def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
-    screen = Screen(recognizer=StandIn(threshold=0.9, reject=False))
+    screen = Screen(classifier=StandIn(threshold=0.9, reject=False))
     screen.drag([(0.4, 0.6)])
     read_now(screen.state, "mouseup")
     screen.draw(7)
@@ -118,11 +118,11 @@ def test_without_rejection_a_dot_and_a_doubtful_drawing_are_read_as_digits():
     assert len(lines) == 2 and all(
         re.fullmatch(LOG_LINE.format(3, r"0\.820", "mouseup") + " number=3", line)
         for line in lines)
-    assert len(screen.state.recognizer.seen) == 2
+    assert len(screen.state.classifier.seen) == 2
 
 
 def test_an_untrained_model_classifies_through_the_app_path(untrained_weights):
-    screen = Screen(recognizer=Classifier.load(untrained_weights))
+    screen = Screen(classifier=Classifier.load(untrained_weights))
     screen.draw(7, steps=1)
     read_now(screen.state, "mouseup")
     part = screen.state.reading.single
@@ -133,21 +133,21 @@ def test_an_untrained_model_classifies_through_the_app_path(untrained_weights):
 def test_a_trained_model_reads_digits_drawn_with_the_mouse():
     weights = REPO_ROOT / "weights" / "simple.pt"
     require(weights.is_file(), f"no trained model at {weights}")
-    recognizer = Classifier.load(weights)
+    classifier = Classifier.load(weights)
     for digit in DIGITS:
-        screen = Screen((800, 600), recognizer)
+        screen = Screen((800, 600), classifier)
         screen.draw(digit, steps=4)
         read_now(screen.state, "mouseup")
         assert screen.state.reading.single.prediction.digit == digit
 
 
 def test_a_number_is_read_digit_by_digit_in_one_batch_and_logged():
-    screen = Screen(recognizer=by_place())
+    screen = Screen(classifier=by_place())
     screen.draw_number("174")
     read_now(screen.state, "mouseup")
     reading = screen.state.reading
     assert [part.digit for part in reading.digits] == [1, 2, 3] and reading.number == "123"
-    (batch,) = screen.state.recognizer.seen  # one batch: the three digits, then the other
+    (batch,) = screen.state.classifier.seen  # one batch: the three digits, then the other
     stretches = sketch_stretches(screen.state.sketch())  # ways to group them a model may choose
     assert batch.shape == (sum(len(s.parts) for s in stretches), 28, 28) and len(batch) >= 3
     lefts = [part.box.left for part in reading.digits]
@@ -158,7 +158,7 @@ def test_a_number_is_read_digit_by_digit_in_one_batch_and_logged():
 
 
 def test_a_number_with_a_part_that_is_not_a_digit_shows_where():
-    screen = Screen(recognizer=by_place(0.9, 0.3, 0.8, threshold=0.5))
+    screen = Screen(classifier=by_place(0.9, 0.3, 0.8, threshold=0.5))
     screen.draw_number("174")
     read_now(screen.state, "mouseup")
     reading = screen.state.reading
@@ -174,7 +174,7 @@ def test_a_number_with_a_part_that_is_not_a_digit_shows_where():
 
 
 def test_the_bars_show_the_digit_being_drawn():
-    screen = Screen(recognizer=by_place())
+    screen = Screen(classifier=by_place())
     state = screen.state
     four_arm, four_stem = DIGITS[4]
     screen.drag([in_slot(p, (0, 3)) for p in four_arm])
@@ -210,7 +210,7 @@ def test_the_digit_being_drawn_is_the_one_whose_box_holds_the_stroke_else_the_ne
 
 
 def test_a_click_in_the_strip_selects_a_digit_until_the_drawing_changes():
-    screen = Screen(recognizer=by_place())
+    screen = Screen(classifier=by_place())
     state = screen.state
     screen.draw_number("174")
     read_now(state, "mouseup")
@@ -236,7 +236,7 @@ def test_a_click_in_the_strip_selects_a_digit_until_the_drawing_changes():
 
 
 def test_one_digit_looks_as_before_and_a_click_beside_it_selects_nothing():
-    screen = Screen(recognizer=by_place())
+    screen = Screen(classifier=by_place())
     screen.draw(4)
     read_now(screen.state, "mouseup")
     assert number_view(screen.layout, 1).cells == (screen.layout.preview,)

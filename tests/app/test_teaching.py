@@ -76,7 +76,7 @@ def test_z_after_drawing_again_undoes_the_stroke_and_keeps_the_sample(tmp_path):
 
 def test_a_drawing_the_model_reads_as_not_a_digit_is_saved_only_when_asked_twice(tmp_path):
     store = SampleStore(tmp_path / "samples")
-    screen = Screen(recognizer=StandIn(threshold=0.9), samples=store)  # it doubts everything
+    screen = Screen(classifier=StandIn(threshold=0.9), samples=store)  # it doubts everything
     screen.draw(7)
     screen.save("7")
     status = screen.state.teaching.status
@@ -102,7 +102,7 @@ def test_a_sample_asked_for_while_the_model_loads_is_saved_once_it_has_read_the_
         tmp_path):
     store = SampleStore(tmp_path / "samples")
     screen = Screen(samples=store)
-    model, screen.state.recognizer = screen.state.recognizer, None  # still loading
+    model, screen.state.classifier = screen.state.classifier, None  # still loading
     screen.draw(1)
     screen.save("1")
     assert screen.state.teaching.status.text.startswith("the model is loading")

@@ -20,7 +20,7 @@ from digitnet.app.window import (
     weights_file,
     window_size,
 )
-from digitnet.app.workers import load_recognizer
+from digitnet.app.workers import load_classifier
 
 
 def test_a_missing_unreachable_or_malformed_display_is_one_clear_error():
@@ -82,5 +82,5 @@ def test_no_reject_loads_the_model_without_its_threshold(tmp_path, shipped_weigh
     assert build_parser().parse_args([]).reject is True
     assert build_parser().parse_args(["--no-reject"]).reject is False
     weights = with_reject_threshold(shipped_weights, 0.8, tmp_path / "strict.pt")
-    assert load_recognizer(weights).threshold == 0.8
-    assert load_recognizer(weights, reject=False).threshold is None
+    assert load_classifier(weights).threshold == 0.8
+    assert load_classifier(weights, reject=False).threshold is None

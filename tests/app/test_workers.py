@@ -41,7 +41,7 @@ class WaitsToAnswer(AnswersThree):
         super().__init__()
         self.go = threading.Semaphore(0)
         self.started = threading.Semaphore(0)
-        self.holding = False  # the recognizer's warm-up goes through
+        self.holding = False  # the classifier's warm-up goes through
 
     def forward(self, images):
         if self.holding:
@@ -50,17 +50,17 @@ class WaitsToAnswer(AnswersThree):
         return super().forward(images)
 
 
-def held_recognizer() -> tuple[StandIn, WaitsToAnswer]:
+def held_classifier() -> tuple[StandIn, WaitsToAnswer]:
     model = WaitsToAnswer()
-    recognizer = StandIn(model=model)
+    classifier = StandIn(model=model)
     model.holding = True
-    return recognizer, model
+    return classifier, model
 
 
 def threaded_screen() -> tuple[Screen, WaitsToAnswer]:
     """A Screen whose readings run on the app's ReadingWorker, each held until let through."""
-    recognizer, model = held_recognizer()
-    return Screen(recognizer=recognizer, reader=ReadingWorker()), model
+    classifier, model = held_classifier()
+    return Screen(classifier=classifier, reader=ReadingWorker()), model
 
 
 def tick_until_read(state: AppState, count: int = 1, timeout: float = 30.0) -> list[str]:
@@ -136,8 +136,8 @@ def test_a_live_reading_a_few_points_behind_is_shown_and_the_newest_request_wins
 
 def test_a_sample_is_the_drawing_as_it_was_when_its_key_was_pressed(tmp_path):
     store = SampleStore(tmp_path / "samples")
-    recognizer, model = held_recognizer()
-    screen = Screen(recognizer=recognizer, reader=ReadingWorker(), samples=store)
+    classifier, model = held_classifier()
+    screen = Screen(classifier=classifier, reader=ReadingWorker(), samples=store)
     state = screen.state
     screen.draw(1)
     screen.press("1")  # not read yet: saved once it is
@@ -171,7 +171,7 @@ def loading_screen(outcome) -> tuple[Screen, GatedLoad]:
     gate = GatedLoad(outcome)
     loading = BackgroundLoad(gate)
     screen = Screen(loading=loading)
-    screen.state.recognizer = None
+    screen.state.classifier = None
     loading.start(Path("model.pt"))
     return screen, gate
 
@@ -184,12 +184,12 @@ def test_drawing_works_while_the_model_loads_and_is_read_once_it_is_ready():
     assert shows(frame, screen.layout.readout, MUTED)  # the readout says the model is loading
     screen.draw(7)
     state.tick(now=time.monotonic())
-    assert len(state.drawing.strokes) == 1 and state.recognizer is None
+    assert len(state.drawing.strokes) == 1 and state.classifier is None
     assert logged(state) == []  # nothing read yet: there is no model
     assert_canvas_shows_the_ink(screen.frame(), screen)  # but the drawing is on show
 
     gate.release.set()
-    tick_until(state, lambda s: s.recognizer is model)
+    tick_until(state, lambda s: s.classifier is model)
     ready, prediction = logged(state)
     assert re.fullmatch(r"ready model=stand-in load_ms=\d+", ready)
     assert prediction.startswith("prediction digit=3 ")
@@ -201,7 +201,7 @@ def test_drawing_works_while_the_model_loads_and_is_read_once_it_is_ready():
 def test_a_model_ready_before_anything_is_drawn_reads_nothing():
     screen, gate = loading_screen(StandIn())
     gate.release.set()
-    tick_until(screen.state, lambda s: s.recognizer is not None)
+    tick_until(screen.state, lambda s: s.classifier is not None)
     (ready,) = logged(screen.state)
     assert ready.startswith("ready ")
 

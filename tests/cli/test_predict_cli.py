@@ -109,11 +109,11 @@ def test_one_digit_reads_exactly_as_before_numbers(capsys: pytest.CaptureFixture
                                                    shipped_weights: Path) -> None:
     """On a clean image of one digit (PNG, BMP or JPEG, either polarity), predict's reading is
     read_digit's of the whole image, as before numbers."""
-    recognizer = Classifier.load(shipped_weights)
+    classifier = Classifier.load(shipped_weights)
     files = sorted(digit_files)
     _, out, _ = predict(capsys, "--json", "--weights", str(shipped_weights), *files)
     for name, record in zip(files, json_lines(out), strict=True):
-        before = read_digit(recognizer, read_image(name)).prediction
+        before = read_digit(classifier, read_image(name)).prediction
         assert record["probs"] == [round(p, 6) for p in before.probs]
         assert record["confidence"] == round(before.confidence, 6)
         assert record["rejected"] is before.rejected

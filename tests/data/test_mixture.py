@@ -146,11 +146,11 @@ def test_a_tiny_run_learns_from_pen_digits_and_negatives(small_data, mnist_dir, 
     assert metadata.training == config
 
     # the stored threshold keeps the share asked for of the validation digits, and no more
-    recognizer = Classifier.load(tmp_path / "run" / "simple.pt", threads=None)
-    assert recognizer.threshold == metadata.reject_threshold is not None
+    classifier = Classifier.load(tmp_path / "run" / "simple.pt", threads=None)
+    assert classifier.threshold == metadata.reject_threshold is not None
     images, _ = load_mnist("train", mnist_dir)
     _, val = validation_split(600, config.seed)
-    top = recognizer.probabilities(images[:600][val] / 255.0).max(1)
-    assert (top >= recognizer.threshold).mean() >= 0.9
-    assert (top > recognizer.threshold).mean() < 0.9
+    top = classifier.probabilities(images[:600][val] / 255.0).max(1)
+    assert (top >= classifier.threshold).mean() >= 0.9
+    assert (top > classifier.threshold).mean() < 0.9
 

@@ -25,13 +25,13 @@ def test_every_registered_model_has_a_promise():
 
 @pytest.fixture(scope="module", params=sorted(MODEL_NAMES))
 def shipped(request) -> Classifier:
-    recognizer = Classifier.load(weights_path(request.param), threads=None)
-    assert recognizer.name == request.param
-    return recognizer
+    classifier = Classifier.load(weights_path(request.param), threads=None)
+    assert classifier.name == request.param
+    return classifier
 
 
-def accuracy(recognizer: Classifier, images: np.ndarray, labels: np.ndarray) -> float:
-    return float((predict_probabilities(recognizer, images).argmax(1) == labels).mean())
+def accuracy(classifier: Classifier, images: np.ndarray, labels: np.ndarray) -> float:
+    return float((predict_probabilities(classifier, images).argmax(1) == labels).mean())
 
 
 @pytest.fixture(scope="module")

@@ -88,9 +88,9 @@ def test_a_fine_tune_carries_its_lineage_and_the_curves_of_its_base():
 def test_the_shipped_weights_of_the_old_format_load_typed(name, epochs, base_epochs):
     """The weights digitnet shipped before pen data (kept as tests/legacy/MODEL-v1.pt)."""
     path = LEGACY / f"{name}-v1.pt"
-    recognizer = Classifier.load(path)
-    metadata = recognizer.metadata
-    assert recognizer.path == path and recognizer.name == name
+    classifier = Classifier.load(path)
+    metadata = classifier.metadata
+    assert classifier.path == path and classifier.name == name
     assert len(metadata.history) == epochs and metadata.training is not None
     assert metadata.validation_seed == metadata.training.seed
     assert metadata.learned_from == (DataSource("mnist", dict(MNIST_FILES)),)
@@ -260,10 +260,10 @@ def test_saving_without_replace_never_clobbers(tmp_path):
 
 
 def test_non_finite_output_or_input_never_becomes_a_confidence(tmp_path):
-    recognizer = Classifier.load(saved(tmp_path, WeightsMetadata()))
-    recognizer.model.state_dict()["classifier.4.bias"][0] = float("nan")  # damaged after loading
+    classifier = Classifier.load(saved(tmp_path, WeightsMetadata()))
+    classifier.model.state_dict()["classifier.4.bias"][0] = float("nan")  # damaged after loading
     with pytest.raises(ClassifierError, match="not finite"):
-        recognizer.probabilities(np.zeros((1, 28, 28), np.float32))
+        classifier.probabilities(np.zeros((1, 28, 28), np.float32))
     fine = Classifier.load(tmp_path / "w.pt")
     image = np.zeros((28, 28), np.float32)
     image[3, 4] = np.nan

@@ -69,7 +69,7 @@ def test_to_mnist_reads_every_image_shape(image: np.ndarray, invert: bool | None
 
 
 @pytest.fixture(scope="module")
-def recognizer(shipped_weights: Path) -> Classifier:
+def classifier(shipped_weights: Path) -> Classifier:
     return Classifier.load(shipped_weights)
 
 
@@ -94,9 +94,9 @@ def image_files(draw: st.DrawFn) -> bytes:
     return data
 
 
-def check_prediction_of(recognizer: Classifier, path: Path, invert: bool | None) -> None:
+def check_prediction_of(classifier: Classifier, path: Path, invert: bool | None) -> None:
     try:
-        reading = read_file(Readers(recognizer, None), str(path), invert).reading
+        reading = read_file(Readers(classifier, None), str(path), invert).reading
     except DigitnetError as e:
         assert str(e).startswith(f"{path}: ") and "\n" not in str(e)
         return
@@ -110,16 +110,16 @@ def check_prediction_of(recognizer: Classifier, path: Path, invert: bool | None)
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=image_files(), invert=INVERT)
-def test_predict_reads_any_file_or_says_why(recognizer: Classifier, tmp_path_factory,
+def test_predict_reads_any_file_or_says_why(classifier: Classifier, tmp_path_factory,
                                             data: bytes, invert: bool | None) -> None:
     path = tmp_path_factory.mktemp("file") / "image"
     path.write_bytes(data)
-    check_prediction_of(recognizer, path, invert)
+    check_prediction_of(classifier, path, invert)
 
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=2000))
-def test_predict_on_random_bytes(recognizer: Classifier, tmp_path_factory, data: bytes) -> None:
+def test_predict_on_random_bytes(classifier: Classifier, tmp_path_factory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("bytes") / "noise.png"
     path.write_bytes(data)
-    check_prediction_of(recognizer, path, None)
+    check_prediction_of(classifier, path, None)

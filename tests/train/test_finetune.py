@@ -175,8 +175,8 @@ def test_learns_a_handwriting_style_and_leaves_the_base_untouched(tmp_path, mnis
     assert any(m.startswith("before:") for m in messages)
     assert messages[-1] == f"wrote {tmp_path / 'mine.pt'}"
 
-    recognizer = Classifier.load(result.weights)
-    metadata = recognizer.metadata
+    classifier = Classifier.load(result.weights)
+    metadata = classifier.metadata
     assert metadata.finetune == record and metadata.base_path == str(tiny_base.resolve())
     assert metadata.base is not None and metadata.base.test_acc == 0.9
     assert metadata.validation_seed == 0

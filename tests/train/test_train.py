@@ -66,10 +66,10 @@ def test_a_tiny_run_learns_and_exports_loadable_weights(base_run, mnist_dir):
     assert metadata.test_acc is None  # --no-test
     assert metadata.learned_from[0].images == 540 and metadata.validation_seed == 0
 
-    recognizer = Classifier.load(out / "simple.pt")
-    assert recognizer.name == "simple" and recognizer.metadata == metadata
+    classifier = Classifier.load(out / "simple.pt")
+    assert classifier.name == "simple" and classifier.metadata == metadata
     images, labels = load_mnist("test", mnist_dir)
-    digits = recognizer.probabilities(images[:300] / 255.0).argmax(1)
+    digits = classifier.probabilities(images[:300] / 255.0).argmax(1)
     hits = sum(digit == y for digit, y in zip(digits, labels[:300], strict=True))
     assert hits / 300 > 0.5  # 540 images and 3 epochs already beat chance by far
 
@@ -251,9 +251,9 @@ def test_select_last_exports_the_last_epoch_and_the_test_set_is_optional(mnist_d
     last = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["model"]
     exported = weights_of(tmp_path)
     assert all(torch.equal(exported[k], last[k]) for k in last)  # no EMA: the last epoch's model
-    recognizer = Classifier.load(tmp_path / "simple.pt", threads=None)
+    classifier = Classifier.load(tmp_path / "simple.pt", threads=None)
     images, labels = test_set_of_500("test", mnist_dir)
-    measured = float((predict_probabilities(recognizer, images).argmax(1) == labels).mean())
+    measured = float((predict_probabilities(classifier, images).argmax(1) == labels).mean())
     assert metadata.test_acc == pytest.approx(measured, abs=1e-6)
 
 
