@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
 from digitnet.common.paths import find_data
 from digitnet.data.omniglot import (
@@ -110,8 +110,7 @@ def test_characters_render_to_uint8_images(tmp_path: Path) -> None:
 
 
 def test_the_shared_file_has_the_documented_splits() -> None:
-    path = find_data(OMNIGLOT_DATA)
-    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    path = shared_file("omniglot")
     assert len(load_omniglot("valid", path)) == 1000
     test = load_omniglot("test", path)
     assert len(test) == 1000 and all(len(d) >= 1 for d in test)

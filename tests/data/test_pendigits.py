@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
 from digitnet.common.paths import find_data
 from digitnet.data.pendigits import (
@@ -192,8 +192,7 @@ def test_rendering_gives_mnist_like_uint8_images_reproducibly() -> None:
 
 
 def test_the_shared_pendigits_file_has_30_writers_and_the_documented_classes() -> None:
-    path = find_data(PENDIGITS_DATA)
-    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    path = shared_file("pendigits")
     samples = load_pendigits(path)
     assert len(samples) == 7494
     assert sorted({s.writer for s in samples}) == list(ALL_WRITERS)
