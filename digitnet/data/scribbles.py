@@ -21,7 +21,7 @@ import numpy as np
 
 from digitnet.common.sketch import Sketch
 from digitnet.data.strokes import APP_STYLE, TRAINING_STYLE, CanvasStyle, lay_out, pick_canvas
-from digitnet.reading.reject import SPECK_MAX  # the recognizer's rule: what is a speck
+from digitnet.reading.reject import SPECK_MAX  # the reading's rule: what is a speck
 
 SPECK_KINDS = ("dot", "tick")
 KINDS = (*SPECK_KINDS, "dash", "scribble", "zigzag", "cross", "shape", "blob", "letter")
