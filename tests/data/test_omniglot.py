@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.data.omniglot import (
-    OMNIGLOT_DATA,
     OmniglotError,
     load_omniglot,
     offsets_to_strokes,
@@ -87,19 +85,6 @@ def test_unreadable_files_are_one_clear_error(tmp_path: Path) -> None:
         load_omniglot("train", single)
     with pytest.raises(OmniglotError, match="unknown Omniglot split"):
         load_omniglot("validation", text)
-
-
-def test_default_path_is_the_variable_else_beside_the_mnist_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    beside = tmp_path / "data" / "omniglot" / "omniglot.npz"
-    beside.parent.mkdir(parents=True)
-    beside.touch()
-    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
-    monkeypatch.delenv("DIGITNET_OMNIGLOT", raising=False)
-    assert find_data(OMNIGLOT_DATA) == tmp_path / "data" / "omniglot" / "omniglot.npz"
-    monkeypatch.setenv("DIGITNET_OMNIGLOT", str(tmp_path / "mine.npz"))
-    assert find_data(OMNIGLOT_DATA) == tmp_path / "mine.npz"
 
 
 def test_characters_render_to_uint8_images(tmp_path: Path) -> None:

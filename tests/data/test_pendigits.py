@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.data.pendigits import (
     ALL_WRITERS,
     BENCHMARK_WRITERS,
-    PENDIGITS_DATA,
     TABLET_SIDE,
     TRAINING_WRITERS,
     PendigitsError,
@@ -124,20 +122,6 @@ def test_a_file_without_samples_is_an_error(tmp_path: Path, text: str) -> None:
 def test_a_missing_file_names_the_environment_variable(tmp_path: Path) -> None:
     with pytest.raises(PendigitsError, match="not found.*DIGITNET_PENDIGITS"):
         load_pendigits(tmp_path / "nothing.tra")
-
-
-def test_default_path_is_the_variable_else_beside_the_mnist_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    beside = tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
-    beside.parent.mkdir(parents=True)
-    beside.touch()
-    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
-    monkeypatch.delenv("DIGITNET_PENDIGITS", raising=False)
-    assert find_data(PENDIGITS_DATA) == tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
-    monkeypatch.setenv("DIGITNET_PENDIGITS", str(tmp_path / "mine.tra"))
-    assert find_data(PENDIGITS_DATA) == tmp_path / "mine.tra"
-    assert find_data(PENDIGITS_DATA, tmp_path / "given.tra") == tmp_path / "given.tra"
 
 
 def test_the_writer_split_never_shares_a_writer() -> None:
