@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from shapes import NUMBER_STROKES
 
+from digitnet.common.paths import find_data
 from digitnet.common.sketch import render_strokes
+from digitnet.data.sources import SOURCES
 from digitnet.model.weights import load_weights, save_weights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,16 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is missing a prerequisite: {reason}")
     pytest.skip(reason)
+
+
+def shared_file(source: str) -> Path:
+    """A registered source's file (digitnet.data.sources), found as digitnet finds it: skipped
+    where this machine lacks it."""
+    data = SOURCES[source].data
+    assert data is not None
+    path = find_data(data)
+    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    return path
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -1,7 +1,7 @@
 """What a line of writing is to the line reader, named once: the network that reads it
 (digitnet.model.sequence), the lines cut from a page for it (digitnet.reading.lines), its
 outputs read back (digitnet.reading.read_lines) and the pages written to train it
-(digitnet.data.strings) all share these.
+(digitnet.data.pages) all share these.
 """
 
 LINE_HEIGHT = 28  # the reader's input: a line's image is this many pixels high (its digits

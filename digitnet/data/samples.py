@@ -2,7 +2,7 @@
 
 One folder, one `.npz` file per sample, holding the strokes (so a sample can be re-rendered
 if the canvas transform ever changes), the canvas size and brush they were drawn with, the
-28x28 image the recognizer saw, and the label. The label is also the first character of the
+28x28 image the classifier saw, and the label. The label is also the first character of the
 file name, so the app can count samples without opening a file.
 
 A sample is never overwritten: each gets a fresh name, and the finished file is hard-linked

@@ -19,7 +19,8 @@ from digitnet.common.digits import IMAGE_SIZE
 from digitnet.common.sketch import DEFAULT_BRUSH, Sketch, brush_pixels
 from digitnet.reading.preprocess import to_mnist
 
-# The canvas of the app's default 1024x640 window (digitnet.layout.compute_layout) is 492 px square.
+# The canvas of the app's default 1024x640 window (digitnet.app.layout.compute_layout) is 492 px
+# square.
 APP_CANVAS_PX = 492
 
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from digitnet.common.box import Box
-from digitnet.reading.lines import SIDE_MARGIN, Lines, TextLine, dark_ink, remove_lines
+from digitnet.reading.lines import SIDE_MARGIN, Lines, TextLine, dark_detail, remove_lines
 from digitnet.reading.paper.digits import as_ink
 from digitnet.reading.paper.ink import components, flat_tone, ink_mask, ink_residual
 from digitnet.reading.paper.params import PAPER
@@ -19,7 +19,6 @@ from digitnet.reading.preprocess import Ink, to_gray
 from digitnet.reading.result import Reading
 
 EDGE = 0.2  # a crop's piece touching its border with its middle this near it came from outside
-SAME_CHARACTER = 0.5  # pieces sharing this share of the narrower one's columns are one character
 
 
 def line_crop(image: np.ndarray, lines: Lines, line: TextLine,
@@ -44,11 +43,11 @@ def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
     """The ink of the one character a crop is centred on (a form's box, a table's cell): of
     the pieces that do not cross its border from outside (touching the border, their middle
     in its outer EDGE share each way: a neighbour's fragment, the box's rule), the one nearest
-    its middle, with those sharing SAME_CHARACTER of their columns with it (a 5's flag, a
+    its middle, with those sharing PAPER.overlap of their columns with it (a 5's flag, a
     broken stroke); a neighbour beside it is left out. None for a blank crop."""
     gray = to_gray(image)
     unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
-    bright = 1 - unit if (dark_ink(unit) if invert is None else invert) else unit
+    bright = 1 - unit if (dark_detail(unit) if invert is None else invert) else unit
     residual = ink_residual(bright, flat_tone(bright))
     mask = ink_mask(residual)
     if mask is None:
@@ -69,7 +68,7 @@ def centred_ink(image: np.ndarray, invert: bool | None = None) -> Ink | None:
     lefts, rights = boxes[:, 0], boxes[:, 0] + boxes[:, 2]
     shared = np.minimum(rights, rights[nearest]) - np.maximum(lefts, lefts[nearest])
     narrower = np.minimum(boxes[:, 2], boxes[nearest, 2])
-    kept = np.flatnonzero(candidates & (shared >= SAME_CHARACTER * narrower)) + 1
+    kept = np.flatnonzero(candidates & (shared >= PAPER.overlap * narrower)) + 1
     member = np.isin(labels, kept)
     rows, cols = np.nonzero(member)
     box = Box(int(cols.min()), int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1)

@@ -101,7 +101,7 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     found on a copy GEOMETRY_SIDE pixels on its short side at most, and cut from the page."""
     gray = to_gray(image)
     unit = gray.astype(np.float32) / 255 if gray.dtype == np.uint8 else gray
-    dark = dark_ink(unit) if invert is None else invert
+    dark = dark_detail(unit) if invert is None else invert
     bright = 1 - unit if dark else unit
     flat = flat_tone(bright)
     residual = ink_residual(bright, flat)
@@ -139,11 +139,12 @@ def find_lines(image: np.ndarray, invert: bool | None = None) -> Lines:
     return Lines(tuple(found), ignored, tilt, page.deskew_page, dark)
 
 
-def dark_ink(unit: np.ndarray) -> bool:
+def dark_detail(unit: np.ndarray) -> bool:
     """True if the ink is darker than the paper: more of the page's detail stands out below
-    its surroundings than above them, beyond POLARITY_NOISE deviations of the noise. Measured
-    on a copy POLARITY_SIDE pixels on its short side, against its median over POLARITY_WINDOW
-    pixels: the paper's tone there (shadows and tones go), as ink is the lesser part of it."""
+    its surroundings than above them, beyond POLARITY_NOISE deviations of the noise (the
+    cutter's paper.ink.dark_ink weighs the extremes instead). Measured on a copy POLARITY_SIDE
+    pixels on its short side, against its median over POLARITY_WINDOW pixels: the paper's
+    tone there (shadows and tones go), as ink is the lesser part of it."""
     height, width = unit.shape
     scale = min(1.0, POLARITY_SIDE / min(height, width))
     small = cv2.resize(unit, (max(1, round(width * scale)), max(1, round(height * scale))),
@@ -215,7 +216,7 @@ def character_height(stats: np.ndarray, shape: tuple[int, ...]) -> float:
     run together); 0 for none. `shape`: the page's (height, width)."""
     widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     areas = stats[1:, cv2.CC_STAT_AREA]
-    marks = (areas >= PAPER.min_area) & (heights >= 6)
+    marks = (areas >= PAPER.min_area) & (heights >= PAPER.min_height)
     mesh = ((heights > MESH_SPAN * shape[0]) & (widths > MESH_SPAN * shape[1])
             & (areas < MESH_FILL * widths * heights))  # a grid, a pattern: no character
     shaped = marks & (widths <= 3 * heights) & ~mesh

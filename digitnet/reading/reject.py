@@ -6,8 +6,8 @@
    with a thick brush is still a dot), so the test needs no knowledge of the brush.
 2. The model's top probability must reach the threshold stored in its weights file. Models
    that can refuse were trained with outlier exposure (Hendrycks et al. 2019): on drawings that
-   are not digits their ten outputs were pulled towards uniform (digitnet.train.loop), so a low top
-   probability means "none of these". The threshold is the one that keeps a chosen share of
+   are not digits their ten outputs were pulled towards uniform (digitnet.train.trainer), so a low
+   top probability means "none of these". The threshold is the one that keeps a chosen share of
    validation digits (`calibrate`).
 """
 

@@ -74,7 +74,7 @@ Sample = tuple[np.ndarray, str]  # a line's image and its text
 @dataclasses.dataclass(frozen=True)
 class LinesTrainConfig:
     """Train the line reader from scratch on synthetic pages of the training writers' digits
-    (digitnet.data.strings), with CTC: AdamW with a one-cycle schedule; the weights that read the
+    (digitnet.data.pages), with CTC: AdamW with a one-cycle schedule; the weights that read the
     most tuning lines exactly are exported to OUT/lines.pt. A checkpoint every --eval-every
     steps lets --resume continue a killed run exactly."""
 

@@ -10,6 +10,8 @@ from helpers import REPO_ROOT, require
 from digitnet import DigitnetError
 from digitnet.common import paths
 from digitnet.common.paths import DataSet, find_data, find_mnist_dir
+from digitnet.data.omniglot import OMNIGLOT_DATA
+from digitnet.data.pendigits import PENDIGITS_DATA
 from digitnet.data.sources import SOURCES, Lookup, load_fold
 
 DATA = DataSet("things", "things", "things.npz", "DIGITNET_THINGS")
@@ -49,6 +51,23 @@ def test_a_data_set_is_found_in_order_of_the_places_that_hold_it(roots, monkeypa
     monkeypatch.setenv(DATA.env_var, "/mine.npz")  # its own variable wins, found or not
     assert find_data(DATA) == Path("/mine.npz")
     assert find_data(DATA, "given.npz") == Path("given.npz")  # and a path given wins over all
+
+
+@pytest.mark.parametrize(("data", "folder", "file", "variable"), [
+    (OMNIGLOT_DATA, "omniglot", "omniglot.npz", "DIGITNET_OMNIGLOT"),
+    (PENDIGITS_DATA, "pendigits", "pendigits-orig.tra", "DIGITNET_PENDIGITS"),
+])
+def test_default_path_is_the_variable_else_beside_the_mnist_folder(
+    data: DataSet, folder: str, file: str, variable: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside = put(tmp_path / "data", folder, file)
+    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
+    monkeypatch.delenv(variable, raising=False)
+    assert find_data(data) == beside
+    monkeypatch.setenv(variable, str(tmp_path / "mine"))
+    assert find_data(data) == tmp_path / "mine"
+    assert find_data(data, tmp_path / "given") == tmp_path / "given"
 
 
 def test_mnist_is_read_where_it_lies_and_downloaded_to_the_user_cache(roots, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from shapes import TABLET_DIGITS
 
 from digitnet import DigitnetError
 from digitnet.common.records import RecordError
@@ -26,18 +27,12 @@ from digitnet.model.classifier import Classifier
 from digitnet.train.config import TrainConfig
 from digitnet.train.loop import train
 
-STROKES = {  # each digit as pen strokes in tablet units (y up), enough to tell them apart
-    0: [[(200, 400), (120, 300), (150, 120), (250, 100), (300, 250), (200, 400)]],
-    1: [[(200, 400), (210, 100)]],
-    7: [[(100, 400), (300, 400), (180, 100)]],
-}
-
 
 def unipen(writers: list[int]) -> str:
-    """A small UNIPEN file: each writer writes each digit of STROKES twice."""
+    """A small UNIPEN file: each writer writes each digit of TABLET_DIGITS twice."""
     lines = ['.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"']
     for writer in writers:
-        for label, strokes in STROKES.items():
+        for label, strokes in TABLET_DIGITS.items():
             for index in range(2):
                 lines += [f'.SEGMENT DIGIT {index} ? "{label}"',
                           f".COMMENT {label} {writer} {index}"]
@@ -76,7 +71,7 @@ def small_data(tmp_path, monkeypatch) -> Path:
 
 def test_pen_digits_are_drawn_per_render_cached_and_never_the_benchmarks(small_data):
     pen = mixture.pen_digits(TRAINING_WRITERS, renders=2)
-    assert len(pen) == 2 * 2 * 2 * len(STROKES)  # writers x repeats x renders x digits
+    assert len(pen) == 2 * 2 * 2 * len(TABLET_DIGITS)  # writers x repeats x renders x digits
     assert set(pen.groups.tolist()) == {str(w) for w in TRAINING_WRITERS[:2]}
     assert pen.images.shape[1:] == (28, 28) and pen.images.dtype == np.uint8
     first, second = np.split(pen.images, 2)
@@ -122,7 +117,7 @@ def test_a_tuning_folds_writers_can_be_held_out_of_the_pen_digits(small_data, mn
     torch.set_num_threads(1)
     (pen,) = [s for s in train(config).learned_from if s.name == PENDIGITS_SOURCE]
     assert pen.writers == (TRAINING_WRITERS[1],)  # the only writer of the file it may learn
-    assert pen.images == len(STROKES) * 2  # TRAINING_WRITERS[1]'s digits, drawn once
+    assert pen.images == len(TABLET_DIGITS) * 2  # TRAINING_WRITERS[1]'s digits, drawn once
     assert seen_benchmark_writers([pen], writer_folds()[fold].heldout) == ()
     with pytest.raises(RecordError, match="pen_hold_out needs"):
         TrainConfig(pen_hold_out=1)

@@ -7,11 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.data.omniglot import (
-    OMNIGLOT_DATA,
     OmniglotError,
     load_omniglot,
     offsets_to_strokes,
@@ -89,19 +87,6 @@ def test_unreadable_files_are_one_clear_error(tmp_path: Path) -> None:
         load_omniglot("validation", text)
 
 
-def test_default_path_is_the_variable_else_beside_the_mnist_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    beside = tmp_path / "data" / "omniglot" / "omniglot.npz"
-    beside.parent.mkdir(parents=True)
-    beside.touch()
-    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
-    monkeypatch.delenv("DIGITNET_OMNIGLOT", raising=False)
-    assert find_data(OMNIGLOT_DATA) == tmp_path / "data" / "omniglot" / "omniglot.npz"
-    monkeypatch.setenv("DIGITNET_OMNIGLOT", str(tmp_path / "mine.npz"))
-    assert find_data(OMNIGLOT_DATA) == tmp_path / "mine.npz"
-
-
 def test_characters_render_to_uint8_images(tmp_path: Path) -> None:
     path = write_npz(tmp_path, train=drawings(CORNER, DOT, CORNER))
     images = render_all(load_omniglot("train", path), APP_STYLE, seed=0)
@@ -110,8 +95,7 @@ def test_characters_render_to_uint8_images(tmp_path: Path) -> None:
 
 
 def test_the_shared_file_has_the_documented_splits() -> None:
-    path = find_data(OMNIGLOT_DATA)
-    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    path = shared_file("omniglot")
     assert len(load_omniglot("valid", path)) == 1000
     test = load_omniglot("test", path)
     assert len(test) == 1000 and all(len(d) >= 1 for d in test)

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.data.pendigits import (
     ALL_WRITERS,
     BENCHMARK_WRITERS,
-    PENDIGITS_DATA,
     TABLET_SIDE,
     TRAINING_WRITERS,
     PendigitsError,
@@ -126,20 +124,6 @@ def test_a_missing_file_names_the_environment_variable(tmp_path: Path) -> None:
         load_pendigits(tmp_path / "nothing.tra")
 
 
-def test_default_path_is_the_variable_else_beside_the_mnist_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    beside = tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
-    beside.parent.mkdir(parents=True)
-    beside.touch()
-    monkeypatch.setenv("DIGITNET_DATA", str(tmp_path / "data" / "mnist"))
-    monkeypatch.delenv("DIGITNET_PENDIGITS", raising=False)
-    assert find_data(PENDIGITS_DATA) == tmp_path / "data" / "pendigits" / "pendigits-orig.tra"
-    monkeypatch.setenv("DIGITNET_PENDIGITS", str(tmp_path / "mine.tra"))
-    assert find_data(PENDIGITS_DATA) == tmp_path / "mine.tra"
-    assert find_data(PENDIGITS_DATA, tmp_path / "given.tra") == tmp_path / "given.tra"
-
-
 def test_the_writer_split_never_shares_a_writer() -> None:
     split = split_writers()
     assert not set(split.train) & set(split.heldout)
@@ -192,8 +176,7 @@ def test_rendering_gives_mnist_like_uint8_images_reproducibly() -> None:
 
 
 def test_the_shared_pendigits_file_has_30_writers_and_the_documented_classes() -> None:
-    path = find_data(PENDIGITS_DATA)
-    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
+    path = shared_file("pendigits")
     samples = load_pendigits(path)
     assert len(samples) == 7494
     assert sorted({s.writer for s in samples}) == list(ALL_WRITERS)

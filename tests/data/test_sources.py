@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.data.cvl import load_cvl
 from digitnet.data.folds import NOT_A_DIGIT, Canvases, Fold, Scans, Trajectories, inputs
 from digitnet.data.ink import TRAINING_INK
@@ -31,14 +30,6 @@ from digitnet.data.strokes import APP_STYLE, TRAINING_STYLE, render_all
 from digitnet.model.weights import DataSource
 
 
-def shared(source: str) -> Path:
-    data = SOURCES[source].data
-    assert data is not None
-    path = find_data(data)
-    require(path.is_file(), f"{path} not found (see digitnet.common.paths)")
-    return path
-
-
 def assert_partition(folds: dict[str, set], everything: set) -> None:
     """The folds are disjoint and together hold everything."""
     assert all(folds.values())
@@ -55,13 +46,13 @@ def test_pendigits_folds_are_whole_writers_and_the_benchmark_is_the_old_one():
 
 
 def test_unipen_folds_are_whole_collections():
-    with np.load(shared("unipen-digits")) as z:
+    with np.load(shared_file("unipen-digits")) as z:
         providers = set(z["provider"].tolist())
     assert_partition({fold: set(UNIPEN_PROVIDERS[fold]) for fold in FOLDS}, providers)
 
 
 def test_cvl_folds_are_whole_writers_and_its_validation_writers_the_benchmark():
-    scans = load_cvl(shared("cvl"))
+    scans = load_cvl(shared_file("cvl"))
     folds = {fold: set(scans.writers[cvl_writers(fold, scans.writers, scans.split)].tolist())
              for fold in FOLDS}
     assert_partition(folds, set(scans.writers.tolist()))
@@ -70,14 +61,14 @@ def test_cvl_folds_are_whole_writers_and_its_validation_writers_the_benchmark():
 
 
 def test_quickdraw_folds_are_whole_categories():
-    categories = load_quickdraw(shared("quickdraw")).category
+    categories = load_quickdraw(shared_file("quickdraw")).category
     folds = {fold: set(categories[quickdraw_categories(fold, categories)].tolist())
              for fold in FOLDS}
     assert_partition(folds, set(categories.tolist()))
 
 
 def test_letters_are_not_digits_and_the_digit_like_ones_are_kept_apart():
-    shared("unipen-letters")
+    shared_file("unipen-letters")
     letters, alike = (load_fold(name, "tune") for name in ("unipen-letters", "unipen-digit-like"))
     assert (letters.labels == NOT_A_DIGIT).all() and (alike.labels == NOT_A_DIGIT).all()
     alike_ones = {"O", "l", "S", "q"}
@@ -129,7 +120,7 @@ def test_weights_that_learned_a_folds_writers_or_collections_are_caught():
 
 
 def test_every_source_loads_a_fold_of_labelled_drawings():
-    shared("unipen-digits")
+    shared_file("unipen-digits")
     for name in ("cvl", "quickdraw", "scribbles"):
         loaded = load_fold(name, "tune", Lookup())
         assert len(loaded) == len(loaded.groups) == len(loaded.names) == len(loaded.drawn) > 0

@@ -8,8 +8,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
+from helpers import shared_file
 from shapes import template_hands
-from test_sources import shared
 
 from digitnet.common.line_format import SEPARATORS
 from digitnet.data.hands import COVERED, load_hands
@@ -20,7 +20,7 @@ from digitnet.data.strings import FORMATS, TRAINING_STRINGS, pick_text, write_li
 
 def test_the_folds_hands_share_no_writer_and_training_pages_use_training_writers_only():
     for source in ("cvl", "unipen-digits"):
-        shared(source)  # present, else skipped (or failed in CI)
+        shared_file(source)  # present, else skipped (or failed in CI)
     hands = {fold: load_hands(fold, sources=("cvl", "unipen-digits"), others=("scribbles",))
              for fold in ("train", "tune", "benchmark")}
     writers = {fold: h.writers() for fold, h in hands.items()}

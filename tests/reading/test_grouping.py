@@ -7,11 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from helpers import require
+from helpers import shared_file
 
-from digitnet.common.paths import find_data
 from digitnet.common.sketch import Stroke, brush_pixels
-from digitnet.data.pendigits import PENDIGITS_DATA, PenSample, load_pendigits, of_writers
+from digitnet.data.pendigits import PenSample, load_pendigits, of_writers
 from digitnet.reading.grouping import (
     CLOSE_GAP,
     FOLLOW_OVERLAP,
@@ -269,9 +268,7 @@ def compose(samples: list[PenSample], gap: float, size: tuple[int, int], brush: 
 
 @pytest.fixture(scope="module")
 def pen_digits() -> list[PenSample]:
-    path = find_data(PENDIGITS_DATA)
-    require(path.is_file(), f"{path} not found (set DIGITNET_DATA to ../shared/data/mnist)")
-    return of_writers(load_pendigits(path), [1])
+    return of_writers(load_pendigits(shared_file("pendigits")), [1])
 
 
 @pytest.mark.parametrize("gap", [0.0, 0.1, 0.4])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from shapes import PEN_DIGITS
 
 from digitnet import DigitnetError
 from digitnet.common.box import Box
@@ -16,18 +17,6 @@ from digitnet.reading.preprocess import Ink, find_ink, frame_ink
 from digitnet.reading.reject import is_speck
 from digitnet.reading.stretch import Stretch
 
-# digits as pen strokes in a unit box (x right, y down): shapes a reader would accept
-SHAPES: dict[str, list[list[tuple[float, float]]]] = {
-    "1": [[(0.3, 0.2), (0.55, 0.0), (0.55, 1.0)]],
-    "2": [[(0.1, 0.25), (0.4, 0.0), (0.8, 0.1), (0.85, 0.35), (0.1, 1.0), (0.95, 1.0)]],
-    "3": [[(0.1, 0.1), (0.5, 0.0), (0.85, 0.2), (0.45, 0.5), (0.9, 0.75), (0.5, 1.0),
-           (0.1, 0.9)]],
-    "4": [[(0.6, 0.0), (0.05, 0.7), (0.95, 0.7)], [(0.7, 0.3), (0.7, 1.0)]],
-    "5": [[(0.85, 0.0), (0.2, 0.0), (0.15, 0.45), (0.7, 0.4), (0.9, 0.7), (0.6, 1.0),
-           (0.1, 0.9)]],
-    "7": [[(0.05, 0.0), (0.95, 0.0), (0.35, 1.0)]],
-    "0": [[(0.5 + 0.45 * np.sin(a), 0.5 - 0.5 * np.cos(a)) for a in np.linspace(0, 6.3, 24)]],
-}
 WIDTH = 0.6  # a digit's width for its height
 
 
@@ -40,7 +29,7 @@ def ink_page(number: str, size: tuple[int, int], left: int, top: int, height: in
     for index, char in enumerate(number):
         x0 = left + index * (width + gap)
         strokes = [np.array([(x0 + x * width, top + y * height) for x, y in line])
-                   / np.array(size, float) for line in SHAPES[char]]
+                   / np.array(size, float) for line in PEN_DIGITS[char]]
         digit = render_strokes(strokes, size, stroke / min(size))
         boxes.append(Box(*cv2.boundingRect(np.asarray(digit > 0.15 * 255, np.uint8))))
         ink = np.maximum(ink, digit.astype(np.float32) / 255)
@@ -117,7 +106,7 @@ def test_touching_digits_are_split_between_them():
     assert_boxes(find_digits(canvas), boxes, slack=10)
 
 
-@pytest.mark.parametrize("char", list(SHAPES))
+@pytest.mark.parametrize("char", list(PEN_DIGITS))
 def test_one_digit_on_a_clean_canvas_is_find_inks_ink(char):
     ink, _ = ink_page(char, (492, 492), 150, 120, 220, 0, 24)
     canvas = np.round(ink * 255).astype(np.uint8)

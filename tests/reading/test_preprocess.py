@@ -1,6 +1,7 @@
 import cv2
 import numpy as np
 import pytest
+from shapes import SEVEN
 
 from digitnet import DigitnetError
 from digitnet.common.sketch import render_strokes
@@ -26,8 +27,7 @@ def ink_box(image: np.ndarray, level: float = 0.05) -> tuple[int, int]:
 
 
 def seven(size=(400, 300), brush=0.06) -> np.ndarray:
-    strokes = [np.array([[0.2, 0.2], [0.8, 0.2], [0.4, 0.9]])]
-    return render_strokes(strokes, size, brush)
+    return render_strokes(SEVEN, size, brush)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import with_reject_threshold
+from shapes import CELL_DIGITS, arc
 
 from digitnet.common.box import Box
 from digitnet.common.digits import NUM_CLASSES
@@ -39,31 +40,13 @@ CELL = (160, 220)  # a digit's box on the canvas, in pixels
 GAP, MARGIN = 40, 40
 
 
-def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float) -> np.ndarray:
-    t = np.linspace(start, end, 24)
-    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1)
-
-
-# Digits as a person draws them with the mouse, in a unit cell (y down); the 4 in two strokes.
-SHAPES: dict[int, list[np.ndarray]] = {
-    0: [_arc(0.5, 0.5, 0.3, 0.45, 0, 2 * np.pi)],
-    1: [np.array([[0.35, 0.2], [0.55, 0.05], [0.55, 0.95]])],
-    2: [np.concatenate([_arc(0.5, 0.3, 0.3, 0.25, 1.1 * np.pi, 2.15 * np.pi),
-                        [[0.15, 0.95], [0.9, 0.95]]])],
-    3: [np.concatenate([_arc(0.5, 0.27, 0.3, 0.22, 1.1 * np.pi, 2.5 * np.pi),
-                        _arc(0.5, 0.72, 0.32, 0.23, 1.5 * np.pi, 2.9 * np.pi)])],
-    4: [np.array([[0.55, 0.05], [0.1, 0.65], [0.9, 0.65]]), np.array([[0.65, 0.3], [0.65, 0.95]])],
-    7: [np.array([[0.15, 0.08], [0.85, 0.08], [0.4, 0.95]])],
-}
-
-
 def number_sketch(digits: Sequence[int], brush: float = 0.05,
                   extra: Sequence[np.ndarray] = ()) -> Sketch:
     """The digits drawn side by side, each in its CELL, plus `extra` strokes in pixels."""
     width = 2 * MARGIN + len(digits) * CELL[0] + (len(digits) - 1) * GAP
     size = (width, 2 * MARGIN + CELL[1])
     strokes = [shape * CELL + [MARGIN + k * (CELL[0] + GAP), MARGIN]
-               for k, digit in enumerate(digits) for shape in SHAPES[digit]]
+               for k, digit in enumerate(digits) for shape in CELL_DIGITS[digit]]
     units = tuple((np.asarray(s, np.float64) / size).astype(np.float32)
                   for s in [*strokes, *extra])
     return Sketch(units, size, brush)
@@ -119,7 +102,7 @@ def test_read_parts_reads_every_digit_in_one_batch_and_specks_not_at_all(
 def test_without_reject_every_part_is_asked(classifier: Classifier) -> None:
     forced = Classifier(classifier.model, classifier.info, reject=False)
     size = (600, 300)
-    inks = [ink_of([np.array([[300.0, 150.0]])], size), ink_of([SHAPES[7][0] * CELL], size)]
+    inks = [ink_of([np.array([[300.0, 150.0]])], size), ink_of([CELL_DIGITS[7][0] * CELL], size)]
     read = read_parts(forced, [Candidate.of(ink) for ink in inks]).digits
     assert all(p.digit in range(NUM_CLASSES) and not p.rejected for p in read)
 
@@ -179,7 +162,7 @@ def test_the_number_is_the_digits_left_to_right_or_none() -> None:
         _ = with_speck.prediction
 
 
-@pytest.mark.parametrize("digit", sorted(SHAPES))
+@pytest.mark.parametrize("digit", sorted(CELL_DIGITS))
 def test_one_drawn_digit_reads_exactly_as_before(classifier: Classifier, digit: int) -> None:
     """Bitwise the image and prediction read_digit gives the whole canvas, as before,
     from the strokes and from the image."""
@@ -281,9 +264,9 @@ def test_a_group_is_the_ink_of_its_strokes_alone_on_the_whole_canvas() -> None:
 
 
 def digit_crop(digit: int, brush: float = 0.05) -> np.ndarray:
-    """The digit drawn alone (SHAPES, in its CELL) and cropped to its ink: white on black."""
+    """The digit drawn alone (CELL_DIGITS, in its CELL) and cropped to its ink: white on black."""
     size = (2 * CELL[0], 2 * CELL[1])
-    strokes = [(shape * CELL + np.divide(CELL, 2)) / size for shape in SHAPES[digit]]
+    strokes = [(shape * CELL + np.divide(CELL, 2)) / size for shape in CELL_DIGITS[digit]]
     canvas = render_strokes(strokes, size, brush)
     box = find_ink(canvas, invert=False).box  # type: ignore[union-attr]
     return canvas[box.top:box.bottom, box.left:box.right]
@@ -342,8 +325,8 @@ def digit_middles(digits: Sequence[int], gap: float) -> list[float]:
 def test_a_digit_in_two_pieces_reads_as_one(classifier: Classifier) -> None:
     """A 0 left in two halves by a dry pen: the shape says two parts, the model one 0."""
     size = (400, 400)
-    halves = [_arc(200, 200, 80, 140, np.pi / 2 + 0.2, 1.5 * np.pi - 0.2),
-              _arc(200, 200, 80, 140, -np.pi / 2 + 0.2, np.pi / 2 - 0.2)]
+    halves = [arc(200, 200, 80, 140, np.pi / 2 + 0.2, 1.5 * np.pi - 0.2, 24),
+              arc(200, 200, 80, 140, -np.pi / 2 + 0.2, np.pi / 2 - 0.2, 24)]
     canvas = render_strokes([half / size for half in halves], size, 0.05)
     assert len(find_digits(canvas)) == 2
     reading = read_canvas(classifier, canvas)

@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from helpers import OLD_FINETUNED, with_reject_threshold
+from shapes import TALL_SEVEN
 
 from digitnet.common.prediction import BLANK, Prediction
 from digitnet.common.sketch import render_strokes
@@ -23,8 +24,6 @@ from digitnet.reading.preprocess import find_ink
 from digitnet.reading.read import read_digit
 from digitnet.reading.reject import SPECK_MAX, calibrate, is_speck, rejected, to_prediction
 from digitnet.train.trainer import digits_and_outliers_loss
-
-SEVEN = (np.array([[0.0, 0.0], [1.0, 0.0], [0.4, 1.6]]),)  # a digit's strokes, any units
 
 
 def with_threshold_info(info: WeightsInfo, threshold: float | None) -> WeightsInfo:
@@ -60,7 +59,7 @@ def test_dots_and_ticks_are_specks_and_digit_sized_drawings_are_not():
         assert is_speck(ink) == (drawing.kind in ("dot", "tick")), drawing.kind
     rng = np.random.default_rng(0)
     for _ in range(30):  # a seven drawn anywhere from 30 to 90 % of the canvas, any brush
-        ink = find_ink(lay_out(SEVEN, rng, TRAINING_STYLE).render(), invert=False)
+        ink = find_ink(lay_out(TALL_SEVEN, rng, TRAINING_STYLE).render(), invert=False)
         assert ink is not None and not is_speck(ink)
 
 

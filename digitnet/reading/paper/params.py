@@ -66,7 +66,7 @@ class PaperParams:
     # from this many heights wide, cut where a narrow junction says two touch
     maybe_split: float = 1.35
 
-    # ## Candidate cuts for a model to choose among (digitnet.reading.read.best_way; cuts.py,
+    # ## Candidate cuts for a model to choose among (digitnet.reading.choice.best_way; cuts.py,
     # lattice.py), all chosen on tuning fold 1 (bench/written_numbers.py --fold 1, weights
     # that never learnt its writers)
     # a group this many digit heights wide may be digits touching: a model says
