@@ -7,11 +7,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from helpers import REPO_ROOT, require
+from window_driver import TIMEOUT_S, App, start_xvfb
 
-from digitnet.common.digits import TRANSFORM_VERSION
+from digitnet.common.digits import NUM_CLASSES, TRANSFORM_VERSION
 from digitnet.common.paths import DATA_ENV_VAR, default_mnist_dir
 from digitnet.data.mnist import DataError, load_mnist
 from digitnet.model.networks import create_model
@@ -20,7 +22,7 @@ from digitnet.model.weights import WeightsInfo, WeightsMetadata, save_weights
 # `pytest -m "not slow and not gui"` is the quick loop while working (under a minute); the
 # README's command runs everything. gui: a real window under Xvfb; slow: training, torchrun,
 # the shipped weights over all of MNIST, a wheel built, and the tests of SLOW_TESTS.
-GUI_MODULES = {"test_real_window.py"}
+GUI_MODULES = {"test_real_window.py", "test_real_window_exits.py"}
 SLOW_MODULES = {"test_distributed.py", "test_shipped_weights.py", "test_packaging.py",
                 "test_train.py", "test_finetune.py", "test_evaluate.py", "test_reports.py",
                 "test_mixture.py", "test_sequence.py"}
@@ -81,3 +83,31 @@ def shipped_weights() -> Path:
     path = REPO_ROOT / "weights" / "simple.pt"
     assert path.is_file(), f"shipped weights missing: {path}"
     return path
+
+
+@pytest.fixture(scope="module")
+def mnist_digits(mnist_dir: Path) -> dict[int, np.ndarray]:
+    """The first three test digits of each class, [3, 28, 28], light on black (predict's tests)."""
+    images, labels = load_mnist("test", mnist_dir)
+    return {digit: images[np.flatnonzero(labels == digit)[:3]] for digit in range(NUM_CLASSES)}
+
+
+# The real window (tests/app/test_real_window*.py): a private X server, and every app a test
+# started ended after it.
+@pytest.fixture(scope="module")
+def display():
+    server, name = start_xvfb()
+    try:
+        yield name
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture
+def end_every_app():
+    yield
+    while App.running:
+        process = App.running.pop().process
+        process.kill()
+        process.wait(TIMEOUT_S)
