@@ -111,7 +111,7 @@ def describe_reading(reading: Reading) -> str:
     (...)`); a number with each digit's confidence, `2026 (2 0.990, 0 0.981, ...)`; or which
     parts are not digits, `not a number: part 3 of 4 is not a digit (2 0.990, ...)`."""
     if reading.single is not None:
-        return describe_digit(reading.single)
+        return describe_part(reading.single, ALONE)
     if not reading.digits:
         return "blank"
     parts = ", ".join(describe_part(part) for part in reading.digits)
@@ -123,20 +123,16 @@ def describe_reading(reading: Reading) -> str:
     return f"not a number: {which} ({parts})"
 
 
-def describe_digit(part: DigitReading) -> str:
-    confidence = f"{part.prediction.confidence:.3f}"
-    if part.speck:
-        return "not a digit (too small: a speck)"
-    if part.rejected:
-        return f"not a digit (best guess {part.prediction.digit}, {confidence})"
-    return f"{part.digit} ({confidence})"
+# How predict says what one part is: alone (a single digit), or as one of a number's parts.
+ALONE = {"speck": "not a digit (too small: a speck)",
+         "guess": "not a digit (best guess {digit}, {confidence})",
+         "digit": "{digit} ({confidence})"}
+IN_NUMBER = {"speck": "? a speck", "guess": "? best guess {digit} {confidence}",
+             "digit": "{digit} {confidence}"}  # `2 0.990`, `? best guess 4 0.412`, `? a speck`
 
 
-def describe_part(part: DigitReading) -> str:
-    """One digit of a number: `2 0.990`, `? best guess 4 0.412`, `? a speck`."""
-    confidence = f"{part.prediction.confidence:.3f}"
-    if part.speck:
-        return "? a speck"
-    if part.rejected:
-        return f"? best guess {part.prediction.digit} {confidence}"
-    return f"{part.digit} {confidence}"
+def describe_part(part: DigitReading, words: dict[str, str] = IN_NUMBER) -> str:
+    """One part in `words`: a speck, a best guess that is not a digit, or the digit read."""
+    kind = "speck" if part.speck else "guess" if part.rejected else "digit"
+    return words[kind].format(digit=part.prediction.digit,
+                              confidence=f"{part.prediction.confidence:.3f}")
