@@ -105,7 +105,10 @@ def p50_p95(seconds: Sequence[float]) -> tuple[float, float]:
 
 
 def percentiles(seconds: Sequence[float], spec: str = "6.2f", median: str = "p50") -> str:
-    """'p50 1.23 ms, p95 4.56 ms' (`spec` formats each; `median` names the first)."""
+    """'p50 1.23 ms, p95 4.56 ms' (`spec` formats each; `median` names the first); 'none
+    measured' when a short run timed nothing (a reading that never finished in time)."""
+    if not len(seconds):
+        return "none measured"
     p50, p95 = p50_p95(seconds)
     return f"{median} {p50:{spec}} ms, p95 {p95:{spec}} ms"
 
