@@ -10,7 +10,7 @@ blur, camera noise (sigma 8) and JPEG. This generator, its seeds and its ranges 
 training never sees them.
 
 Both prints are read the same way, as `predict` reads an image (digitnet.reading.read.read_canvas:
-the parts segment finds, the model choosing where the shape is unsure, each through the canvas
+the paper reader's parts, the model choosing where the shape is unsure, each through the canvas
 transform and the model), forced choice (the reject rule is another benchmark's subject). A
 page is read right if its parts are exactly its digits, each read as itself; a digit is read
 right if its page was cut into as many parts as it has digits and its own part reads as it.

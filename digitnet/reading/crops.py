@@ -81,4 +81,4 @@ def read_centred(classifier: Classifier, image: np.ndarray,
     """A crop known to hold one digit, read as the digit it is centred on (`centred_ink`),
     neighbours' fragments at its edges left out: predict's --one-digit."""
     ink = centred_ink(image, invert)
-    return read_parts(classifier, [Candidate.of(ink)]) if ink is not None else Reading()
+    return read_parts(classifier, [Candidate(ink)]) if ink is not None else Reading()

@@ -107,7 +107,7 @@ def sketch_stretches(sketch: Sketch) -> list[Stretch[Candidate]]:
     wide group also split), each part the ink its strokes draw alone on the sketch's canvas.
     One group is the whole canvas's ink, so it reads exactly as `read.read_digit(classifier,
     sketch.render(), invert=False)` does, as before numbers. Among several groups, specks
-    (Candidate.speck) are not parts, as segment leaves them out of an image: a number reads
+    (Candidate.speck) are not parts, as the paper reader leaves them out of an image: a number reads
     the same from its strokes and from its canvas."""
     if min(sketch.size) <= 0:  # a window shrunk to nothing
         return []
@@ -133,7 +133,7 @@ def sketch_stretches(sketch: Sketch) -> list[Stretch[Candidate]]:
 
 
 def _candidate(ink: Ink | None) -> Candidate | None:
-    return None if ink is None else Candidate.of(ink)
+    return None if ink is None else Candidate(ink)
 
 
 def group_ink(strokes: Sequence[Stroke], sketch: Sketch) -> Ink | None:

@@ -203,7 +203,7 @@ def in_a_row(mask: np.ndarray) -> bool:
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
     """The mask without ruled lines along its rows nor its columns (a squared paper), as
-    segment removes them: long straight runs, where no stroke crosses them."""
+    the paper reader removes them: long straight runs, where no stroke crosses them."""
     height = character_height(components(mask)[1], mask.shape)
     mask = remove_ruled_lines(mask, height)
     return np.ascontiguousarray(remove_ruled_lines(np.ascontiguousarray(mask.T), height).T)

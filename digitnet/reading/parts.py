@@ -2,15 +2,16 @@
 specks set aside, all the rest in one batch through the classifier, and the reject rule
 turning its probabilities into answers (digitnet.reading.reject).
 
-A part is tested for a speck once, when it becomes a candidate (`Candidate.of`): stroke
+A part is tested for a speck once, the first time anything asks (`Candidate.speck`): stroke
 grouping leaves specks beside digits out of a number (digitnet.reading.grouping), and a part
-still a speck here is not asked.
+still a speck here is not asked. A part no way of cutting reads is never tested.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -46,11 +47,10 @@ class Candidate:
     """A candidate digit: its ink, and whether it is too small to be one (reject.is_speck)."""
 
     ink: Ink
-    speck: bool
 
-    @classmethod
-    def of(cls, ink: Ink) -> Candidate:
-        return cls(ink, is_speck(ink))
+    @cached_property
+    def speck(self) -> bool:
+        return is_speck(self.ink)
 
 
 def candidates(stretches: Sequence[Stretch[Ink]]) -> list[Stretch[Candidate]]:
@@ -59,7 +59,7 @@ def candidates(stretches: Sequence[Stretch[Ink]]) -> list[Stretch[Candidate]]:
 
     def candidate(ink: Ink) -> Candidate:
         if id(ink) not in made:
-            made[id(ink)] = Candidate.of(ink)
+            made[id(ink)] = Candidate(ink)
         return made[id(ink)]
 
     return [Stretch({edge: candidate(ink) for edge, ink in stretch.parts.items()},

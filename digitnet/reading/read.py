@@ -2,7 +2,7 @@
 
 `read_sketch` finds the digits in the app's strokes (digitnet.reading.grouping), `read_canvas`
 in any image, a canvas or a photo of paper (digitnet.reading.paper); from there both go the
-same way: each candidate part tested for a speck once (reading.parts.Candidate), the model
+same way: each candidate part tested for a speck at most once (reading.parts.Candidate), the model
 choosing where the parting is unsure (reading.choice), each part's ink through the one canvas
 transform and the batch through the classifier (reading.parts). `read_digit` reads a whole
 image as one digit, as digitnet did before numbers: the single-digit benchmarks' path.
@@ -35,7 +35,7 @@ def read_sketch(classifier: Classifier, sketch: Sketch) -> Reading:
 def read_canvas(classifier: Classifier, canvas: np.ndarray,
                 invert: bool | None = None) -> Reading:
     """Any image (a canvas, a scan or photo of paper; invert as preprocess.to_mnist takes it):
-    its digits found in the ink (segment.candidate_parts) and read, left to right (see
+    its digits found in the ink (paper.digits.candidate_parts) and read, left to right (see
     choice.choose). `predict`'s path; the same reading as `read_sketch` for the canvas the
     strokes drew."""
     if not canvas.size:  # a window shrunk to nothing
@@ -48,4 +48,4 @@ def read_digit(classifier: Classifier, canvas: np.ndarray,
     """A whole image's ink as one digit, however many it holds (blank: no digit), as before
     numbers."""
     ink = find_ink(canvas, invert=invert)
-    return BLANK if ink is None else read_parts(classifier, [Candidate.of(ink)])
+    return BLANK if ink is None else read_parts(classifier, [Candidate(ink)])

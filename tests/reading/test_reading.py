@@ -83,7 +83,7 @@ def test_read_parts_reads_every_digit_in_one_batch_and_specks_not_at_all(
     inks = [digits[0], dot, digits[1], digits[2]]
     counter = ForwardCounter(classifier.model)
     try:
-        read = read_parts(classifier, [Candidate.of(ink) for ink in inks]).digits
+        read = read_parts(classifier, [Candidate(ink) for ink in inks]).digits
         assert read_parts(classifier, []) == BLANK
     finally:
         counter.handle.remove()
@@ -93,7 +93,7 @@ def test_read_parts_reads_every_digit_in_one_batch_and_specks_not_at_all(
     for ink, part in zip(inks, read, strict=True):
         np.testing.assert_array_equal(part.image, frame_ink(ink))
         if part.prediction is not SPECK:  # batched as it reads alone, to float rounding
-            alone = read_parts(classifier, [Candidate.of(ink)]).digits[0].prediction
+            alone = read_parts(classifier, [Candidate(ink)]).digits[0].prediction
             assert part.prediction.digit == alone.digit
             assert part.prediction.rejected == alone.rejected
             np.testing.assert_allclose(part.prediction.probs, alone.probs, atol=1e-5)
@@ -103,7 +103,7 @@ def test_without_reject_every_part_is_asked(classifier: Classifier) -> None:
     forced = Classifier(classifier.model, classifier.info, reject=False)
     size = (600, 300)
     inks = [ink_of([np.array([[300.0, 150.0]])], size), ink_of([CELL_DIGITS[7][0] * CELL], size)]
-    read = read_parts(forced, [Candidate.of(ink) for ink in inks]).digits
+    read = read_parts(forced, [Candidate(ink) for ink in inks]).digits
     assert all(p.digit in range(NUM_CLASSES) and not p.rejected for p in read)
 
 
@@ -133,7 +133,7 @@ def test_reading_a_canvas_is_the_transform_then_the_model_on_that_one_image(
     probs = classifier.probabilities(expected[None])[0]
     assert prediction.probs == tuple(float(p) for p in probs)
     assert prediction.digit == int(probs.argmax()) and prediction.confidence == float(probs.max())
-    [again] = read_parts(classifier, [Candidate.of(ink)]).digits
+    [again] = read_parts(classifier, [Candidate(ink)]).digits
     np.testing.assert_array_equal(again.image, image)
     assert again.prediction == prediction
 
