@@ -147,22 +147,34 @@ class App:
         """This app's window (by its process id: never another app's)."""
         return self.xdotool("search", "--pid", self.process.pid, "--name", "^digitnet$").split()[0]
 
+    def stroke(self, start: tuple[int, int], moves: list[object]) -> None:
+        """One stroke as a hand draws it, in one xdotool call: arrive at `start` (screen pixels)
+        and rest a moment, press, run the xdotool `moves`, release, move on a pixel.
+
+        Under Xvfb, with no window manager, a press sent the instant the pointer arrived was
+        lost (once in about 100 runs beside busy cores; the window's only event was the
+        arrival), and a release once, in CI. A hand rests before it presses and moves on after
+        it lets go; the app ends a stroke whose release it missed at the next move without the
+        button (AppState.on_mouse)."""
+        self.xdotool("mousemove", *start, "sleep", CORNER_REST_S, "mousedown", 1, *moves,
+                     "mouseup", 1, "sleep", 0.05, "mousemove_relative", 1, 1)
+
     def drag(self, image: tuple[int, ...], canvas: tuple[int, ...], points, steps: int = 8) -> None:
-        """Press, move along `points` (canvas units) in small steps, release: one xdotool call.
-        At each of the points the pointer rests a moment: on a busy machine the window system
-        merges the moves an application has not yet taken, and a corner passed in one of
-        them would be cut off (a 7 drawn as a slanted 1)."""
+        """A stroke along `points` (canvas units) in small steps (see `stroke`). At each of the
+        points the pointer rests a moment: on a busy machine the window system merges the
+        moves an application has not yet taken, and a corner passed in one of them would be
+        cut off (a 7 drawn as a slanted 1)."""
         def screen(u, v):
             return (image[0] + canvas[0] + round(u * canvas[2]),
                     image[1] + canvas[1] + round(v * canvas[3]))
 
-        commands = ["mousemove", *screen(*points[0]), "mousedown", 1]
+        moves: list[object] = []
         for (u0, v0), (u1, v1) in zip(points, points[1:], strict=False):
             for i in range(1, steps + 1):
-                commands += ["sleep", 0.02, "mousemove",
-                             *screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps)]
-            commands += ["sleep", CORNER_REST_S]
-        self.xdotool(*commands, "sleep", 0.05, "mouseup", 1)
+                moves += ["sleep", 0.02, "mousemove",
+                          *screen(u0 + (u1 - u0) * i / steps, v0 + (v1 - v0) * i / steps)]
+            moves += ["sleep", CORNER_REST_S]
+        self.stroke(screen(*points[0]), [*moves, "sleep", 0.05])
 
     def finish(self) -> int:
         try:

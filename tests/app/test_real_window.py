@@ -144,18 +144,18 @@ STROKE_S = 0.4  # a stroke at a person's pace
 
 
 def paced_stroke(app: App, image, canvas, points) -> int:
-    """One stroke in one xdotool call at a person's pace: a point every POINT_GAP_S, evenly
-    along it, nowhere resting. Returns the points sent."""
+    """One stroke at a person's pace (App.stroke): a point every POINT_GAP_S, evenly along
+    it, nowhere resting once pressed. Returns the points sent."""
     corners = np.array(points, np.float64)
     along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(corners, axis=0), axis=1))])
     ticks = np.linspace(0, along[-1], round(STROKE_S / POINT_GAP_S))
     path = [(image[0] + canvas[0] + round(np.interp(t, along, corners[:, 0]) * canvas[2]),
              image[1] + canvas[1] + round(np.interp(t, along, corners[:, 1]) * canvas[3]))
             for t in ticks]
-    commands = ["mousemove", *path[0], "mousedown", 1]
+    moves: list[object] = []
     for x, y in path[1:]:
-        commands += ["sleep", POINT_GAP_S, "mousemove", x, y]
-    app.xdotool(*commands, "mouseup", 1)
+        moves += ["sleep", POINT_GAP_S, "mousemove", x, y]
+    app.stroke(path[0], moves)
     return len(path)
 
 
