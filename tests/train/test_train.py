@@ -206,15 +206,18 @@ def test_distillation_is_zero_only_when_the_student_matches_its_teacher():
 
 
 def test_distill_keeps_a_fine_tune_closer_to_its_start(base_run, mnist_dir, tmp_path):
-    """The same fine-tune with and without matching the start model on MNIST: matching it
-    moves the outputs less (the teacher is the --init model, frozen)."""
+    """The same gentle fine-tune with and without matching the start model on MNIST: matching
+    it moves the outputs less (the teacher is the --init model, frozen). At lr 1e-3 it moved
+    them about half as far (0.09 against 0.18). At 3e-3, where this test began, the steps
+    outweigh the teacher: 0.17 against 0.21 on one machine, past the 0.8 bound, and under it
+    on another."""
     init = base_run[0] / "simple.pt"
     images, _ = load_mnist("train", mnist_dir)
     start = Classifier.load(init, threads=None).probabilities(images[:300] / 255.0)
     moved = {}
     for distill in (0.0, 5.0):
         out = tmp_path / f"distill-{distill}"
-        train(tiny(out, mnist_dir, epochs=1, lr=3e-3, init=str(init), distill=distill))
+        train(tiny(out, mnist_dir, epochs=1, lr=1e-3, init=str(init), distill=distill))
         probs = Classifier.load(out / "simple.pt", threads=None).probabilities(images[:300] / 255.0)
         moved[distill] = float(np.abs(probs - start).sum(1).mean())
     assert moved[5.0] < 0.8 * moved[0.0], moved
